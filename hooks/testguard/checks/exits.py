@@ -1,0 +1,234 @@
+"""``testguard exits``: no process exits in test code (TG301–TG303).
+
+A ``sys.exit(1)`` at module level of a test module ends collection of that
+file (and with it every test in it); inside a test it ends or fakes the run;
+``pytest.exit()`` ends the whole session.  Allowed: code under
+``if __name__ == "__main__":``, exits inside ``pytest.raises(SystemExit)`` /
+``assertRaises(SystemExit)``, inside a ``try`` whose handler catches
+SystemExit (or BaseException, or everything), and references that are not
+calls (``assertRaises(SystemExit, sys.exit, 1)``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+
+from ast_grep_py import SgNode
+
+from testguard.core import astgrep
+from testguard.core.findings import Finding
+from testguard.core.static import FileContext
+
+NAME = "exits"
+HELP = "flag process exits in test code (TG3xx)"
+STATIC = True
+CODES = {
+    "TG301": "process exit at module level of a test module or conftest",
+    "TG302": "process exit inside a test, fixture or helper",
+    "TG303": "pytest.exit() in test code",
+}
+PREFILTER = re.compile(r"exit|quit|abort|kill")
+
+EXIT_FUNCTIONS = {
+    "sys.exit": "sys.exit()",
+    "exit": "exit()",
+    "quit": "quit()",
+    "builtins.exit": "exit()",
+    "builtins.quit": "quit()",
+    "os._exit": "os._exit()",
+    "posix._exit": "os._exit()",
+    "os.abort": "os.abort()",
+    "posix.abort": "os.abort()",
+}
+PYTEST_EXIT = {"pytest.exit", "_pytest.outcomes.exit"}
+KILL = {"os.kill", "posix.kill"}
+GETPID = {"os.getpid", "posix.getpid"}
+RAISES = {"pytest.raises", "_pytest.python_api.raises", "_pytest.raises.raises"}
+_CATCHES_EXIT = re.compile(r"\b(SystemExit|BaseException)\b")
+_MAIN_GUARD = {
+    "__name__=='__main__'",
+    '__name__=="__main__"',
+    "'__main__'==__name__",
+    '"__main__"==__name__',
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No options of its own: the common ones are enough."""
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+def _within(outer: SgNode | None, node: SgNode) -> bool:
+    if outer is None:
+        return False
+    o, n = outer.range(), node.range()
+    return o.start.index <= n.start.index and n.end.index <= o.end.index
+
+
+def _resolves_to(file: FileContext, text: str) -> str:
+    return file.imports.resolve(_compact(text))
+
+
+def _with_catches_exit(with_node: SgNode, file: FileContext) -> bool:
+    for item in with_node.find_all(kind="with_item"):
+        call = item.find(kind="call")
+        if call is None:
+            continue
+        function = call.field("function")
+        arguments = call.field("arguments")
+        if function is None or arguments is None:
+            continue
+        name = _resolves_to(file, function.text())
+        is_raises = name in RAISES or name.endswith((".assertRaises", ".assertRaisesRegex"))
+        if is_raises and _CATCHES_EXIT.search(arguments.text()):
+            return True
+    return False
+
+
+def _try_catches_exit(try_node: SgNode) -> bool:
+    for clause in try_node.children():
+        if clause.kind() not in ("except_clause", "except_group_clause"):
+            continue
+        header = clause.text().split(":", 1)[0]
+        if re.fullmatch(r"except\s*\*?\s*", header) or _CATCHES_EXIT.search(header):
+            return True
+    return False
+
+
+def _allowed_context(node: SgNode, file: FileContext) -> tuple[bool, str | None]:
+    """(allowed, name of the innermost enclosing function)."""
+    function: str | None = None
+    for ancestor in node.ancestors():
+        kind = ancestor.kind()
+        if kind == "if_statement":
+            condition = ancestor.field("condition")
+            if (
+                condition is not None
+                and _compact(condition.text()) in _MAIN_GUARD
+                and _within(ancestor.field("consequence"), node)
+            ):
+                return True, function
+        elif kind == "with_statement":
+            if _within(ancestor.field("body"), node) and _with_catches_exit(ancestor, file):
+                return True, function
+        elif kind == "try_statement":
+            if _within(ancestor.field("body"), node) and _try_catches_exit(ancestor):
+                return True, function
+        elif kind == "function_definition" and function is None:
+            name = ancestor.field("name")
+            function = name.text() if name is not None else "<function>"
+        elif kind == "lambda" and function is None:
+            function = "<lambda>"
+    return False, function
+
+
+def _shadowed(file: FileContext, name: str) -> bool:
+    """A file that defines its own ``exit``/``quit`` is not calling the builtin."""
+    return re.search(rf"^\s*(?:async\s+)?def\s+{name}\b|^\s*{name}\s*=", file.source.text, re.M) is not None
+
+
+def _classify_call(call: SgNode, file: FileContext) -> str | None:
+    """The exit a call makes (``sys.exit()``, ``pytest.exit()``…), or None."""
+    function = call.field("function")
+    if function is None:
+        return None
+    text = _compact(function.text())
+    name = file.imports.resolve(text)
+    if name in ("exit", "quit") and (file.imports.is_bound(name) or _shadowed(file, name)):
+        return None
+    if name in EXIT_FUNCTIONS:
+        return EXIT_FUNCTIONS[name]
+    if name in PYTEST_EXIT:
+        return "pytest.exit()"
+    if name in KILL:
+        arguments = call.field("arguments")
+        first = arguments.find(kind="call") if arguments is not None else None
+        if first is not None and arguments is not None:
+            first_arg = next((c for c in arguments.children() if c.is_named()), None)
+            target = first_arg.field("function") if first_arg is not None and first_arg.kind() == "call" else None
+            if target is not None and file.imports.resolve(_compact(target.text())) in GETPID:
+                return "os.kill(os.getpid(), …)"
+    return None
+
+
+def _raises_system_exit(raise_node: SgNode, file: FileContext) -> bool:
+    raised = next((c for c in raise_node.children() if c.is_named()), None)
+    if raised is None:
+        return False
+    if raised.kind() == "call":
+        callee = raised.field("function")
+        if callee is None:
+            return False
+        raised = callee
+    name = file.imports.resolve(_compact(raised.text()))
+    return name in ("SystemExit", "builtins.SystemExit")
+
+
+def _alias_rule(file: FileContext) -> dict[str, object] | None:
+    exits = set(EXIT_FUNCTIONS) | PYTEST_EXIT | KILL
+    aliases = [
+        local
+        for local, target in file.imports.bindings.items()
+        if target in exits and not re.search(r"(exit|quit|_exit|abort|kill)$", local)
+    ]
+    if not aliases:
+        return None
+    rule = astgrep.builtin_rules(NAME)["exit-alias-call"].config
+    regex = "^(" + "|".join(re.escape(a) for a in sorted(aliases)) + ")$"
+    return {"rule": {**rule["rule"], "has": {**rule["rule"]["has"], "regex": regex}}}
+
+
+def scan(file: FileContext) -> list[Finding]:
+    rules = astgrep.builtin_rules(NAME)
+    findings: list[Finding] = []
+    candidates: list[tuple[SgNode, str]] = []
+    for call in rules["exit-call"].find_all(file.tree):
+        what = _classify_call(call, file)
+        if what:
+            candidates.append((call, what))
+    alias = _alias_rule(file)
+    if alias is not None:
+        for call in file.tree.find_all(alias):
+            what = _classify_call(call, file)
+            if what:
+                candidates.append((call, what))
+    for raise_node in rules["raise-system-exit"].find_all(file.tree):
+        if _raises_system_exit(raise_node, file):
+            candidates.append((raise_node, "raise SystemExit"))
+    for node, what in candidates:
+        allowed, function = _allowed_context(node, file)
+        if allowed:
+            continue
+        if what == "pytest.exit()":
+            code = "TG303"
+            message = "pytest.exit() ends the whole test session; use pytest.skip() or pytest.fail()"
+        elif function is None:
+            code = "TG301"
+            message = (
+                f"{what} at module level of test code runs at import and breaks"
+                " pytest's collection; remove it or put it under `if __name__ == \"__main__\":`"
+            )
+        else:
+            code = "TG302"
+            message = (
+                f"{what} in `{function}` ends the process instead of failing the test;"
+                " raise an exception, assert, or use pytest.fail()"
+            )
+        findings.append(file.finding(node, code, message, NAME, exit=what, function=function))
+    return findings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from testguard import cli
+
+    return cli.main([NAME, *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,244 @@
+"""The ``testguard`` command: one subcommand per check, plus check, run and baseline."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from testguard import __version__
+from testguard import checks as registry
+from testguard.core.config import Config, load_config
+from testguard.core.findings import CheckResult, UsageError
+from testguard.core.project import find_root, relpath
+from testguard.core.report import FORMATS, Report, render, write_summary
+from testguard.core.runner import Context, apply_filters, exit_code, run_checks
+
+DESCRIPTION = """\
+testguard keeps a Python project's tests honest.
+
+checks:
+{checks}
+  check       mocks + exits + fallbacks (+ custom rules) in one pass over the files
+  run         every configured check, one report (what the GitHub Action calls)
+  baseline    record today's findings so that only new ones fail
+
+exit codes: 0 nothing blocking, 1 blocking findings, 2 usage or configuration error
+"""
+
+
+def _default_format() -> str:
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def _report_spec(value: str) -> tuple[str, str]:
+    fmt, sep, path = value.partition(":")
+    if not sep or fmt not in FORMATS or not path:
+        raise argparse.ArgumentTypeError(
+            f"expected FORMAT:FILE with FORMAT one of {', '.join(FORMATS)}, got {value!r}"
+        )
+    return fmt, path
+
+
+def _common(with_paths: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    if with_paths:
+        parser.add_argument(
+            "paths", nargs="*", metavar="PATH",
+            help="files or directories to check (default: the whole project)",
+        )
+    out = parser.add_argument_group("output")
+    out.add_argument("--format", choices=FORMATS, default=None,
+                     help="report format (default: text, or github when GITHUB_ACTIONS=true)")
+    out.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    out.add_argument("--summary", metavar="FILE", help="append a Markdown job summary to FILE")
+    out.add_argument("--report", metavar="FORMAT:FILE", type=_report_spec, action="append",
+                     default=[], help="also write the report in FORMAT to FILE (repeatable)")
+    sel = parser.add_argument_group("what blocks")
+    sel.add_argument("--config", metavar="FILE", help="pyproject.toml to read (default: the project's)")
+    sel.add_argument("--diff-base", metavar="REF",
+                     help="report only findings on lines changed since the merge-base with REF")
+    sel.add_argument("--baseline", metavar="FILE", help="baseline file (default: from config)")
+    sel.add_argument("--no-baseline", action="store_true", help="ignore the baseline file")
+    sel.add_argument("--fail-on", choices=("new", "any"), default="new",
+                     help="exit 1 on new findings only (default) or on any finding")
+    sel.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    return parser
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s own module is imported (a hook call stays fast)."""
+    names = registry.available()
+    listing = "\n".join(f"  {n:<11} {registry.HELP[n]}" for n in names)
+    parser = argparse.ArgumentParser(
+        prog="testguard",
+        description=DESCRIPTION.format(checks=listing),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"testguard {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = _common()
+    for name in names:
+        module = registry.load(name) if name == command else None
+        p = sub.add_parser(
+            name, parents=[common], help=registry.HELP[name],
+            description=((module.__doc__ if module else None) or registry.HELP[name]).strip(),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if module is not None:
+            module.add_arguments(p)
+    static = [n for n in names if n in registry.STATIC_CHECKS]
+    check = sub.add_parser("check", parents=[common],
+                           help="the static checks (" + ", ".join(static) + ") in one pass")
+    check.set_defaults(custom_rules=True)
+    run = sub.add_parser("run", parents=[common], help="every configured check, one report")
+    run.add_argument("--checks", metavar="A,B", help="comma-separated checks (default: all configured)")
+    run.set_defaults(custom_rules=True)
+    baseline = sub.add_parser(
+        "baseline", parents=[_common(with_paths=False)],
+        help="record today's findings so that only new ones fail",
+        description="Write the baseline file: every current finding of CHECKS (default: all"
+        " configured), keyed by rule, path and line text, plus the figures that ratchet.",
+    )
+    baseline.add_argument("checks", nargs="*", metavar="CHECK", help="checks to record")
+    baseline.add_argument("--prune", action="store_true",
+                          help="only remove entries that are fixed; never add new ones")
+    baseline.set_defaults(custom_rules=True, paths=[])
+    return parser
+
+
+def configured_checks(root: Path, config: Config) -> list[str]:
+    """What ``run`` runs by default: the static checks, plus each other one the project set up."""
+    names = registry.available()
+    if config.checks:
+        unknown = [c for c in config.checks if c not in names]
+        if unknown:
+            raise UsageError(f"{config.file}: [tool.testguard] checks: unknown check {unknown[0]!r};"
+                             f" choose from {', '.join(names)}")
+        return list(config.checks)
+    chosen = [n for n in names if n in registry.STATIC_CHECKS]
+    raw = config.raw
+    if "imports" in names:
+        from testguard.core.project import detect_packages
+
+        if detect_packages(root, config):
+            chosen.append("imports")
+    if "mypy" in names and ("mypy" in raw or _has_mypy_config(root, config)):
+        chosen.append("mypy")
+    for name in ("coverage", "collect"):
+        if name in names and name in raw:
+            chosen.append(name)
+    return chosen
+
+
+def _has_mypy_config(root: Path, config: Config) -> bool:
+    tool = config.pyproject.get("tool", {})
+    if isinstance(tool, dict) and "mypy" in tool:
+        return True
+    return any((root / f).is_file() for f in ("mypy.ini", ".mypy.ini"))
+
+
+def _select(args: argparse.Namespace, root: Path, config: Config) -> list[str]:
+    command = args.command
+    names = registry.available()
+    if command == "check":
+        return [n for n in names if n in registry.STATIC_CHECKS]
+    if command == "run" and args.checks:
+        chosen = [c.strip() for c in args.checks.split(",") if c.strip()]
+    elif command == "baseline" and args.checks:
+        chosen = list(args.checks)
+    elif command in ("run", "baseline"):
+        return configured_checks(root, config)
+    else:
+        return [command]
+    for c in chosen:
+        if c not in names:
+            raise UsageError(f"unknown check {c!r}; choose from {', '.join(names)}")
+    return chosen
+
+
+def _write(path: str, text: str, append: bool = False) -> None:
+    try:
+        target = Path(path)
+        if target.parent and not target.parent.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("a" if append else "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _emit(args: argparse.Namespace, report: Report) -> None:
+    fmt = args.format or _default_format()
+    text = render(fmt, report)
+    if args.output:
+        _write(args.output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    for extra_fmt, path in args.report:
+        _write(path, render(extra_fmt, report))
+    if args.summary:
+        _write(args.summary, write_summary(report), append=True)
+
+
+def _run(args: argparse.Namespace) -> int:
+    explicit = Path(args.config).resolve() if args.config else None
+    root = explicit.parent if explicit else find_root(Path.cwd())
+    config = load_config(root, explicit)
+    paths = [relpath(root, Path(p)) for p in getattr(args, "paths", [])]
+    ctx = Context(root=root, config=config, paths=paths, options=args)
+    names = _select(args, root, config)
+    if args.command == "baseline":
+        from testguard.core.baseline import record
+
+        return record(ctx, names, prune=args.prune)
+    results: list[CheckResult] = run_checks(ctx, names)
+    apply_filters(ctx, results)
+    report = Report(
+        results=results,
+        root=root,
+        version=__version__,
+        diff_base=args.diff_base,
+        baseline_path=str(ctx.baseline_path.relative_to(root))
+        if ctx.baseline is not None and ctx.baseline_path.is_relative_to(root)
+        else None,
+    )
+    _emit(args, report)
+    return exit_code(results, args.fail_on)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in arguments if not a.startswith("-")), None)
+    parser = build_parser(command)
+    args = parser.parse_args(arguments)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return _run(args)
+    except UsageError as exc:
+        print(f"testguard: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("testguard: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # a bug in testguard, not the user's fault
+        if os.environ.get("TESTGUARD_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"testguard: internal error: {type(exc).__name__}: {exc}"
+            " (set TESTGUARD_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""ast-grep rules: YAML in ast-grep's own rule format, run with ast-grep-py.
+
+Every static rule of testguard lives in ``testguard/rules/<check>.yml`` (one
+YAML document per rule); users add their own with ``rules = [...]`` in config.
+A rule document has ast-grep's keys (``id``, ``rule``, ``constraints``,
+``utils``, ``message``, ``severity``, ``files``, ``ignores``) and, for
+testguard, ``metadata.code`` — the code findings are reported under (``id``
+when absent).
+"""
+
+from __future__ import annotations
+
+import glob as globmod
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from ast_grep_py import SgNode, SgRoot
+
+from testguard.core.findings import UsageError
+
+try:
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+except AttributeError:  # PyYAML without libyaml
+    _Loader = yaml.SafeLoader
+
+_SEVERITIES = {"error": "error", "warning": "warning", "info": "note", "hint": "note", "note": "note"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    code: str
+    config: dict[str, Any]
+    message: str = ""
+    severity: str = "error"
+    files: tuple[str, ...] = ()
+    ignores: tuple[str, ...] = ()
+    source: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def find_all(self, root: SgNode) -> list[SgNode]:
+        return root.find_all(self.config)
+
+
+def parse(text: str) -> SgNode:
+    return SgRoot(text, "python").root()
+
+
+def _rule_from_doc(doc: Any, where: str) -> Rule:
+    if not isinstance(doc, dict):
+        raise UsageError(f"{where}: an ast-grep rule must be a mapping")
+    rule_id = doc.get("id")
+    if not isinstance(rule_id, str) or not rule_id:
+        raise UsageError(f"{where}: rule has no 'id'")
+    if "rule" not in doc or not isinstance(doc["rule"], dict):
+        raise UsageError(f"{where}: rule {rule_id!r} has no 'rule' mapping")
+    language = str(doc.get("language", "python")).lower()
+    if language not in ("python", "py"):
+        raise UsageError(f"{where}: rule {rule_id!r} is for language {language!r}; only python is supported")
+    metadata = doc.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise UsageError(f"{where}: rule {rule_id!r}: 'metadata' must be a mapping")
+    code = str(metadata.get("code", rule_id))
+    config = {k: doc[k] for k in ("rule", "constraints", "utils", "transform") if k in doc}
+    severity = _SEVERITIES.get(str(doc.get("severity", "error")).lower(), "error")
+
+    def _globs(key: str) -> tuple[str, ...]:
+        value = doc.get(key) or []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UsageError(f"{where}: rule {rule_id!r}: '{key}' must be a list of globs")
+        return tuple(value)
+
+    return Rule(
+        id=rule_id,
+        code=code,
+        config=config,
+        message=str(doc.get("message", rule_id)),
+        severity=severity,
+        files=_globs("files"),
+        ignores=_globs("ignores"),
+        source=where,
+        metadata=metadata,
+    )
+
+
+def load_rules_text(text: str, where: str) -> list[Rule]:
+    try:
+        docs = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{where} is not valid YAML: {exc}") from None
+    rules = [_rule_from_doc(doc, where) for doc in docs]
+    probe = parse("x = 1\n")
+    for rule in rules:
+        try:
+            probe.find_all(rule.config)
+        except Exception as exc:  # ast-grep raises plain exceptions for bad rules
+            raise UsageError(f"{where}: rule {rule.id!r} is not a valid ast-grep rule: {exc}") from None
+    return rules
+
+
+@lru_cache(maxsize=None)
+def builtin_rules(check: str) -> dict[str, Rule]:
+    """The bundled rules of one check, by id."""
+    text = resources.files("testguard").joinpath("rules", f"{check}.yml").read_text("utf-8")
+    return {rule.id: rule for rule in load_rules_text(text, f"testguard/rules/{check}.yml")}
+
+
+def load_custom_rules(root: Path, patterns: list[str]) -> list[Rule]:
+    """Rules from the ``rules`` config globs (relative to the project root)."""
+    rules: list[Rule] = []
+    for pattern in patterns:
+        matches = sorted(globmod.glob(str(root / pattern), recursive=True))
+        if not matches:
+            raise UsageError(f"rules = [{pattern!r}] in [tool.testguard] matches no file")
+        for match in matches:
+            path = Path(match)
+            try:
+                text = path.read_text("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"cannot read rule file {path}: {exc}") from None
+            rules.extend(load_rules_text(text, path.relative_to(root).as_posix()))
+    return rules
+
+
+def start(node: SgNode) -> tuple[int, int]:
+    """1-based line and column of a node."""
+    pos = node.range().start
+    return pos.line + 1, pos.column + 1
+
+
+def end(node: SgNode) -> tuple[int, int]:
+    pos = node.range().end
+    return pos.line + 1, pos.column + 1

@@ -1,0 +1,254 @@
+"""The project: its root, its files, which of them are tests, its own packages."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from testguard.core.config import Config
+from testguard.core.globs import GlobSet
+
+DEFAULT_TESTS = ["tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py"]
+# Directories a walk never enters (a git repo uses git's own ignore rules instead).
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".env",
+        "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+        ".testguard_cache", "node_modules", "build", "dist", ".eggs",
+        "site-packages",
+    }
+)
+
+
+def find_root(start: Path) -> Path:
+    """The nearest directory upward with a pyproject.toml, else a .git, else start."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if (directory / "pyproject.toml").is_file():
+            return directory
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return start
+
+
+def relpath(root: Path, path: Path) -> str:
+    """Root-relative POSIX path; paths outside the root stay as given."""
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    try:
+        return Path(os.path.normpath(absolute)).relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _git_files(root: Path) -> list[str] | None:
+    if not (root / ".git").exists() and not _inside_git(root):
+        return None
+    try:
+        proc = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    if proc.returncode != 0:
+        return None
+    names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted({n for n in names if n})
+
+
+def _inside_git(root: Path) -> bool:
+    return any((d / ".git").exists() for d in root.parents)
+
+
+def _walk(root: Path, base: Path) -> list[str]:
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info")
+        )
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        found.extend(prefix + f for f in filenames)
+    return sorted(found)
+
+
+def discover_files(
+    root: Path, paths: list[str], config: Config, suffixes: tuple[str, ...] = (".py",)
+) -> tuple[list[str], list[str]]:
+    """Files to check, root-relative, and explicit paths that do not exist.
+
+    With no paths: the whole project (git's tracked and not-ignored files in a
+    git repo, else a directory walk).  Explicit files are always kept, even when
+    excluded by suffix, so pre-commit's file list is honoured exactly; config
+    ``exclude`` applies to both.
+    """
+    exclude = GlobSet(config.exclude)
+    missing: list[str] = []
+    files: list[str] = []
+    if not paths:
+        candidates = _git_files(root)
+        if candidates is None:
+            candidates = _walk(root, root)
+        files = [f for f in candidates if f.endswith(suffixes)]
+    else:
+        for given in paths:
+            absolute = root / given
+            if absolute.is_dir() and not absolute.is_symlink():
+                files.extend(f for f in _walk(root, absolute) if f.endswith(suffixes))
+            elif absolute.exists() or absolute.is_symlink():
+                files.append(given)
+            else:
+                missing.append(given)
+    seen: set[str] = set()
+    result = []
+    for f in files:
+        if f not in seen and not exclude.match(f):
+            seen.add(f)
+            result.append(f)
+    return result, missing
+
+
+def _ini_section(file: Path, section: str) -> dict[str, list[str]] | None:
+    if not file.is_file():
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(file, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError, OSError):
+        return None
+    if not parser.has_section(section):
+        return None
+    return {
+        k: parser.get(section, k).split()
+        for k in ("python_files", "testpaths")
+        if parser.has_option(section, k)
+    }
+
+
+def _pytest_ini(root: Path, pyproject: dict[str, Any]) -> dict[str, list[str]]:
+    """pytest's python_files and testpaths, from the file pytest itself would use."""
+    found = _ini_section(root / "pytest.ini", "pytest")
+    if found is not None:
+        return found
+    tool = pyproject.get("tool", {})
+    pytest_table = tool.get("pytest", {}) if isinstance(tool, dict) else {}
+    options = pytest_table.get("ini_options") if isinstance(pytest_table, dict) else None
+    if isinstance(options, dict):
+        out: dict[str, list[str]] = {}
+        for key in ("python_files", "testpaths"):
+            value = options.get(key)
+            if isinstance(value, str):
+                out[key] = value.split()
+            elif isinstance(value, list):
+                out[key] = [str(v) for v in value]
+        return out
+    for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+        found = _ini_section(root / name, section)
+        if found is not None:
+            return found
+    return {}
+
+
+def test_globs(root: Path, config: Config) -> list[str]:
+    """The globs that say which files are test code."""
+    if config.tests:
+        return list(config.tests)
+    ini = _pytest_ini(root, config.pyproject or _load_pyproject(root))
+    python_files = ini.get("python_files")
+    testpaths = ini.get("testpaths")
+    if not python_files and not testpaths:
+        return list(DEFAULT_TESTS)
+    globs = ["**/conftest.py"]
+    file_patterns = python_files or ["test_*.py", "*_test.py"]
+    if testpaths:
+        for tp in testpaths:
+            tp = tp.strip("/").removeprefix("./")
+            globs.append(f"{tp}/**" if tp not in ("", ".") else "**")
+    globs.extend(f"**/{p}" for p in file_patterns)
+    return globs
+
+
+def _load_pyproject(root: Path) -> dict[str, Any]:
+    from testguard.core.config import read_toml
+
+    file = root / "pyproject.toml"
+    return read_toml(file) if file.is_file() else {}
+
+
+class TestFileMatcher:
+    """Says whether a root-relative path is test code."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    def __init__(self, root: Path, config: Config) -> None:
+        self.globs = GlobSet(test_globs(root, config))
+
+    def __call__(self, path: str) -> bool:
+        return self.globs.match(path)
+
+
+_NAME = re.compile(r"[-_.]+")
+
+
+def source_roots(root: Path, config: Config) -> list[Path]:
+    """Where the project's importable packages live: ``src/`` and/or the root."""
+    roots = []
+    if (root / "src").is_dir():
+        roots.append(root / "src")
+    roots.append(root)
+    return roots
+
+
+def detect_packages(root: Path, config: Config) -> list[str]:
+    """The project's own top-level packages: config, then [project].name, then layout."""
+    if config.packages:
+        return list(config.packages)
+    found: list[str] = []
+    project = (config.pyproject or {}).get("project", {})
+    name = project.get("name") if isinstance(project, dict) else None
+    for base in source_roots(root, config):
+        if isinstance(name, str):
+            candidate = _NAME.sub("_", name).lower()
+            if (base / candidate / "__init__.py").is_file() or (base / f"{candidate}.py").is_file():
+                return [candidate]
+    for base in source_roots(root, config):
+        if base == root and found:
+            break
+        try:
+            entries = sorted(base.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if (
+                entry.is_dir()
+                and (entry / "__init__.py").is_file()
+                and entry.name not in ("tests", "test", "testing", "docs", "bench", "benchmarks", "examples", "scripts")
+                and not entry.name.startswith(".")
+            ):
+                found.append(entry.name)
+    return found
+
+
+@dataclass
+class FirstParty:
+    """The names of the project's own code, for classifying imports and targets."""
+
+    names: frozenset[str]
+
+    def __contains__(self, dotted: object) -> bool:
+        if not isinstance(dotted, str):
+            return False
+        return dotted.split(".", 1)[0] in self.names
+
+
+def first_party(root: Path, config: Config) -> FirstParty:
+    names = config.first_party or detect_packages(root, config)
+    return FirstParty(frozenset(n.split(".", 1)[0] for n in names))

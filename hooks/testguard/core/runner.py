@@ -1,0 +1,149 @@
+"""One run: the checks, then suppressions, baseline and diff filter, then the exit code."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from testguard import checks as registry
+from testguard.core import astgrep
+from testguard.core.config import Config
+from testguard.core.findings import CheckResult, Finding, Severity, Status
+from testguard.core.interpreter import find_interpreter
+from testguard.core.source import Source, read_source
+from testguard.core.static import FILES_CHECK, run_static
+from testguard.core.suppress import parse_suppressions
+
+if TYPE_CHECKING:
+    from testguard.core.baseline import Baseline
+    from testguard.core.gitdiff import ChangedLines
+
+
+@dataclass
+class Context:
+    """What every check gets: where the project is, its config, what to look at."""
+
+    root: Path
+    config: Config
+    paths: list[str]
+    options: argparse.Namespace
+    _interpreter: Path | None = None
+    _baseline: Any = None
+    _baseline_loaded: bool = False
+    _changed: Any = None
+    _changed_loaded: bool = False
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def option(self, name: str, default: Any = None) -> Any:
+        return getattr(self.options, name, default)
+
+    def interpreter(self) -> Path:
+        """The project's own Python (raises UsageError when there is none)."""
+        if self._interpreter is None:
+            self._interpreter = find_interpreter(self.root, self.config, self.option("python"))
+        return self._interpreter
+
+    @property
+    def baseline_path(self) -> Path:
+        given = self.option("baseline")
+        return Path(given) if given else self.root / self.config.baseline
+
+    @property
+    def baseline(self) -> Baseline | None:
+        """The baseline, unless there is none or ``--no-baseline`` was given."""
+        if not self._baseline_loaded:
+            self._baseline_loaded = True
+            if not self.option("no_baseline", False):
+                from testguard.core.baseline import Baseline
+
+                self._baseline = Baseline.load(self.baseline_path, self.root)
+        return self._baseline  # type: ignore[no-any-return]
+
+    @property
+    def changed(self) -> ChangedLines | None:
+        """Lines changed since ``--diff-base`` (None without it)."""
+        if not self._changed_loaded:
+            self._changed_loaded = True
+            ref = self.option("diff_base")
+            if ref:
+                from testguard.core.gitdiff import changed_lines
+
+                self._changed = changed_lines(self.root, ref)
+        return self._changed  # type: ignore[no-any-return]
+
+
+def _suppress_nonstatic(root: Path, result: CheckResult, config: Config) -> None:
+    """Inline and file-level suppressions for checks that do not read sources themselves."""
+    by_path: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    kept: list[Finding] = []
+    for path, findings in by_path.items():
+        source = read_source(root, path, config.max_file_size) if path else None
+        if not isinstance(source, Source) or "testguard:" not in source.text:
+            kept.extend(findings)
+            continue
+        for f in findings:
+            if f.line_text is None:
+                f.line_text = source.line(f.line).strip()
+        suppressions = parse_suppressions(source, astgrep.parse(source.text), FILES_CHECK)
+        kept.extend(f for f in suppressions.apply(findings) if f.code != "TG002")
+    result.findings = kept
+
+
+def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
+    """Runs the named checks; the static ones share one pass over the files."""
+    static = [registry.load(n) for n in names if n in registry.STATIC_CHECKS]
+    results: list[CheckResult] = []
+    custom = []
+    if ctx.option("custom_rules", False) and ctx.config.rules:
+        custom = astgrep.load_custom_rules(ctx.root, ctx.config.rules)
+    if static or custom:
+        static_results, _ = run_static(
+            ctx.root,
+            ctx.config,
+            ctx.paths,
+            static,
+            use_cache=not ctx.option("no_cache", False),
+            custom_rules=custom,
+        )
+        results.extend(static_results)
+    for name in names:
+        if name in registry.STATIC_CHECKS:
+            continue
+        module: ModuleType = registry.load(name)
+        result: CheckResult = module.run(ctx)
+        _suppress_nonstatic(ctx.root, result, ctx.config)
+        results.append(result)
+    return results
+
+
+def apply_filters(ctx: Context, results: list[CheckResult]) -> None:
+    """Baseline (marks findings as baselined, lists fixed entries) and --diff-base."""
+    baseline = ctx.baseline
+    if baseline is not None:
+        baseline.apply(results)
+    changed = ctx.changed
+    if changed is not None:
+        for result in results:
+            kept = []
+            for finding in result.findings:
+                if finding.line <= 0:
+                    kept.append(finding)  # project-level (a total figure): not line-bound
+                elif changed.covers(finding.path, finding.line, finding.end_line):
+                    finding.details["changed"] = True
+                    kept.append(finding)
+            result.findings = kept
+
+
+def exit_code(results: list[CheckResult], fail_on: str) -> int:
+    for result in results:
+        for finding in result.findings:
+            if finding.severity is not Severity.ERROR:
+                continue
+            if fail_on == "any" or finding.status is Status.NEW:
+                return 1
+    return 0

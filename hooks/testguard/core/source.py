@@ -1,0 +1,103 @@
+"""Reading a Python source file safely: every bad file is a TG001, never a traceback."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from testguard.core.findings import Finding
+
+# PEP 263: a coding cookie in a comment on line 1 or 2.
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+
+
+@dataclass
+class Source:
+    path: str
+    text: str
+    data: bytes
+
+    _lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        return self._lines
+
+    def line(self, number: int) -> str:
+        lines = self.lines
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
+def bad_file(path: str, message: str, line: int = 1, col: int = 1) -> Finding:
+    return Finding(path=path, line=line, col=col, code="TG001", message=message, check="files")
+
+
+def detect_encoding(data: bytes) -> tuple[str, bytes]:
+    """The encoding PEP 263 says the file has, and the data without a UTF-8 BOM."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8", data[len(codecs.BOM_UTF8) :]
+    first, _, rest = data.partition(b"\n")
+    match = _COOKIE.match(first)
+    if match is None and _BLANK_OR_COMMENT.match(first):
+        second = rest.partition(b"\n")[0]
+        match = _COOKIE.match(second)
+    if match is None:
+        return "utf-8", data
+    return match.group(1).decode("ascii", "replace"), data
+
+
+def decode(path: str, data: bytes) -> Source | Finding:
+    if b"\0" in data:
+        return bad_file(path, "binary file (contains NUL bytes); not checked")
+    encoding, body = detect_encoding(data)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return bad_file(path, f"unknown encoding {encoding!r} in coding cookie; not checked")
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].count(b"\n") + 1
+        col = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
+        return bad_file(
+            path,
+            f"not valid {encoding} (byte 0x{body[exc.start]:02x} at offset {exc.start});"
+            " not checked — save the file as UTF-8 or declare its encoding (PEP 263)",
+            line,
+            col,
+        )
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return Source(path=path, text=text, data=data)
+
+
+def read_source(root: Path, path: str, max_size: int) -> Source | Finding:
+    """Reads ``root/path`` as Python source, or says exactly why it cannot."""
+    absolute = root / path
+    try:
+        info = os.stat(absolute)
+    except FileNotFoundError:
+        if os.path.islink(absolute):
+            return bad_file(path, f"broken symbolic link to {os.readlink(absolute)!r}; not checked")
+        return bad_file(path, "file not found; not checked")
+    except OSError as exc:
+        return bad_file(path, f"cannot read file: {exc.strerror or exc}; not checked")
+    if not os.path.isfile(absolute):
+        return bad_file(path, "not a regular file; not checked")
+    if info.st_size > max_size:
+        return bad_file(
+            path,
+            f"file too large ({info.st_size} bytes, limit {max_size}); not checked"
+            " — raise 'max-file-size' in [tool.testguard] or exclude it",
+        )
+    try:
+        data = absolute.read_bytes()
+    except OSError as exc:
+        return bad_file(path, f"cannot read file: {exc.strerror or exc}; not checked")
+    return decode(path, data)

@@ -1,0 +1,328 @@
+"""The shared pipeline of the static checks: each test file read and parsed once.
+
+For every file: stat -> cache -> read (TG001 on bad files) -> prefilter -> one
+ast-grep parse -> each static check's ``scan`` -> suppressions -> cache.  Files
+that no check's prefilter matches are fully checked without being parsed: a
+file with no ``exit`` in it has no process exit.  Cold runs over many files use
+a pool of forked workers.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol
+
+from ast_grep_py import SgNode
+
+from testguard import __version__
+from testguard.core import astgrep
+from testguard.core.astgrep import Rule
+from testguard.core.cache import StaticCache, content_hash
+from testguard.core.config import Config
+from testguard.core.findings import CheckResult, Finding, Severity
+from testguard.core.globs import GlobSet
+from testguard.core.project import FirstParty, TestFileMatcher, discover_files, first_party
+from testguard.core.pyimports import ImportMap, read_imports
+from testguard.core.source import Source, bad_file, decode, read_source
+from testguard.core.suppress import parse_suppressions
+
+FILES_CHECK = "files"
+CUSTOM_CHECK = "custom"
+_PARALLEL_MIN_FILES = 256
+
+
+class StaticCheck(Protocol):
+    NAME: str
+    PREFILTER: re.Pattern[str]
+
+    def scan(self, file: FileContext) -> list[Finding]: ...
+
+
+@dataclass
+class StaticState:
+    """Everything a static scan needs that is the same for every file."""
+
+    root: Path
+    config: Config
+    first_party: FirstParty
+    checks: list[ModuleType]
+    custom_rules: list[Rule] = field(default_factory=list)
+    shared: dict[str, Any] = field(default_factory=dict)  # per-run data a check computes once
+
+
+@dataclass
+class FileContext:
+    source: Source
+    tree: SgNode
+    state: StaticState
+    _imports: ImportMap | None = None
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def imports(self) -> ImportMap:
+        if self._imports is None:
+            self._imports = read_imports(self.tree)
+        return self._imports
+
+    def finding(
+        self, node: SgNode, code: str, message: str, check: str, **details: Any
+    ) -> Finding:
+        """A finding at ``node``, with the line text the baseline keys on."""
+        line, col = astgrep.start(node)
+        end_line, end_col = astgrep.end(node)
+        statement_line = statement_start(node)
+        return Finding(
+            path=self.path,
+            line=line,
+            col=col,
+            end_line=end_line,
+            end_col=end_col,
+            code=code,
+            message=message,
+            check=check,
+            details=details,
+            line_text=self.source.line(line).strip(),
+            statement_line=statement_line,
+        )
+
+
+_STATEMENT_KINDS = frozenset(
+    {
+        "expression_statement", "return_statement", "raise_statement", "assert_statement",
+        "import_statement", "import_from_statement", "decorated_definition",
+        "function_definition", "class_definition", "with_statement", "if_statement",
+        "for_statement", "while_statement", "try_statement", "delete_statement",
+    }
+)
+
+
+def statement_start(node: SgNode) -> int:
+    """The first line of the statement that holds ``node`` (for suppressions)."""
+    current: SgNode | None = node
+    while current is not None:
+        if current.kind() in _STATEMENT_KINDS:
+            return current.range().start.line + 1
+        current = current.parent()
+    return node.range().start.line + 1
+
+
+def _syntax_error(source: Source, tree: SgNode) -> Finding | None:
+    """TG001 when the file is not valid Python; tree-sitter finds, CPython confirms."""
+    if tree.find(kind="ERROR") is None:
+        return None
+    try:
+        ast.parse(source.text, filename=source.path)
+    except SyntaxError as exc:
+        return bad_file(
+            source.path,
+            f"syntax error: {exc.msg}; not checked",
+            exc.lineno or 1,
+            exc.offset or 1,
+        )
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return bad_file(source.path, f"cannot parse: {exc}; not checked")
+    return None
+
+
+def _custom_findings(file: FileContext) -> list[Finding]:
+    out: list[Finding] = []
+    for rule in file.state.custom_rules:
+        if rule.files and not GlobSet(rule.files).match(file.path):
+            continue
+        if rule.ignores and GlobSet(rule.ignores).match(file.path):
+            continue
+        for node in rule.find_all(file.tree):
+            finding = file.finding(node, rule.code, rule.message, CUSTOM_CHECK, rule=rule.id)
+            finding.severity = Severity(rule.severity)
+            out.append(finding)
+    return out
+
+
+def scan_source(source: Source, state: StaticState) -> list[Finding]:
+    """Runs every static check of ``state`` on one decoded file."""
+    text = source.text
+    wanted = [c for c in state.checks if c.PREFILTER.search(text)]
+    has_directive = "testguard:" in text
+    if not wanted and not state.custom_rules and not has_directive:
+        return []
+    tree = astgrep.parse(text)
+    error = _syntax_error(source, tree)
+    if error is not None:
+        return [error]
+    file = FileContext(source=source, tree=tree, state=state)
+    findings: list[Finding] = []
+    for check in wanted:
+        findings.extend(check.scan(file))
+    if state.custom_rules:
+        findings.extend(_custom_findings(file))
+    if has_directive:
+        suppressions = parse_suppressions(source, tree, FILES_CHECK)
+        findings = suppressions.apply(findings)
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def _serialise(findings: list[Finding]) -> list[dict[str, Any]]:
+    out = []
+    for f in findings:
+        data = f.to_dict()
+        data["line_text"] = f.line_text
+        data["statement_line"] = f.statement_line
+        out.append(data)
+    return out
+
+
+# Set in the parent before the pool forks; read by the workers.
+_WORKER_STATE: StaticState | None = None
+
+
+def _scan_path(path: str, state: StaticState) -> tuple[str, str, list[dict[str, Any]]]:
+    """(path, content digest, serialised findings) for one file."""
+    loaded = read_source(state.root, path, state.config.max_file_size)
+    if isinstance(loaded, Finding):
+        return path, "", _serialise([loaded])
+    digest = content_hash(loaded.data)
+    return path, digest, _serialise(scan_source(loaded, state))
+
+
+def _worker(paths: list[str]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    assert _WORKER_STATE is not None
+    return [_scan_path(p, _WORKER_STATE) for p in paths]
+
+
+def _fingerprint(state: StaticState) -> str:
+    parts = {
+        "version": __version__,
+        "python": sys.version_info[:2],
+        "checks": sorted(c.NAME for c in state.checks),
+        "config": {
+            k: v for k, v in state.config.raw.items() if k not in ("coverage", "collect", "mypy", "imports")
+        },
+        "first_party": sorted(state.first_party.names),
+        "rules": [(r.source, r.id, json.dumps(r.config, sort_keys=True, default=str)) for r in state.custom_rules],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _read_for_cache(state: StaticState, path: str, cache: StaticCache) -> tuple[Any, os.stat_result | None]:
+    """Cached results for ``path`` if its stat or content is unchanged."""
+    try:
+        stat = os.stat(state.root / path)
+    except OSError:
+        return None, None
+    hit = cache.lookup(path, stat)
+    if hit is not None:
+        return hit, stat
+    return None, stat
+
+
+def run_static(
+    root: Path,
+    config: Config,
+    paths: list[str],
+    checks: list[ModuleType],
+    use_cache: bool = True,
+    custom_rules: list[Rule] | None = None,
+) -> tuple[list[CheckResult], StaticState]:
+    """Runs the static ``checks`` over the project's (or the given) test files."""
+    global _WORKER_STATE
+    state = StaticState(
+        root=root,
+        config=config,
+        first_party=first_party(root, config),
+        checks=checks,
+        custom_rules=custom_rules or [],
+    )
+    for check in checks:
+        prepare = getattr(check, "prepare", None)
+        if prepare is not None:
+            prepare(state)
+    files, missing = discover_files(root, paths, config)
+    is_test = TestFileMatcher(root, config)
+    test_files = [f for f in files if is_test(f)]
+    findings: list[Finding] = [bad_file(p, "file not found; not checked") for p in missing]
+
+    cache_dir = (root / config.cache_dir) if use_cache else None
+    cache = StaticCache(cache_dir, _fingerprint(state))
+    todo: list[tuple[str, os.stat_result | None]] = []
+    collected: dict[str, list[dict[str, Any]]] = {}
+    for path in test_files:
+        hit, stat = _read_for_cache(state, path, cache) if use_cache else (None, None)
+        if hit is not None:
+            collected[path] = hit
+        else:
+            todo.append((path, stat))
+
+    def finish(path: str, digest: str, results: list[dict[str, Any]], stat: os.stat_result | None) -> None:
+        collected[path] = results
+        if digest:
+            cache.store(path, digest, stat, results)
+
+    stats = dict(todo)
+    if len(todo) >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1 and sys.platform != "win32":
+        import multiprocessing
+
+        _WORKER_STATE = state
+        workers = min(os.cpu_count() or 1, 8)
+        chunk = max(16, len(todo) // (workers * 8))
+        batches = [[p for p, _ in todo[i : i + chunk]] for i in range(0, len(todo), chunk)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for batch in pool.map(_worker, batches):
+                for path, digest, results in batch:
+                    finish(path, digest, results, stats[path])
+        _WORKER_STATE = None
+    else:
+        for path, stat in todo:
+            if use_cache and stat is not None:
+                data = _cached_by_content(state, path, stat, cache)
+                if data is not None:
+                    collected[path] = data
+                    continue
+            p, digest, results = _scan_path(path, state)
+            finish(p, digest, results, stat)
+    cache.save()
+
+    for path in test_files:
+        findings.extend(Finding.from_dict(d) for d in collected.get(path, []))
+    by_check: dict[str, CheckResult] = {c.NAME: CheckResult(check=c.NAME, files_checked=len(test_files)) for c in checks}
+    extra: dict[str, CheckResult] = {}
+    for finding in findings:
+        target = by_check.get(finding.check)
+        if target is None:
+            target = extra.setdefault(finding.check, CheckResult(check=finding.check))
+        target.findings.append(finding)
+    results = list(by_check.values()) + [extra[k] for k in sorted(extra)]
+    return results, state
+
+
+def _cached_by_content(
+    state: StaticState, path: str, stat: os.stat_result, cache: StaticCache
+) -> list[dict[str, Any]] | None:
+    """A cache hit by content when only the mtime changed (e.g. after a checkout)."""
+    if path not in cache.entries:
+        return None
+    try:
+        data = (state.root / path).read_bytes()
+    except OSError:
+        return None
+    hit = cache.lookup_content(path, content_hash(data), stat)
+    return hit if isinstance(hit, list) else None
+
+
+def decode_text(path: str, text: str) -> Source:
+    """A Source from text already in memory (tests, stdin)."""
+    loaded = decode(path, text.encode("utf-8"))
+    assert isinstance(loaded, Source)
+    return loaded
