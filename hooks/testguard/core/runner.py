@@ -56,7 +56,8 @@ class Context:
         """The baseline, unless there is none or ``--no-baseline`` was given."""
         if not self._baseline_loaded:
             self._baseline_loaded = True
-            if not self.option("no_baseline", False):
+            path = self.baseline_path
+            if not self.option("no_baseline", False) and (path.exists() or path.is_symlink()):
                 from testguard.core.baseline import Baseline
 
                 self._baseline = Baseline.load(self.baseline_path, self.root)

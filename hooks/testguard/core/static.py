@@ -120,7 +120,7 @@ def statement_start(node: SgNode) -> int:
 
 def _syntax_error(source: Source, tree: SgNode) -> Finding | None:
     """TG001 when the file is not valid Python; tree-sitter finds, CPython confirms."""
-    if tree.find(kind="ERROR") is None:
+    if tree.find(astgrep.builtin_rules("syntax")["parse-error"].config) is None:
         return None
     try:
         ast.parse(source.text, filename=source.path)
