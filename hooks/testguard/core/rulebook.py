@@ -24,6 +24,7 @@ class Rule:
     bad: str
     good: str
     fix: str
+    lang: str = "python"  # of the bad/good examples
 
     @property
     def anchor(self) -> str:
@@ -107,7 +108,7 @@ _RULES = [
         "A crash at import time usually means a broken native extension or an ABI mismatch, "
         "which takes down every process that touches the module.",
         "# mypkg/fast.py\nfrom mypkg._speedups import kernel  # built for another Python",
-        "# rebuild the extension for the interpreter in use\n$ pip install --force-reinstall --no-binary :all: mypkg",
+        "# after rebuilding the extension for this interpreter\nfrom mypkg._speedups import kernel",
         "Rebuild or reinstall the native extension for the project's interpreter.",
     ),
     Rule(
@@ -249,6 +250,7 @@ _RULES = [
         "[tool.testguard.coverage]\nfail-under = 85   # measured: 81.2%",
         "# add tests for the new code until coverage is back above 85%",
         "Add tests for the uncovered code shown in the summary, or lower `fail-under` on purpose.",
+        lang="toml",
     ),
     Rule(
         "TG602", "coverage", "path-coverage-below-floor",
@@ -258,6 +260,7 @@ _RULES = [
         "paths = { \"src/mypkg/security/**\" = 95 }   # measured: 90%",
         "# test the uncovered branches of src/mypkg/security/",
         "Add tests for that path or change its floor in `[tool.testguard.coverage] paths`.",
+        lang="toml",
     ),
     Rule(
         "TG603", "coverage", "changed-lines-coverage-below-floor",
@@ -267,6 +270,7 @@ _RULES = [
         "changed-lines-fail-under = 90   # this PR: 40% of changed lines covered",
         "# add tests that run the changed lines",
         "Cover the changed lines marked TG604, or set `changed-lines-fail-under`.",
+        lang="toml",
     ),
     Rule(
         "TG604", "coverage", "changed-line-not-covered",

@@ -1,0 +1,113 @@
+"""SARIF 2.1.0: one run, rules with help, results with stable fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from urllib.parse import quote
+
+from testguard.core.findings import Finding, Severity, Status
+from testguard.core.report.model import Report
+from testguard.core.rulebook import PROJECT_URL, RULES, Rule
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
+
+
+def _rule_descriptor(code: str, rule: Rule | None, example: Finding | None) -> dict[str, Any]:
+    if rule is None:
+        # A custom ast-grep rule: all we know is what its findings say.
+        title = example.title if example else code
+        return {
+            "id": code,
+            "name": code,
+            "shortDescription": {"text": title},
+            "fullDescription": {"text": example.message if example else title},
+            "defaultConfiguration": {
+                "level": _LEVEL[example.severity] if example else "error"
+            },
+            "properties": {"check": example.check if example else ""},
+        }
+    markdown = (
+        f"**{rule.summary}**\n\n{rule.why}\n\n"
+        f"Bad:\n\n```{rule.lang}\n{rule.bad}\n```\n\nGood:\n\n```{rule.lang}\n{rule.good}\n```\n\n"
+        f"How to fix: {rule.fix}"
+    )
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.why},
+        "help": {"text": f"{rule.why}\n\nHow to fix: {rule.fix}", "markdown": markdown},
+        "helpUri": rule.help_uri,
+        "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+        "properties": {"check": rule.check, "tags": ["testguard", rule.check]},
+    }
+
+
+def fingerprint(f: Finding) -> str:
+    """Stable across line shifts, like the baseline: rule, path, line text."""
+    anchor = " ".join((f.line_text or f.message).split())
+    digest = hashlib.sha256(f"{f.code}\0{f.path}\0{anchor}".encode()).hexdigest()
+    return digest[:32]
+
+
+def _location(f: Finding) -> dict[str, Any]:
+    physical: dict[str, Any] = {
+        "artifactLocation": {"uri": quote(f.path or ".", safe="/"), "uriBaseId": "%SRCROOT%"}
+    }
+    if f.line > 0:
+        region: dict[str, Any] = {"startLine": f.line, "endLine": max(f.line, f.end_line)}
+        if f.col > 0:
+            region["startColumn"] = f.col
+            # SARIF endColumn is exclusive, like Finding.end_col.
+            end_col = f.end_col if f.end_col > f.col or f.end_line > f.line else f.col + 1
+            region["endColumn"] = max(1, end_col)
+        physical["region"] = region
+    return {"physicalLocation": physical}
+
+
+def to_data(report: Report) -> dict[str, Any]:
+    findings = report.findings()
+    checks = {r.check for r in report.results}
+    examples: dict[str, Finding] = {}
+    for f in findings:
+        examples.setdefault(f.code, f)
+    codes = sorted({c for c, r in RULES.items() if r.check in checks} | set(examples))
+    rules = [_rule_descriptor(code, RULES.get(code), examples.get(code)) for code in codes]
+    index = {code: i for i, code in enumerate(codes)}
+    results = []
+    for f in findings:
+        message = f.message if f.title == f.code else f"{f.title}: {f.message}"
+        results.append(
+            {
+                "ruleId": f.code,
+                "ruleIndex": index[f.code],
+                "level": _LEVEL[f.severity],
+                "message": {"text": message or f.code},
+                "locations": [_location(f)],
+                "partialFingerprints": {"testguard/v1": fingerprint(f)},
+                "baselineState": "new" if f.status is Status.NEW else "unchanged",
+                "properties": {"check": f.check, "title": f.title, "details": f.details},
+            }
+        )
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "testguard",
+                "version": report.version,
+                "semanticVersion": report.version,
+                "informationUri": PROJECT_URL,
+                "rules": rules,
+            }
+        },
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": report.root.resolve().as_uri() + "/"}},
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(report: Report) -> str:
+    return json.dumps(to_data(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,209 @@
+"""Markdown for a GitHub job summary, always under GitHub's 1 MiB limit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from testguard.core.findings import Finding, Status
+from testguard.core.report.model import Report, count_line, plural
+from testguard.core.report.text import location, one_line
+
+# GitHub rejects a step summary over 1 MiB; stay well clear of it.
+MAX_BYTES = 1024 * 1024 - 64 * 1024
+_NOTE_RESERVE = 4 * 1024
+TOP_FINDINGS = 20
+_MESSAGE_CHARS = 300
+
+
+def md(text: str, limit: int = _MESSAGE_CHARS) -> str:
+    """Project text as inert Markdown table-cell content."""
+    text = one_line(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("`", "&#96;")):
+        text = text.replace(a, b)
+    return text
+
+
+def code(text: str) -> str:
+    return f"<code>{md(text)}</code>"
+
+
+class _Budget:
+    def __init__(self, limit: int) -> None:
+        self.lines: list[str] = []
+        self.left = limit
+        self.truncated = False
+
+    def add(self, line: str, reserve: int = _NOTE_RESERVE) -> bool:
+        size = len(line.encode()) + 1
+        if size > self.left - reserve:
+            self.truncated = True
+            return False
+        self.lines.append(line)
+        self.left -= size
+        return True
+
+    def note(self, line: str) -> None:
+        self.add(line, reserve=0)
+
+
+def link_base(env: Mapping[str, str]) -> str | None:
+    server, repo, sha = (env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
+    if server and repo and sha:
+        return f"{server.rstrip('/')}/{repo}/blob/{sha}/"
+    return None
+
+
+def finding_link(f: Finding, base: str | None) -> str:
+    where = code(location(f))
+    if not base or not f.path:
+        return where
+    anchor = ""
+    if f.line > 0:
+        anchor = f"#L{f.line}" if f.end_line <= f.line else f"#L{f.line}-L{f.end_line}"
+    return f"[{where}]({base}{quote(f.path, safe='/')}{anchor})"
+
+
+def _finding_row(f: Finding, base: str | None) -> str:
+    state = "new" if f.status is Status.NEW else "baselined"
+    return f"| {finding_link(f, base)} | {code(f.title)} | {f.severity.value} | {state} | {md(f.message)} |"
+
+
+def _bar(percent: float, width: int = 20) -> str:
+    filled = max(0, min(width, round(percent / 100 * width)))
+    return "█" * filled + "░" * (width - filled)
+
+
+def _coverage(budget: _Budget, check: str, rows: list[Any]) -> None:
+    budget.add(f"#### Coverage ({md(check)})")
+    budget.add("")
+    budget.add("| path | statements | missed | coverage | floor | |")
+    budget.add("|---|---:|---:|---|---:|---|")
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            continue
+        percent = float(row.get("percent", 0.0))
+        floor = row.get("floor")
+        ok = "✅" if row.get("passed", True) else "❌"
+        line = (
+            f"| {code(str(row.get('path', '')))} | {row.get('statements', '')} | "
+            f"{row.get('missed', '')} | `{_bar(percent)}` {percent:.1f}% | "
+            f"{'' if floor is None else f'{float(floor):.1f}%'} | {ok} |"
+        )
+        if not budget.add(line):
+            budget.note(f"| … {len(rows) - i} more rows: see the JSON report | | | | | |")
+            break
+    budget.add("")
+
+
+def _inventory(budget: _Budget, check: str, inv: Mapping[str, Any]) -> None:
+    totals = inv.get("totals", {})
+    replacements = inv.get("replacements", {})
+    budget.add(f"#### Mock inventory ({md(check)})")
+    budget.add("")
+    if isinstance(totals, Mapping) and totals:
+        budget.add("| class | uses | reach for instead |")
+        budget.add("|---|---:|---|")
+        for cls, count in sorted(totals.items(), key=lambda kv: (-int(kv[1]), str(kv[0]))):
+            repl = replacements.get(cls, "") if isinstance(replacements, Mapping) else ""
+            budget.add(f"| {md(str(cls))} | {count} | {md(str(repl))} |")
+        budget.add("")
+    files = inv.get("files", [])
+    if isinstance(files, list) and files:
+        classes = sorted({str(c) for f in files if isinstance(f, Mapping) for c in f.get("counts", {})})
+        budget.add("| file | band | " + " | ".join(md(c) for c in classes) + " |")
+        budget.add("|---|---|" + "---:|" * len(classes))
+        for i, entry in enumerate(files):
+            if not isinstance(entry, Mapping):
+                continue
+            counts = entry.get("counts", {})
+            cells = " | ".join(str(counts.get(c, 0)) for c in classes)
+            line = f"| {code(str(entry.get('path', '')))} | {md(str(entry.get('band', '')))} | {cells} |"
+            if not budget.add(line):
+                budget.note(f"| … {len(files) - i} more files: see the JSON report | |")
+                break
+        budget.add("")
+
+
+def render(report: Report, env: Mapping[str, str] | None = None, limit: int = MAX_BYTES) -> str:
+    env = os.environ if env is None else env
+    base = link_base(env)
+    budget = _Budget(limit)
+    findings = report.findings()
+    blocking = report.blocking
+    icon = "❌" if blocking else "✅"
+    budget.add(f"### {icon} testguard {md(report.version)}: {md(count_line(report))}")
+    budget.add("")
+    if report.diff_base:
+        budget.add(f"Only lines changed since {code(report.diff_base)} are reported.")
+        budget.add("")
+    budget.add("| check | files | new | baselined | fixed | blocking |")
+    budget.add("|---|---:|---:|---:|---:|---:|")
+    for c in report.counts().values():
+        mark = "❌" if c.blocking else "✅"
+        budget.add(
+            f"| {mark} {md(c.check)} | {c.files_checked} | {c.new} | {c.baselined} | {c.fixed} | {c.blocking} |"
+        )
+    budget.add("")
+    _, left = report.annotation_plan()
+    if left:
+        budget.add(
+            f"{plural(len(left), 'finding')} could not be annotated on the diff (GitHub shows at most "
+            f"{report.annotation_limit} error and {report.annotation_limit} warning annotations per step): "
+            "they are listed here and in the SARIF and JSON reports."
+        )
+        budget.add("")
+    if findings:
+        ranked = report.by_importance()
+        top, rest = ranked[:TOP_FINDINGS], ranked[TOP_FINDINGS:]
+        header = ["| where | rule | severity | status | message |", "|---|---|---|---|---|"]
+        budget.add("#### Most important findings")
+        budget.add("")
+        for line in header:
+            budget.add(line)
+        for f in top:
+            budget.add(_finding_row(f, base))
+        budget.add("")
+        if rest:
+            budget.add(f"<details><summary>{plural(len(rest), 'more finding')}</summary>")
+            budget.add("")
+            for line in header:
+                budget.add(line)
+            shown = 0
+            for f in rest:
+                if not budget.add(_finding_row(f, base)):
+                    break
+                shown += 1
+            budget.add("")
+            if shown < len(rest):
+                budget.note(
+                    f"… and {len(rest) - shown} more, left out to keep this summary under "
+                    "GitHub's 1 MiB limit: see the JSON or SARIF report."
+                )
+                budget.note("")
+            budget.note("</details>")
+            budget.note("")
+    fixed = [e for r in report.results for e in r.fixed]
+    if fixed:
+        budget.add(f"#### {plural(len(fixed), 'baseline entry')} fixed".replace("entrys", "entries"))
+        budget.add("")
+        for e in fixed:
+            if not budget.add(f"- {code(e.path)} {code(e.code)} {md(e.line_text)}"):
+                break
+        budget.add("")
+        budget.add("Run `testguard baseline --prune` to drop them from the baseline.")
+        budget.add("")
+    for result in report.results:
+        rows = result.sections.get("coverage_table")
+        if isinstance(rows, list) and rows:
+            _coverage(budget, result.check, rows)
+        inventory = result.sections.get("inventory")
+        if isinstance(inventory, Mapping):
+            _inventory(budget, result.check, inventory)
+    if budget.truncated:
+        budget.note("_This summary was shortened to stay under GitHub's 1 MiB limit._")
+    return "\n".join(budget.lines) + "\n"
