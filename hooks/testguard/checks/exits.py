@@ -15,6 +15,7 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ast_grep_py import SgNode
 
@@ -170,7 +171,7 @@ def _raises_system_exit(raise_node: SgNode, file: FileContext) -> bool:
     return name in ("SystemExit", "builtins.SystemExit")
 
 
-def _alias_rule(file: FileContext) -> dict[str, object] | None:
+def _alias_rule(file: FileContext) -> dict[str, Any] | None:
     exits = set(EXIT_FUNCTIONS) | PYTEST_EXIT | KILL
     aliases = [
         local
@@ -194,7 +195,7 @@ def scan(file: FileContext) -> list[Finding]:
             candidates.append((call, what))
     alias = _alias_rule(file)
     if alias is not None:
-        for call in file.tree.find_all(alias):
+        for call in astgrep.find_all(file.tree, alias):
             what = _classify_call(call, file)
             if what:
                 candidates.append((call, what))

@@ -15,17 +15,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
+from ast_grep_py import Config as SgConfig
 from ast_grep_py import SgNode, SgRoot
 
 from testguard.core.findings import UsageError
 
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # PyYAML without libyaml
-    _Loader = yaml.SafeLoader
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 _SEVERITIES = {"error": "error", "warning": "warning", "info": "note", "hint": "note", "note": "note"}
 
@@ -43,7 +41,16 @@ class Rule:
     metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def find_all(self, root: SgNode) -> list[SgNode]:
-        return root.find_all(self.config)
+        return find_all(root, self.config)
+
+
+def find_all(node: SgNode, config: dict[str, Any]) -> list[SgNode]:
+    """``node.find_all`` with a rule config built at run time (a plain dict)."""
+    return node.find_all(cast(SgConfig, config))
+
+
+def find(node: SgNode, config: dict[str, Any]) -> SgNode | None:
+    return node.find(cast(SgConfig, config))
 
 
 def parse(text: str) -> SgNode:
@@ -98,7 +105,7 @@ def load_rules_text(text: str, where: str) -> list[Rule]:
     probe = parse("x = 1\n")
     for rule in rules:
         try:
-            probe.find_all(rule.config)
+            find_all(probe, rule.config)
         except Exception as exc:  # ast-grep raises plain exceptions for bad rules
             raise UsageError(f"{where}: rule {rule.id!r} is not a valid ast-grep rule: {exc}") from None
     return rules

@@ -8,6 +8,7 @@ binds the same name to two different modules is rare enough to ignore.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ast_grep_py import SgNode
 
@@ -44,7 +45,7 @@ class ImportMap:
         return name in self.bindings
 
 
-_QUERY = {"rule": {"any": [{"kind": "import_statement"}, {"kind": "import_from_statement"}]}}
+_QUERY: dict[str, Any] = {"rule": {"any": [{"kind": "import_statement"}, {"kind": "import_from_statement"}]}}
 
 
 def _dotted(node: SgNode) -> str:
@@ -53,7 +54,7 @@ def _dotted(node: SgNode) -> str:
 
 def read_imports(root: SgNode) -> ImportMap:
     result = ImportMap()
-    for node in root.find_all(_QUERY):
+    for node in astgrep.find_all(root, _QUERY):
         line, col = astgrep.start(node)
         end_line, end_col = astgrep.end(node)
         if node.kind() == "import_statement":

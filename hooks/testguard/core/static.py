@@ -120,7 +120,7 @@ def statement_start(node: SgNode) -> int:
 
 def _syntax_error(source: Source, tree: SgNode) -> Finding | None:
     """TG001 when the file is not valid Python; tree-sitter finds, CPython confirms."""
-    if tree.find(astgrep.builtin_rules("syntax")["parse-error"].config) is None:
+    if astgrep.find(tree, astgrep.builtin_rules("syntax")["parse-error"].config) is None:
         return None
     try:
         ast.parse(source.text, filename=source.path)
@@ -303,8 +303,8 @@ def run_static(
         if target is None:
             target = extra.setdefault(finding.check, CheckResult(check=finding.check))
         target.findings.append(finding)
-    results = list(by_check.values()) + [extra[k] for k in sorted(extra)]
-    return results, state
+    ordered = list(by_check.values()) + [extra[k] for k in sorted(extra)]
+    return ordered, state
 
 
 def _cached_by_content(

@@ -1,0 +1,1 @@
+"""A small shop whose tests lie: the example testguard runs on."""
