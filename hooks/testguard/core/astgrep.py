@@ -11,19 +11,20 @@ when absent).
 from __future__ import annotations
 
 import glob as globmod
+import hashlib
+import json
+import os
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
 from ast_grep_py import Config as SgConfig
 from ast_grep_py import SgNode, SgRoot
 
 from testguard.core.findings import UsageError
-
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 _SEVERITIES = {"error": "error", "warning": "warning", "info": "note", "hint": "note", "note": "note"}
 
@@ -96,11 +97,46 @@ def _rule_from_doc(doc: Any, where: str) -> Rule:
     )
 
 
-def load_rules_text(text: str, where: str) -> list[Rule]:
+def _user_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "testguard" / "rules"
+
+
+def _parse_yaml(text: str, where: str) -> list[Any]:
+    """The YAML documents of a rule file; parsed once per content, then read as JSON.
+
+    Importing and running PyYAML costs a hook call tens of milliseconds; the
+    parsed documents are kept as JSON keyed by the text's hash.
+    """
+    key = hashlib.sha256(text.encode()).hexdigest()[:32]
+    cached = _user_cache() / f"{key}.json"
     try:
-        docs = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+        loaded = json.loads(cached.read_bytes())
+        if isinstance(loaded, list):
+            return loaded
+    except (OSError, ValueError):
+        pass
+    import yaml
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+    try:
+        docs = [d for d in yaml.load_all(text, Loader=loader) if d is not None]
     except yaml.YAMLError as exc:
         raise UsageError(f"{where} is not valid YAML: {exc}") from None
+    try:
+        payload = json.dumps(docs)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(payload)
+        os.replace(tmp, cached)
+    except (OSError, TypeError, ValueError):
+        pass  # no cache: still correct, only slower next time
+    return docs
+
+
+def load_rules_text(text: str, where: str) -> list[Rule]:
+    docs = _parse_yaml(text, where)
     rules = [_rule_from_doc(doc, where) for doc in docs]
     probe = parse("x = 1\n")
     for rule in rules:

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -273,6 +272,7 @@ def run_static(
     stats = dict(todo)
     if len(todo) >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1 and sys.platform != "win32":
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         _WORKER_STATE = state
         workers = min(os.cpu_count() or 1, 8)
