@@ -1,0 +1,122 @@
+"""Where the coverage data comes from: run the tests under coverage, or find what exists."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from testguard.checks.coverage_data import (
+    HOW_TO_PRODUCE,
+    Settings,
+    load_json,
+    load_sqlite,
+    load_xml,
+    parallel_files,
+    project_settings,
+)
+from testguard.checks.coverage_model import CoverageSet
+from testguard.checks.project_process import Completed, missing_module, run_python
+from testguard.core.config import CoverageConfig
+from testguard.core.findings import UsageError
+
+
+def run_command(run: str) -> list[str]:
+    """``run`` as arguments for ``coverage run``: ``pytest -q`` -> ``-m pytest -q``."""
+    try:
+        words = shlex.split(run)
+    except ValueError as exc:
+        raise UsageError(f"[tool.testguard.coverage] run = {run!r} cannot be split into arguments: {exc}") from None
+    if not words:
+        raise UsageError("[tool.testguard.coverage] run is empty: give the test command, e.g. \"pytest -q\"")
+    if Path(words[0]).name.startswith("python") and len(words) > 2 and words[1] == "-m":
+        words = words[2:]  # "python -m pytest" -> "pytest"
+    if words[0] == "-m":
+        return words
+    if words[0].endswith(".py"):
+        return words
+    return ["-m", *words]
+
+
+def run_tests(root: Path, python: Path, config: CoverageConfig, settings: Settings) -> Completed:
+    """``<python> -m coverage run -m pytest ...`` in the project root."""
+    probe = run_python(python, ["-c", "import coverage"], root)
+    if probe.returncode != 0:
+        raise UsageError(
+            f"coverage.py is not installed in the project's interpreter {python}, so"
+            f" run = {config.run!r} cannot be measured: install it there"
+            " (python -m pip install coverage), or point 'python' in [tool.testguard] at the"
+            " environment that has it"
+        )
+    env = dict(os.environ)
+    if config.data_file:
+        env["COVERAGE_FILE"] = str(settings.data_file)
+    args = ["-m", "coverage", "run", *run_command(config.run or "")]
+    if sys.stderr.isatty():
+        print(f"testguard: running {config.run} under coverage…", file=sys.stderr, flush=True)
+    completed = run_python(python, args, root, env=env)
+    module = run_command(config.run or "")
+    if module[0] == "-m" and missing_module(completed, module[1]):
+        raise UsageError(
+            f"{module[1]} is not installed in the project's interpreter {python}"
+            f" (run = {config.run!r}): install it there, or point 'python' in"
+            " [tool.testguard] at the environment that has the project's test dependencies"
+        )
+    if not settings.data_file.is_file() and not parallel_files(settings.data_file):
+        raise UsageError(
+            f"'coverage run {' '.join(run_command(config.run or ''))}' wrote no coverage data"
+            f" (exit code {completed.returncode}):\n{completed.tail(1500)}"
+        )
+    return completed
+
+
+def _by_suffix(path: Path, root: Path, settings: Settings, python: Callable[[], Path]) -> CoverageSet:
+    if path.suffix == ".json":
+        return load_json(path, root, settings.precision, settings.fail_under)
+    if path.suffix == ".xml":
+        return load_xml(path, root, settings.precision, settings.fail_under)
+    return load_sqlite(root, path, settings, python)
+
+
+def load_coverage(
+    root: Path, config: CoverageConfig, python: Callable[[], Path]
+) -> tuple[CoverageSet, Completed | None]:
+    """The project's coverage, after running the tests when ``run`` is configured."""
+    configured = config.data_file
+    report_file = configured and configured.endswith((".json", ".xml"))
+    settings = project_settings(root, None if report_file else configured)
+    completed = None
+    if config.run:
+        if report_file:
+            raise UsageError(
+                f"[tool.testguard.coverage] data-file = {configured!r} is a report, but run"
+                " writes coverage data: drop data-file, or point it at a .coverage file"
+            )
+        completed = run_tests(root, python(), config, settings)
+        return load_sqlite(root, settings.data_file, settings, python), completed
+    if configured:
+        path = root / configured
+        if not path.is_file() and not (not report_file and parallel_files(path)):
+            raise UsageError(
+                f"[tool.testguard.coverage] data-file = {configured!r}: {path} does not exist;"
+                f" {HOW_TO_PRODUCE}"
+            )
+        return _by_suffix(path if report_file else settings.data_file, root, settings, python), None
+    if settings.data_file.is_file() or parallel_files(settings.data_file):
+        return load_sqlite(root, settings.data_file, settings, python), None
+    for report in (settings.json_output, settings.xml_output, root / "coverage.json", root / "coverage.xml"):
+        if report.is_file():
+            return _by_suffix(report, root, settings, python), None
+    raise UsageError(
+        f"no coverage data in {root}: neither {_shown(root, settings.data_file)} nor"
+        f" coverage.json / coverage.xml exists; {HOW_TO_PRODUCE}"
+    )
+
+
+def _shown(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

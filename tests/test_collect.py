@@ -1,0 +1,170 @@
+"""``testguard collect``: real projects, the real pytest collecting them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Run, write
+
+PY = sys.executable
+
+GOOD = """\
+def test_one():
+    pass
+
+
+def test_two():
+    pass
+"""
+
+
+@pytest.fixture(autouse=True)
+def _quick_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The projects' pytest runs skip the plugins installed here (seconds per run)."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+def make_project(root: Path, files: dict[str, str], collect: str = "") -> Path:
+    write(root, {
+        "pyproject.toml": f'[tool.testguard]\npython = "{PY}"\n\n[tool.testguard.collect]\n{collect}\n'
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+        **files,
+    })
+    return root
+
+
+def findings(run: Run) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = run.json()["findings"]
+    return found
+
+
+def test_clean_collection_records_the_count(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD, "tests/test_b.py": GOOD})
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 0, run.err
+    assert run.json()["checks"]["collect"]["figures"] == {"collect:tests": 4.0}
+    assert findings(run) == []
+
+
+def test_module_level_sys_exit_is_tg701_at_its_line(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, {
+        "tests/test_a.py": GOOD,
+        "tests/test_exit.py": "import sys\n\nif True:\n    sys.exit(1)\n\n\ndef test_x():\n    pass\n",
+    })
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1
+    [finding] = findings(run)
+    assert (finding["code"], finding["path"], finding["line"]) == ("TG701", "tests/test_exit.py", 4)
+    assert "process exit while collecting tests/test_exit.py (SystemExit: 1)" in finding["message"]
+    text = tg(root, "collect")
+    assert text.out.startswith("tests/test_exit.py:4: TG701 process exit")
+
+
+def test_import_and_syntax_errors_point_at_their_lines(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, {
+        "tests/test_a.py": GOOD,
+        "tests/test_imp.py": '"""doc"""\n\nimport not_installed_anywhere\n\n\ndef test_x():\n    pass\n',
+        "tests/test_syn.py": "def test_x():\n    pass\n\n\ndef test_y(:\n    pass\n",
+        "mypkg/__init__.py": "",
+        "mypkg/broken.py": "X = 1\nY = 1 / 0\n",
+        "tests/test_deep.py": "from mypkg import broken\n\n\ndef test_z():\n    pass\n",
+        "conftest.py": "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n",
+    })
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1
+    where = {(f["path"], f["line"]): f["message"] for f in findings(run) if f["code"] == "TG701"}
+    assert "No module named 'not_installed_anywhere'" in where[("tests/test_imp.py", 3)]
+    assert "SyntaxError" in where[("tests/test_syn.py", 5)]
+    # a first-party module raising at import: reported where it raised, naming the test module
+    deep = where[("mypkg/broken.py", 2)]
+    assert "ZeroDivisionError" in deep and "while collecting tests/test_deep.py" in deep
+
+
+def test_conftest_that_fails_to_import(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD, "tests/conftest.py": "\nimport gone_module\n"})
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1
+    [finding] = findings(run)
+    assert (finding["code"], finding["path"], finding["line"]) == ("TG701", "tests/conftest.py", 2)
+    assert "gone_module" in finding["message"]
+
+
+def test_deleting_a_test_file_drops_the_count_below_min_tests(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD, "tests/test_b.py": GOOD}, "min-tests = 4\n")
+    assert tg(root, "collect").code == 0
+    (root / "tests/test_b.py").unlink()
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1
+    [finding] = findings(run)
+    assert finding["code"] == "TG702"
+    assert finding["message"] == "2 tests collected, 2 fewer than 4 (min-tests = 4)"
+
+
+def test_min_tests_baseline_only_rises(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(
+        tmp_path, {"tests/test_a.py": GOOD, "tests/test_b.py": GOOD, "tests/test_c.py": GOOD},
+        'min-tests = "baseline"\n',
+    )
+    assert tg(root, "baseline", "collect").code == 0
+    baseline = json.loads((root / ".testguard-baseline.json").read_text())
+    assert baseline["figures"] == {"collect:tests": 6}
+    (root / "tests/test_c.py").unlink()
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1
+    [finding] = findings(run)
+    assert finding["code"] == "TG702"
+    assert "4 tests collected, 2 fewer than 6 (the count recorded in the baseline)" == finding["message"]
+
+
+def test_no_tests_at_all_is_tg701(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, {"tests/helpers.py": "X = 1\n"})
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1
+    [finding] = findings(run)
+    assert finding["code"] == "TG701" and "collected no tests" in finding["message"]
+
+
+def test_a_hard_exit_during_collection_names_the_file(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD, "tests/test_hard.py": "import os\n\nos._exit(0)\n"})
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1
+    [finding] = findings(run)
+    assert (finding["code"], finding["path"]) == ("TG701", "tests/test_hard.py")
+    assert "pytest stopped while collecting" in finding["message"]
+
+
+def test_a_hang_is_cut_off_by_the_timeout(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, {"tests/test_hang.py": "import time\n\ntime.sleep(60)\n"})
+    run = tg(root, "collect", "--timeout", "2", "--format", "json")
+    assert run.code == 1
+    [finding] = findings(run)
+    assert finding["code"] == "TG701" and "within 2s" in finding["message"]
+
+
+@pytest.fixture
+def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real interpreter without pytest: a venv without pip."""
+    venv = tmp_path_factory.mktemp("bare") / "venv"
+    subprocess.run([PY, "-m", "venv", "--without-pip", str(venv)], check=True)
+    return venv / "bin" / "python"
+
+
+def test_pytest_missing_from_the_projects_interpreter(tmp_path: Path, tg: Callable[..., Run], bare_python: Path) -> None:
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD})
+    run = tg(root, "collect", "--python", str(bare_python))
+    assert run.code == 2
+    assert "pytest is not installed in the project's interpreter" in run.err
+    assert "Traceback" not in run.err
+
+
+def test_arguments_pytest_rejects_are_a_usage_error(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD}, 'args = ["--no-such-option"]\n')
+    run = tg(root, "collect")
+    assert run.code == 2
+    assert "pytest rejected its arguments" in run.err and "--no-such-option" in run.err
