@@ -126,7 +126,8 @@ def apply_filters(ctx: Context, results: list[CheckResult]) -> None:
     """Baseline (marks findings as baselined, lists fixed entries) and --diff-base."""
     baseline = ctx.baseline
     if baseline is not None:
-        baseline.apply(results)
+        # Limited to given files (pre-commit): entries elsewhere are neither matched nor fixed.
+        baseline.apply(results, set(ctx.paths) if ctx.paths else None)
     changed = ctx.changed
     if changed is not None:
         for result in results:

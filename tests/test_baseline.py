@@ -1,0 +1,462 @@
+"""The baseline: adopt once, then only new findings fail (real git repos, the real CLI)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from testguard import cli
+from testguard.core.baseline import Baseline, LineReader, keyed, ratchet, render
+from testguard.core.findings import CheckResult, Finding, Status
+
+HOOKS = Path(__file__).resolve().parents[1] / "hooks"
+BASELINE = ".testguard-baseline.json"
+
+Run = Callable[..., tuple[int, str, str]]
+
+TWO_EXITS = """\
+import os
+import sys
+
+
+def test_one():
+    sys.exit(1)
+
+
+def test_two():
+    os._exit(3)
+"""
+
+
+def git(repo: Path, *args: str) -> str:
+    proc = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", *args],
+        cwd=repo, capture_output=True, text=True, check=True,
+    )
+    return proc.stdout
+
+
+def make_repo(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    # Only the exit ban: the tests do not depend on which other checks are installed.
+    (root / "pyproject.toml").write_text('[project]\nname = "demo"\n\n[tool.testguard]\nchecks = ["exits"]\n')
+    (root / ".gitignore").write_text(".testguard_cache/\n")
+    for name, text in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "initial")
+    return root
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    def _run(repo: Path, *args: str) -> tuple[int, str, str]:
+        monkeypatch.chdir(repo)
+        capsys.readouterr()
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        assert "internal error" not in err
+        return code, out, err
+
+    return _run
+
+
+def finding_lines(out: str) -> list[str]:
+    return [line for line in out.splitlines() if ": TG" in line and " fixed: " not in line]
+
+
+def fixed_lines(out: str) -> list[str]:
+    return [line for line in out.splitlines() if " fixed: " in line]
+
+
+@pytest.fixture
+def legacy(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "proj", {"tests/test_legacy.py": TWO_EXITS, "tests/test_clean.py": "def test_ok():\n    assert True\n"})
+
+
+def test_baseline_then_clean_run(legacy: Path, run: Run) -> None:
+    code, out, _ = run(legacy, "exits")
+    assert code == 1 and len(finding_lines(out)) == 2
+
+    code, _, err = run(legacy, "baseline", "exits")
+    assert code == 0
+    assert f"Baseline {BASELINE}: 2 findings recorded (exits 2)." in err
+
+    code, out, _ = run(legacy, "exits")
+    assert code == 0
+    assert finding_lines(out) == []
+    assert "(0 new, 2 baselined)" in out
+
+
+def test_file_format_is_sorted_one_entry_per_line(legacy: Path, run: Run) -> None:
+    run(legacy, "baseline", "exits")
+    text = (legacy / BASELINE).read_text()
+    assert text.endswith("}\n")
+    data = json.loads(text)
+    assert data["version"] == 1 and data["tool"] == "testguard"
+    assert [(e["code"], e["line_text"]) for e in data["findings"]] == [
+        ("TG302", "os._exit(3)"), ("TG302", "sys.exit(1)")
+    ]
+    entry_lines = [line for line in text.splitlines() if line.strip().startswith('{"check"')]
+    assert len(entry_lines) == 2
+    assert all("line" not in json.loads(line.rstrip(",")) for line in entry_lines)  # never a line number
+    # Recording twice gives the same bytes: stable for review.
+    run(legacy, "baseline", "exits")
+    assert (legacy / BASELINE).read_text() == text
+
+
+def test_one_new_finding_fails_with_exactly_that_finding(legacy: Path, run: Run) -> None:
+    run(legacy, "baseline", "exits")
+    path = legacy / "tests/test_legacy.py"
+    path.write_text(path.read_text() + "\n\ndef test_three():\n    raise SystemExit(2)\n")
+
+    code, out, _ = run(legacy, "exits")
+    assert code == 1
+    lines = finding_lines(out)
+    assert len(lines) == 1
+    assert lines[0].startswith("tests/test_legacy.py:14:5: TG302 ")
+    assert "(1 new, 2 baselined)" in out
+
+
+def test_twenty_lines_inserted_at_the_top_keep_findings_baselined(legacy: Path, run: Run) -> None:
+    run(legacy, "baseline", "exits")
+    path = legacy / "tests/test_legacy.py"
+    header = "".join(f"# line {i}\n" for i in range(20))
+    path.write_text(header + path.read_text())
+
+    code, out, _ = run(legacy, "exits")
+    assert code == 0, out
+    assert finding_lines(out) == [] and fixed_lines(out) == []
+    assert "(0 new, 2 baselined)" in out
+
+
+def test_fixed_finding_is_reported_and_prune_removes_only_it(legacy: Path, run: Run) -> None:
+    (legacy / "tests/test_other.py").write_text("import sys\n\n\ndef test_x():\n    sys.exit(9)\n")
+    run(legacy, "baseline", "exits")
+    before = (legacy / BASELINE).read_text().splitlines()
+    assert len([line for line in before if '"check"' in line]) == 3
+
+    path = legacy / "tests/test_legacy.py"
+    path.write_text(path.read_text().replace("    os._exit(3)", "    assert True"))
+    code, out, _ = run(legacy, "exits")
+    assert code == 0
+    assert fixed_lines(out) == [
+        "tests/test_legacy.py: TG302 fixed: os._exit(3) (run 'testguard baseline --prune')"
+    ]
+
+    code, _, err = run(legacy, "baseline", "--prune", "exits")
+    assert code == 0
+    assert "1 fixed entry removed" in err
+    after = (legacy / BASELINE).read_text().splitlines()
+    removed = [line for line in before if line not in after]
+    assert len(removed) == 1 and '"os._exit(3)"' in removed[0]
+    assert len(after) == len(before) - 1
+
+    code, out, _ = run(legacy, "exits")
+    assert code == 0 and fixed_lines(out) == [] and "(0 new, 2 baselined)" in out
+
+
+def test_prune_never_adds_new_findings(legacy: Path, run: Run) -> None:
+    run(legacy, "baseline", "exits")
+    before = (legacy / BASELINE).read_text()
+    path = legacy / "tests/test_legacy.py"
+    path.write_text(path.read_text() + "\n\ndef test_new():\n    quit()\n")
+
+    code, _, err = run(legacy, "baseline", "--prune")
+    assert code == 0 and "0 fixed entries removed" in err
+    assert (legacy / BASELINE).read_text() == before
+    code, out, _ = run(legacy, "exits")
+    assert code == 1 and len(finding_lines(out)) == 1
+
+
+def test_prune_without_a_baseline_is_a_usage_error(legacy: Path, run: Run) -> None:
+    code, _, err = run(legacy, "baseline", "--prune")
+    assert code == 2 and "run `testguard baseline` first" in err
+
+
+def test_identical_offending_lines_are_tracked_separately(tmp_path: Path, run: Run) -> None:
+    body = "import sys\n\n\ndef test_a():\n    sys.exit(1)\n\n\ndef test_b():\n    sys.exit(1)\n"
+    repo = make_repo(tmp_path / "proj", {"tests/test_same.py": body})
+    run(repo, "baseline", "exits")
+    data = json.loads((repo / BASELINE).read_text())
+    assert sorted(e["occurrence"] for e in data["findings"]) == [0, 1]
+
+    path = repo / "tests/test_same.py"
+    path.write_text(body + "\n\ndef test_c():\n    sys.exit(1)\n")
+    code, out, _ = run(repo, "exits")
+    assert code == 1
+    assert [line.split(": ")[0] for line in finding_lines(out)] == ["tests/test_same.py:13:5"]
+
+    path.write_text("import sys\n\n\ndef test_a():\n    sys.exit(1)\n")
+    code, out, _ = run(repo, "exits")
+    assert code == 0
+    assert fixed_lines(out) == ["tests/test_same.py: TG302 fixed: sys.exit(1) (run 'testguard baseline --prune')"]
+
+
+def test_staged_files_only_do_not_report_other_files_as_fixed(legacy: Path, run: Run) -> None:
+    run(legacy, "baseline", "exits")
+    (legacy / "tests/test_new.py").write_text("import sys\n\n\ndef test_n():\n    sys.exit(5)\n")
+    # As pre-commit calls it: only the staged files.
+    code, out, _ = run(legacy, "exits", "tests/test_new.py", "tests/test_clean.py")
+    assert code == 1
+    assert len(finding_lines(out)) == 1 and fixed_lines(out) == []
+    # The file with the baselined findings staged alone: still baselined.
+    code, out, _ = run(legacy, "exits", "tests/test_legacy.py")
+    assert code == 0 and "(0 new, 2 baselined)" in out
+    # A directory limits the scope the same way.
+    code, out, _ = run(legacy, "exits", "tests")
+    assert code == 1 and len(finding_lines(out)) == 1 and fixed_lines(out) == []
+
+
+def test_deleted_file_entries_are_reported_fixed_as_gone(legacy: Path, run: Run) -> None:
+    run(legacy, "baseline", "exits")
+    git(legacy, "rm", "-q", "tests/test_legacy.py")
+    code, out, _ = run(legacy, "exits")
+    assert code == 0
+    fixed = fixed_lines(out)
+    assert len(fixed) == 2
+    assert all("(file no longer exists)" in line for line in fixed)
+    code, _, err = run(legacy, "baseline", "--prune")
+    assert code == 0 and "2 fixed entries removed" in err
+    assert json.loads((legacy / BASELINE).read_text())["findings"] == []
+
+
+def test_broken_baseline_is_a_clear_error(legacy: Path, run: Run) -> None:
+    run(legacy, "baseline", "exits")
+    text = (legacy / BASELINE).read_text()
+    (legacy / BASELINE).write_text("<<<<<<< HEAD\n" + text + "=======\n>>>>>>> feature\n")
+    code, out, err = run(legacy, "exits")
+    assert code == 2 and out == ""
+    assert "is not valid JSON (it has merge conflict markers)" in err
+    assert "re-create it with `testguard baseline`" in err
+    # Re-recording everything repairs it.
+    code, _, _ = run(legacy, "baseline")
+    assert code == 0
+    assert run(legacy, "exits")[0] == 0
+
+
+def test_not_a_baseline_and_bad_entries(legacy: Path, run: Run) -> None:
+    (legacy / BASELINE).write_text('{"name": "something else"}\n')
+    code, _, err = run(legacy, "exits")
+    assert code == 2 and "is not a testguard baseline" in err
+
+    (legacy / BASELINE).write_text(
+        json.dumps({"version": 1, "tool": "testguard", "findings": [{"check": "exits", "code": "TG302"}]})
+    )
+    code, _, err = run(legacy, "exits")
+    assert code == 2 and 'finding #1 has no string "path"' in err
+
+
+def test_baseline_from_a_newer_testguard(legacy: Path, run: Run) -> None:
+    newer = json.dumps({"version": 99, "tool": "testguard", "findings": [], "figures": {}}) + "\n"
+    (legacy / BASELINE).write_text(newer)
+    code, _, err = run(legacy, "exits")
+    assert code == 2
+    assert "written by a newer testguard" in err and "upgrade testguard" in err
+    # Never overwritten by an older testguard, even by a full re-record.
+    code, _, err = run(legacy, "baseline")
+    assert code == 2 and (legacy / BASELINE).read_text() == newer
+
+
+def test_no_baseline_option_ignores_it(legacy: Path, run: Run) -> None:
+    run(legacy, "baseline", "exits")
+    code, out, _ = run(legacy, "exits", "--no-baseline")
+    assert code == 1 and len(finding_lines(out)) == 2
+    code, out, _ = run(legacy, "exits", "--fail-on", "any")
+    assert code == 1 and finding_lines(out) == []
+
+
+def test_named_checks_replace_only_their_entries_and_figures(legacy: Path, run: Run) -> None:
+    other = {
+        "check": "mocks", "code": "TG201", "path": "tests/test_clean.py",
+        "line_text": "from unittest import mock", "occurrence": 0, "message": "m",
+    }
+    stale = {
+        "check": "exits", "code": "TG301", "path": "tests/test_gone.py",
+        "line_text": "sys.exit()", "occurrence": 0, "message": "m",
+    }
+    (legacy / BASELINE).write_text(json.dumps({
+        "version": 1, "tool": "testguard", "findings": [other, stale],
+        "figures": {"coverage:total": 81.5, "collect:tests": 120},
+    }))
+    code, _, err = run(legacy, "baseline", "exits")
+    assert code == 0
+    assert "3 findings recorded (exits 2, mocks 1) and 2 figures" in err
+    data = json.loads((legacy / BASELINE).read_text())
+    assert other in data["findings"] and stale not in data["findings"]
+    assert data["figures"] == {"collect:tests": 120, "coverage:total": 81.5}
+    loaded = Baseline.load(legacy / BASELINE, legacy)
+    assert loaded is not None
+    assert loaded.figure("coverage:total") == 81.5 and loaded.figure("coverage:src/a.py") is None
+
+
+def test_figures_only_rise() -> None:
+    recorded = {"coverage:total": 80.0, "coverage:src/a.py": 90.0, "collect:tests": 100.0}
+    measured = {"coverage:total": 84.5, "coverage:src/a.py": 70.0, "collect:tests": 100.0, "coverage:src/new.py": 50.0}
+    raised, count = ratchet(recorded, measured)
+    assert raised == {"coverage:total": 84.5, "coverage:src/a.py": 90.0, "collect:tests": 100.0}
+    assert count == 1
+
+
+def test_figures_round_trip_through_the_file(tmp_path: Path) -> None:
+    result = CheckResult(check="coverage", figures={"coverage:total": 87.5, "coverage:src/pkg/a.py": 91.0})
+    counted = CheckResult(check="collect", figures={"collect:tests": 1234})
+    figures = {**result.figures, **counted.figures}
+    path = tmp_path / BASELINE
+    path.write_text(render([], figures))
+    loaded = Baseline.load(path, tmp_path)
+    assert loaded is not None
+    assert loaded.figures == {"coverage:total": 87.5, "coverage:src/pkg/a.py": 91.0, "collect:tests": 1234.0}
+    assert '"collect:tests": 1234\n' in path.read_text() or '"collect:tests": 1234,' in path.read_text()
+
+
+def test_fingerprint_separates_findings_on_one_line(tmp_path: Path) -> None:
+    """Two mypy errors of the same code on one line differ by their (normalised) message."""
+    (tmp_path / "m.py").write_text("x: int = f(y)\n")
+    def error(message: str) -> Finding:
+        return Finding("m.py", 1, 1, "TG501", message, "mypy", details={"fingerprint": message})
+    result = CheckResult("mypy", [error('Name "f" is not defined'), error('Name "y" is not defined')])
+    path = tmp_path / BASELINE
+    entries = [e for _, e in keyed(result.findings, "mypy", LineReader(tmp_path))]
+    assert all(e.line_text == "x: int = f(y)" for e in entries)  # read from the file
+    path.write_text(render(entries[:1], {}))
+    baseline = Baseline.load(path, tmp_path)
+    assert baseline is not None
+    fresh = CheckResult("mypy", [error('Name "f" is not defined'), error('Name "y" is not defined')])
+    baseline.apply([fresh])
+    assert [f.status for f in fresh.findings] == [Status.BASELINED, Status.NEW]
+
+
+CRASHING = (
+    "import signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_DFL);"  # die, as a crash would
+    " from testguard.cli import main; sys.exit(main())"
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+@pytest.mark.parametrize("how", ["killed", "write-error"])
+def test_crash_mid_write_leaves_the_old_file_intact(tmp_path: Path, how: str) -> None:
+    many = "import sys\n\n" + "".join(f"\ndef test_{i}():\n    sys.exit({i})\n" for i in range(300))
+    repo = make_repo(tmp_path / "proj", {"tests/test_legacy.py": TWO_EXITS})
+    env = {**os.environ, "PYTHONPATH": str(HOOKS), "PYTHONDONTWRITEBYTECODE": "1"}
+    args = ["baseline", "exits", "--no-cache"]
+    first = subprocess.run([sys.executable, "-m", "testguard", *args], cwd=repo, env=env, capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stderr
+    old = (repo / BASELINE).read_bytes()
+    (repo / "tests/test_many.py").write_text(many)
+
+    limit = len(old) + 4096  # the new file is ~60 KB: writing it goes past the limit
+
+    import resource  # POSIX only
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    cmd = [sys.executable, "-c", CRASHING, *args] if how == "killed" else [sys.executable, "-m", "testguard", *args]
+    crashed = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, preexec_fn=small_files, check=False)
+    if how == "killed":
+        assert crashed.returncode == -signal.SIGXFSZ
+    else:
+        assert crashed.returncode == 2
+        assert "cannot write the baseline" in crashed.stderr and "the old file is unchanged" in crashed.stderr
+        assert not list(repo.glob(".testguard-baseline.json.*.tmp"))  # cleaned up
+    assert (repo / BASELINE).read_bytes() == old
+    assert json.loads(old)["findings"]
+
+    again = subprocess.run([sys.executable, "-m", "testguard", *args], cwd=repo, env=env, capture_output=True, text=True, check=False)
+    assert again.returncode == 0, again.stderr
+    assert len(json.loads((repo / BASELINE).read_text())["findings"]) == 302
+
+
+def test_unwritable_target_is_a_clear_error(legacy: Path, run: Run) -> None:
+    run(legacy, "baseline", "exits")
+    old = (legacy / BASELINE).read_bytes()
+    code, _, err = run(legacy, "baseline", "--baseline", "missing-dir/b.json")
+    assert code == 2 and "directory" in err and "does not exist" in err
+    (legacy / "adir").mkdir()
+    code, _, err = run(legacy, "baseline", "--baseline", "adir")
+    assert code == 2 and "is a directory" in err
+    assert (legacy / BASELINE).read_bytes() == old
+
+
+MOCKED = """\
+from unittest import mock
+
+
+def test_one():
+    fake = mock.Mock(return_value=1)
+    assert fake() == 1
+"""
+
+
+def test_one_new_mock_fails_with_exactly_that_finding(tmp_path: Path, run: Run) -> None:
+    repo = make_repo(tmp_path / "proj", {"tests/test_mocked.py": MOCKED, "tests/test_legacy.py": TWO_EXITS})
+    config = repo / "pyproject.toml"
+    config.write_text(config.read_text().replace('checks = ["exits"]', 'checks = ["mocks", "exits"]'))
+    code, _, err = run(repo, "baseline")
+    assert code == 0 and "4 findings recorded (exits 2, mocks 2)" in err
+    assert run(repo, "check")[0] == 0
+
+    path = repo / "tests/test_mocked.py"
+    path.write_text("\n" * 20 + MOCKED + "\n\ndef test_two():\n    other = mock.MagicMock()\n    assert other\n")
+    code, out, _ = run(repo, "check")
+    assert code == 1
+    lines = finding_lines(out)
+    assert len(lines) == 1 and lines[0].startswith("tests/test_mocked.py:30:13: TG204 ")
+    assert fixed_lines(out) == []
+
+
+@pytest.mark.slow  # four real pytest collection runs
+def test_collected_test_count_ratchets_through_the_baseline(tmp_path: Path, run: Run) -> None:
+    """A real `testguard collect` run: the figure is recorded, a drop fails, prune only raises it."""
+    def tests(n: int) -> str:
+        return "".join(f"def test_{i}():\n    pass\n\n\n" for i in range(n))
+
+    repo = make_repo(tmp_path / "proj", {"tests/test_count.py": tests(3)})
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\n\n[tool.testguard]\nchecks = ["exits", "collect"]\n'
+        f"python = {json.dumps(sys.executable)}\n"
+    )
+    code, _, err = run(repo, "baseline")
+    assert code == 0 and "and 1 figure." in err
+    assert json.loads((repo / BASELINE).read_text())["figures"] == {"collect:tests": 3}
+
+    (repo / "tests/test_count.py").write_text(tests(2))
+    code, out, _ = run(repo, "collect")
+    assert code == 1 and "TG702" in out
+    code, _, err = run(repo, "baseline", "--prune")  # never lowers a figure
+    assert code == 0 and "raised" not in err
+    assert json.loads((repo / BASELINE).read_text())["figures"] == {"collect:tests": 3}
+
+    (repo / "tests/test_count.py").write_text(tests(5))
+    code, _, err = run(repo, "baseline", "--prune", "collect")
+    assert code == 0 and "1 figure raised" in err
+    assert json.loads((repo / BASELINE).read_text())["figures"] == {"collect:tests": 5}
+
+
+def test_a_file_that_cannot_be_checked_keeps_its_entries(legacy: Path, run: Run) -> None:
+    run(legacy, "baseline", "exits")
+    before = (legacy / BASELINE).read_text()
+    path = legacy / "tests/test_legacy.py"
+    path.write_text(path.read_text() + "\ndef broken(:\n")
+    code, out, _ = run(legacy, "exits")
+    assert code == 1
+    assert [line.split(": ")[1].split()[0] for line in finding_lines(out)] == ["TG001"]
+    assert fixed_lines(out) == []  # not fixed: just not checked this time
+    assert run(legacy, "baseline", "--prune")[0] == 0
+    assert (legacy / BASELINE).read_text() == before
+
+
+def test_diff_base_is_refused_when_recording(legacy: Path, run: Run) -> None:
+    code, _, err = run(legacy, "baseline", "--diff-base", "main")
+    assert code == 2 and "--diff-base cannot be used with `testguard baseline`" in err
+    assert not (legacy / BASELINE).exists()
