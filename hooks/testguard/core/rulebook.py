@@ -40,7 +40,9 @@ _SUPPRESS = "Suppress one line with `# testguard: ignore[{code}]`, or record it 
 
 _RULES = [
     Rule(
-        "TG001", "core", "file-not-checked",
+        "TG001",
+        "core",
+        "file-not-checked",
         "File not checked: unreadable, binary, not valid Python for the target version, or not decodable",
         _E,
         "A file testguard cannot read is a file nobody has checked; staying silent would "
@@ -51,7 +53,9 @@ _RULES = [
         "syntax, or exclude generated and binary files with `exclude` in `[tool.testguard]`.",
     ),
     Rule(
-        "TG002", "core", "bare-ignore",
+        "TG002",
+        "core",
+        "bare-ignore",
         "Bare `# testguard: ignore` without rule codes",
         _E,
         "A suppression without codes hides every present and future finding on the line, "
@@ -61,7 +65,9 @@ _RULES = [
         "Name the codes you mean: `# testguard: ignore[TG201]` (several comma-separated).",
     ),
     Rule(
-        "TG101", "imports", "import-failed",
+        "TG101",
+        "imports",
+        "import-failed",
         "Module failed to import: a name or module is missing",
         _E,
         "A module that cannot be imported fails for every user the moment it is used; tests "
@@ -72,7 +78,9 @@ _RULES = [
         "to be optional go in `[tool.testguard.imports] exclude`.",
     ),
     Rule(
-        "TG102", "imports", "import-raised",
+        "TG102",
+        "imports",
+        "import-raised",
         "Module raised another exception while importing",
         _E,
         "Import-time side effects (reading files, connecting, parsing env) that fail make the "
@@ -82,17 +90,21 @@ _RULES = [
         "Move the work out of module level into a function that is called when needed.",
     ),
     Rule(
-        "TG103", "imports", "import-exited",
+        "TG103",
+        "imports",
+        "import-exited",
         "Module exited the process while importing",
         _E,
         "An exit at import time kills whatever imported the module: the test run, the "
         "web server, the CLI that only wanted `--help`.",
         "# mypkg/cli.py\nimport sys\nsys.exit(main())",
         "# mypkg/cli.py\nimport sys\nif __name__ == '__main__':\n    sys.exit(main())",
-        "Guard the exit with `if __name__ == \"__main__\":` or move it into a function.",
+        'Guard the exit with `if __name__ == "__main__":` or move it into a function.',
     ),
     Rule(
-        "TG104", "imports", "import-timeout",
+        "TG104",
+        "imports",
+        "import-timeout",
         "Module import timed out (hang)",
         _E,
         "An import that blocks (network, input(), a lock) hangs every process that imports it.",
@@ -102,7 +114,9 @@ _RULES = [
         "modules that are legitimately slow to import.",
     ),
     Rule(
-        "TG105", "imports", "import-crashed",
+        "TG105",
+        "imports",
+        "import-crashed",
         "The interpreter crashed while importing (signal, e.g. segfault)",
         _E,
         "A crash at import time usually means a broken native extension or an ABI mismatch, "
@@ -112,7 +126,9 @@ _RULES = [
         "Rebuild or reinstall the native extension for the project's interpreter.",
     ),
     Rule(
-        "TG106", "imports", "syntax-error",
+        "TG106",
+        "imports",
+        "syntax-error",
         "Syntax error",
         _E,
         "A module that does not parse cannot be imported at all.",
@@ -121,7 +137,9 @@ _RULES = [
         "Fix the syntax; check the project's interpreter version matches the syntax you use.",
     ),
     Rule(
-        "TG201", "mocks", "mock-import",
+        "TG201",
+        "mocks",
+        "mock-import",
         "Mock library imported in a test",
         _E,
         "Tests built on mocks check that code calls what the test expects, not that it works; "
@@ -129,10 +147,13 @@ _RULES = [
         "from unittest import mock",
         "# use the real object, a fake written against the real interface, or a local server\nfrom mypkg.storage import MemoryStore",
         "Replace mocks with real objects, in-memory implementations or local test servers. "
-        "Allow classes with `[tool.testguard.mocks] allow`. " + _SUPPRESS.format(code="TG201"),
+        "Allow classes with `[tool.testguard.mocks] allow`. "
+        + _SUPPRESS.format(code="TG201"),
     ),
     Rule(
-        "TG202", "mocks", "first-party-patched",
+        "TG202",
+        "mocks",
+        "first-party-patched",
         "First-party code patched",
         _E,
         "Patching the project's own code means the test no longer runs the code under test: "
@@ -143,7 +164,9 @@ _RULES = [
         "simple ones. " + _SUPPRESS.format(code="TG202"),
     ),
     Rule(
-        "TG203", "mocks", "third-party-patched",
+        "TG203",
+        "mocks",
+        "third-party-patched",
         "Third-party target patched that is not on the allow list",
         _E,
         "Patching a library hides how the project really uses it; library upgrades then break "
@@ -154,26 +177,34 @@ _RULES = [
         "target with `allow` / `allow-targets`. " + _SUPPRESS.format(code="TG203"),
     ),
     Rule(
-        "TG204", "mocks", "mock-object",
+        "TG204",
+        "mocks",
+        "mock-object",
         "Mock object constructed",
         _E,
         "A Mock accepts any call and returns more Mocks, so a test with one passes whatever "
         "the code does with it.",
         "repo = MagicMock()\nservice = Service(repo)",
         "repo = InMemoryRepo()\nservice = Service(repo)",
-        "Pass a small real implementation of the interface. " + _SUPPRESS.format(code="TG204"),
+        "Pass a small real implementation of the interface. "
+        + _SUPPRESS.format(code="TG204"),
     ),
     Rule(
-        "TG205", "mocks", "mocker-fixture",
+        "TG205",
+        "mocks",
+        "mocker-fixture",
         "`mocker` fixture requested",
         _E,
         "The pytest-mock `mocker` fixture exists to patch; requesting it is mock use.",
         "def test_sync(mocker):\n    mocker.patch('mypkg.sync.fetch')",
         "def test_sync(tmp_path):\n    sync(source=tmp_path)",
-        "Drop the fixture and use real collaborators. " + _SUPPRESS.format(code="TG205"),
+        "Drop the fixture and use real collaborators. "
+        + _SUPPRESS.format(code="TG205"),
     ),
     Rule(
-        "TG301", "exits", "exit-at-module-level",
+        "TG301",
+        "exits",
+        "exit-at-module-level",
         "Process exit at module level of a test module or conftest",
         _E,
         "An exit while pytest imports a test module or conftest aborts collection: the run "
@@ -183,7 +214,9 @@ _RULES = [
         "Skip with a marker instead of exiting. " + _SUPPRESS.format(code="TG301"),
     ),
     Rule(
-        "TG302", "exits", "exit-in-test",
+        "TG302",
+        "exits",
+        "exit-in-test",
         "Process exit inside a test, fixture or helper",
         _E,
         "An exit in a test raises SystemExit, which can end the test process or be reported "
@@ -194,7 +227,9 @@ _RULES = [
         + _SUPPRESS.format(code="TG302"),
     ),
     Rule(
-        "TG303", "exits", "pytest-exit",
+        "TG303",
+        "exits",
+        "pytest-exit",
         "`pytest.exit()` in test code",
         _E,
         "`pytest.exit()` ends the whole session: every later test is silently not run.",
@@ -203,7 +238,9 @@ _RULES = [
         "Use `pytest.skip()` / `pytest.fail()`. " + _SUPPRESS.format(code="TG303"),
     ),
     Rule(
-        "TG401", "fallbacks", "import-fallback",
+        "TG401",
+        "fallbacks",
+        "import-fallback",
         "First-party import inside try/except ImportError (or broader) in test code",
         _E,
         "If the project's own import fails, the tests should fail; catching the error turns a "
@@ -213,7 +250,9 @@ _RULES = [
         "Import first-party code directly. " + _SUPPRESS.format(code="TG401"),
     ),
     Rule(
-        "TG402", "fallbacks", "importorskip-first-party",
+        "TG402",
+        "fallbacks",
+        "importorskip-first-party",
         "`pytest.importorskip` of a first-party module",
         _E,
         "`importorskip` is for optional third-party dependencies; on the project's own module "
@@ -223,17 +262,22 @@ _RULES = [
         "Import the module directly. " + _SUPPRESS.format(code="TG402"),
     ),
     Rule(
-        "TG403", "fallbacks", "skip-on-import-flag",
+        "TG403",
+        "fallbacks",
+        "skip-on-import-flag",
         "Skip condition on a flag set by a failed import",
         _E,
         "A `*_AVAILABLE` flag set in an `except ImportError` and used in `skipif` hides an "
         "import failure as a skip.",
         "try:\n    import mypkg.fast\n    FAST = True\nexcept ImportError:\n    FAST = False\n\n@pytest.mark.skipif(not FAST, reason='no fast')\ndef test_fast(): ...",
         "import mypkg.fast\n\ndef test_fast(): ...",
-        "Import directly and let a broken import fail. " + _SUPPRESS.format(code="TG403"),
+        "Import directly and let a broken import fail. "
+        + _SUPPRESS.format(code="TG403"),
     ),
     Rule(
-        "TG501", "mypy", "mypy-error",
+        "TG501",
+        "mypy",
+        "mypy-error",
         "mypy error (mypy's own code goes in the title)",
         _E,
         "Type errors are bugs found before running anything; new ones should not enter the code.",
@@ -243,7 +287,9 @@ _RULES = [
         "are recorded with `testguard baseline` so only new ones block.",
     ),
     Rule(
-        "TG601", "coverage", "total-coverage-below-floor",
+        "TG601",
+        "coverage",
+        "total-coverage-below-floor",
         "Total coverage below floor",
         _E,
         "Coverage that falls means new code arrived without tests.",
@@ -253,17 +299,21 @@ _RULES = [
         lang="toml",
     ),
     Rule(
-        "TG602", "coverage", "path-coverage-below-floor",
+        "TG602",
+        "coverage",
+        "path-coverage-below-floor",
         "A configured path below its floor",
         _E,
         "Critical parts of the code (security, billing) deserve a higher floor than the total.",
-        "paths = { \"src/mypkg/security/**\" = 95 }   # measured: 90%",
+        'paths = { "src/mypkg/security/**" = 95 }   # measured: 90%',
         "# test the uncovered branches of src/mypkg/security/",
         "Add tests for that path or change its floor in `[tool.testguard.coverage] paths`.",
         lang="toml",
     ),
     Rule(
-        "TG603", "coverage", "changed-lines-coverage-below-floor",
+        "TG603",
+        "coverage",
+        "changed-lines-coverage-below-floor",
         "Changed-lines coverage below floor",
         _E,
         "The lines a pull request adds or changes should be tested, whatever the total says.",
@@ -273,7 +323,9 @@ _RULES = [
         lang="toml",
     ),
     Rule(
-        "TG604", "coverage", "changed-line-not-covered",
+        "TG604",
+        "coverage",
+        "changed-line-not-covered",
         "Changed line not covered",
         Severity.WARNING,
         "Shows the reviewer exactly which new lines no test runs.",
@@ -282,7 +334,9 @@ _RULES = [
         "Add a test that runs the line.",
     ),
     Rule(
-        "TG701", "collect", "collection-error",
+        "TG701",
+        "collect",
+        "collection-error",
         "pytest collection error",
         _E,
         "A test module that fails to collect runs none of its tests; with `-x` or in some "
@@ -292,7 +346,9 @@ _RULES = [
         "Run `pytest --collect-only` and fix the error it reports.",
     ),
     Rule(
-        "TG702", "collect", "tests-collected-below-floor",
+        "TG702",
+        "collect",
+        "tests-collected-below-floor",
         "Fewer tests collected than the recorded floor",
         _E,
         "Tests that disappear (a renamed file, a bad `-k`, a skipped conftest) are coverage "

@@ -112,6 +112,11 @@ def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
             custom_rules=custom,
         )
         results.extend(static_results)
+        by_name = {r.check: r for r in static_results}
+        for module in static:
+            finish = getattr(module, "finish", None)
+            if finish is not None and module.NAME in by_name:
+                finish(by_name[module.NAME], ctx)  # per-run results such as the mock inventory
     for name in names:
         if name in registry.STATIC_CHECKS:
             continue

@@ -34,7 +34,9 @@ def _renderer(fmt: str) -> Callable[[Report], str]:
         from testguard.core.report import junit
 
         return junit.render
-    raise UsageError(f"unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    raise UsageError(
+        f"unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}"
+    )
 
 
 def render(fmt: str, report: Report) -> str:

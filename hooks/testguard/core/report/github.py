@@ -13,9 +13,13 @@ import secrets
 
 from testguard.core.findings import Finding, Severity, Status
 from testguard.core.report.model import Report, count_line, plural
-from testguard.core.report.text import finding_line
+from testguard.core.report.text import finding_line, section_texts
 
-_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+_COMMAND = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.NOTE: "notice",
+}
 
 
 def escape_data(value: str) -> str:
@@ -78,6 +82,8 @@ def render(report: Report) -> str:
                 f"{escape_data(entry.line_text)} (run 'testguard baseline --prune')"
             )
     raw = [(r.check, r.raw_output) for r in report.results if r.raw_output.strip()]
+    for text in section_texts(report):
+        data += ["", *text.splitlines()]
     if data or raw:
         token = new_token(*data, *(text for _, text in raw))
         lines.append(f"::stop-commands::{token}")

@@ -19,12 +19,19 @@ def to_data(report: Report) -> dict[str, Any]:
             "figures": dict(result.figures),
             "sections": result.sections,
             "fixed": [
-                {"code": e.code, "path": e.path, "line_text": e.line_text, "check": e.check}
-                for e in sorted(result.fixed, key=lambda e: (e.path, e.code, e.line_text))
+                {
+                    "code": e.code,
+                    "path": e.path,
+                    "line_text": e.line_text,
+                    "check": e.check,
+                }
+                for e in sorted(
+                    result.fixed, key=lambda e: (e.path, e.code, e.line_text)
+                )
             ],
             "raw_output": result.raw_output,
         }
-    shown, left = report.annotation_plan()
+    _, left = report.annotation_plan()
     new = len(report.new_findings())
     return {
         "schema": SCHEMA_VERSION,
@@ -57,4 +64,6 @@ def to_data(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(to_data(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(to_data(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )

@@ -11,7 +11,9 @@ from testguard.core.report.model import Report
 from testguard.core.report.text import finding_line, location
 
 # Characters XML 1.0 cannot carry at all, even escaped.
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML = re.compile(
+    "[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 def clean(text: str) -> str:
@@ -57,21 +59,36 @@ def render(report: Report) -> str:
             ET.SubElement(
                 suite,
                 "testcase",
-                {"classname": clean(f"testguard.{name}"), "name": "no findings", "time": "0"},
+                {
+                    "classname": clean(f"testguard.{name}"),
+                    "name": "no findings",
+                    "time": "0",
+                },
             )
         tests = max(1, len(findings))
         failures = sum(1 for f in findings if f.blocking)
         skipped = sum(1 for f in findings if f.status is Status.BASELINED)
         props = ET.Element("properties")
-        for key, value in (("files_checked", counts.files_checked), ("fixed", counts.fixed)):
+        for key, value in (
+            ("files_checked", counts.files_checked),
+            ("fixed", counts.fixed),
+        ):
             ET.SubElement(props, "property", {"name": key, "value": str(value)})
         suite.insert(0, props)
         suite.attrib.update(
-            tests=str(tests), failures=str(failures), errors="0", skipped=str(skipped), time="0"
+            tests=str(tests),
+            failures=str(failures),
+            errors="0",
+            skipped=str(skipped),
+            time="0",
         )
         totals["tests"] += tests
         totals["failures"] += failures
         totals["skipped"] += skipped
     root.attrib.update({k: str(v) for k, v in totals.items()}, errors="0", time="0")
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + ET.tostring(root, encoding="unicode")
+        + "\n"
+    )

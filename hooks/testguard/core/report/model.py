@@ -127,7 +127,11 @@ def count_line(report: Report) -> str:
         for s in (Severity.ERROR, Severity.WARNING, Severity.NOTE)
         if sev[s.value]
     ]
-    what = " and ".join(parts) if len(parts) <= 2 else f"{parts[0]}, {parts[1]} and {parts[2]}"
+    what = (
+        " and ".join(parts)
+        if len(parts) <= 2
+        else f"{parts[0]}, {parts[1]} and {parts[2]}"
+    )
     baselined = len(report.baselined_findings())
     if baselined:
         new = len(findings) - baselined

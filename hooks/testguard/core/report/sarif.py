@@ -15,7 +15,9 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 
 
-def _rule_descriptor(code: str, rule: Rule | None, example: Finding | None) -> dict[str, Any]:
+def _rule_descriptor(
+    code: str, rule: Rule | None, example: Finding | None
+) -> dict[str, Any]:
     if rule is None:
         # A custom ast-grep rule: all we know is what its findings say.
         title = example.title if example else code
@@ -55,14 +57,22 @@ def fingerprint(f: Finding) -> str:
 
 def _location(f: Finding) -> dict[str, Any]:
     physical: dict[str, Any] = {
-        "artifactLocation": {"uri": quote(f.path or ".", safe="/"), "uriBaseId": "%SRCROOT%"}
+        "artifactLocation": {
+            "uri": quote(f.path or ".", safe="/"),
+            "uriBaseId": "%SRCROOT%",
+        }
     }
     if f.line > 0:
-        region: dict[str, Any] = {"startLine": f.line, "endLine": max(f.line, f.end_line)}
+        region: dict[str, Any] = {
+            "startLine": f.line,
+            "endLine": max(f.line, f.end_line),
+        }
         if f.col > 0:
             region["startColumn"] = f.col
             # SARIF endColumn is exclusive, like Finding.end_col.
-            end_col = f.end_col if f.end_col > f.col or f.end_line > f.line else f.col + 1
+            end_col = (
+                f.end_col if f.end_col > f.col or f.end_line > f.line else f.col + 1
+            )
             region["endColumn"] = max(1, end_col)
         physical["region"] = region
     return {"physicalLocation": physical}
@@ -75,7 +85,9 @@ def to_data(report: Report) -> dict[str, Any]:
     for f in findings:
         examples.setdefault(f.code, f)
     codes = sorted({c for c, r in RULES.items() if r.check in checks} | set(examples))
-    rules = [_rule_descriptor(code, RULES.get(code), examples.get(code)) for code in codes]
+    rules = [
+        _rule_descriptor(code, RULES.get(code), examples.get(code)) for code in codes
+    ]
     index = {code: i for i, code in enumerate(codes)}
     results = []
     for f in findings:
@@ -89,7 +101,11 @@ def to_data(report: Report) -> dict[str, Any]:
                 "locations": [_location(f)],
                 "partialFingerprints": {"testguard/v1": fingerprint(f)},
                 "baselineState": "new" if f.status is Status.NEW else "unchanged",
-                "properties": {"check": f.check, "title": f.title, "details": f.details},
+                "properties": {
+                    "check": f.check,
+                    "title": f.title,
+                    "details": f.details,
+                },
             }
         )
     run: dict[str, Any] = {
@@ -102,7 +118,9 @@ def to_data(report: Report) -> dict[str, Any]:
                 "rules": rules,
             }
         },
-        "originalUriBaseIds": {"%SRCROOT%": {"uri": report.root.resolve().as_uri() + "/"}},
+        "originalUriBaseIds": {
+            "%SRCROOT%": {"uri": report.root.resolve().as_uri() + "/"}
+        },
         "results": results,
         "columnKind": "unicodeCodePoints",
     }
@@ -110,4 +128,6 @@ def to_data(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(to_data(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(to_data(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )

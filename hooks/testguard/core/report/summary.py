@@ -23,7 +23,13 @@ def md(text: str, limit: int = _MESSAGE_CHARS) -> str:
     text = one_line(text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("`", "&#96;")):
+    for a, b in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ("|", "\\|"),
+        ("`", "&#96;"),
+    ):
         text = text.replace(a, b)
     return text
 
@@ -52,7 +58,9 @@ class _Budget:
 
 
 def link_base(env: Mapping[str, str]) -> str | None:
-    server, repo, sha = (env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
+    server, repo, sha = (
+        env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")
+    )
     if server and repo and sha:
         return f"{server.rstrip('/')}/{repo}/blob/{sha}/"
     return None
@@ -95,41 +103,77 @@ def _coverage(budget: _Budget, check: str, rows: list[Any]) -> None:
             f"{'' if floor is None else f'{float(floor):.1f}%'} | {ok} |"
         )
         if not budget.add(line):
-            budget.note(f"| … {len(rows) - i} more rows: see the JSON report | | | | | |")
+            budget.note(
+                f"| … {len(rows) - i} more rows: see the JSON report | | | | | |"
+            )
             break
     budget.add("")
 
 
+def _counts(value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): int(v) for k, v in value.items() if isinstance(v, (int, float))}
+
+
 def _inventory(budget: _Budget, check: str, inv: Mapping[str, Any]) -> None:
     totals = inv.get("totals", {})
+    totals = totals if isinstance(totals, Mapping) else {}
+    # {"by_class": {...}, "uses": n, "files": m} from the mock check; a plain
+    # {class: count} mapping is read the same way.
+    by_class = (
+        _counts(totals.get("by_class")) if "by_class" in totals else _counts(totals)
+    )
     replacements = inv.get("replacements", {})
-    budget.add(f"#### Mock inventory ({md(check)})")
+    replacements = replacements if isinstance(replacements, Mapping) else {}
+    files = inv.get("files", [])
+    files = (
+        [f for f in files if isinstance(f, Mapping)] if isinstance(files, list) else []
+    )
+    uses = totals.get("uses", sum(by_class.values()))
+    budget.add(f"#### Mock inventory ({md(check)}): {uses} uses in {len(files)} files")
     budget.add("")
-    if isinstance(totals, Mapping) and totals:
+    if by_class:
         budget.add("| class | uses | reach for instead |")
         budget.add("|---|---:|---|")
-        for cls, count in sorted(totals.items(), key=lambda kv: (-int(kv[1]), str(kv[0]))):
-            repl = replacements.get(cls, "") if isinstance(replacements, Mapping) else ""
-            budget.add(f"| {md(str(cls))} | {count} | {md(str(repl))} |")
+        for cls, count in sorted(by_class.items(), key=lambda kv: (-kv[1], kv[0])):
+            budget.add(
+                f"| {md(cls)} | {count} | {md(str(replacements.get(cls, '')))} |"
+            )
         budget.add("")
-    files = inv.get("files", [])
-    if isinstance(files, list) and files:
-        classes = sorted({str(c) for f in files if isinstance(f, Mapping) for c in f.get("counts", {})})
-        budget.add("| file | band | " + " | ".join(md(c) for c in classes) + " |")
-        budget.add("|---|---|" + "---:|" * len(classes))
-        for i, entry in enumerate(files):
-            if not isinstance(entry, Mapping):
-                continue
-            counts = entry.get("counts", {})
-            cells = " | ".join(str(counts.get(c, 0)) for c in classes)
-            line = f"| {code(str(entry.get('path', '')))} | {md(str(entry.get('band', '')))} | {cells} |"
-            if not budget.add(line):
-                budget.note(f"| … {len(files) - i} more files: see the JSON report | |")
-                break
-        budget.add("")
+    if not files:
+        return
+    per_file = [_counts(f.get("by_class", f.get("counts"))) for f in files]
+    classes = sorted({c for counts in per_file for c in counts})
+    budget.add("| file | uses | band | " + " | ".join(md(c) for c in classes) + " |")
+    budget.add("|---|---:|---|" + "---:|" * len(classes))
+    for i, (entry, counts) in enumerate(zip(files, per_file)):
+        cells = " | ".join(str(counts.get(c, 0)) for c in classes)
+        used = entry.get("uses", sum(counts.values()))
+        line = (
+            f"| {code(str(entry.get('path', '')))} | {used} | "
+            f"{md(str(entry.get('band', '')))} | {cells} |"
+        )
+        if not budget.add(line):
+            budget.note(f"| … {len(files) - i} more files: see the JSON report | | |")
+            break
+    budget.add("")
 
 
-def render(report: Report, env: Mapping[str, str] | None = None, limit: int = MAX_BYTES) -> str:
+def _figures_line(check: str, sections: Mapping[str, Any]) -> str | None:
+    collect = sections.get("collect")
+    if isinstance(collect, Mapping) and "tests" in collect:
+        errors = collect.get("errors", 0)
+        return f"pytest collected {collect['tests']} tests ({plural(int(errors), 'collection error')})."
+    coverage = sections.get("coverage")
+    if isinstance(coverage, Mapping) and "display" in coverage:
+        return f"Total coverage ({md(check)}): {md(str(coverage['display']))}."
+    return None
+
+
+def render(
+    report: Report, env: Mapping[str, str] | None = None, limit: int = MAX_BYTES
+) -> str:
     env = os.environ if env is None else env
     base = link_base(env)
     budget = _Budget(limit)
@@ -160,7 +204,10 @@ def render(report: Report, env: Mapping[str, str] | None = None, limit: int = MA
     if findings:
         ranked = report.by_importance()
         top, rest = ranked[:TOP_FINDINGS], ranked[TOP_FINDINGS:]
-        header = ["| where | rule | severity | status | message |", "|---|---|---|---|---|"]
+        header = [
+            "| where | rule | severity | status | message |",
+            "|---|---|---|---|---|",
+        ]
         budget.add("#### Most important findings")
         budget.add("")
         for line in header:
@@ -169,7 +216,9 @@ def render(report: Report, env: Mapping[str, str] | None = None, limit: int = MA
             budget.add(_finding_row(f, base))
         budget.add("")
         if rest:
-            budget.add(f"<details><summary>{plural(len(rest), 'more finding')}</summary>")
+            budget.add(
+                f"<details><summary>{plural(len(rest), 'more finding')}</summary>"
+            )
             budget.add("")
             for line in header:
                 budget.add(line)
@@ -189,7 +238,11 @@ def render(report: Report, env: Mapping[str, str] | None = None, limit: int = MA
             budget.note("")
     fixed = [e for r in report.results for e in r.fixed]
     if fixed:
-        budget.add(f"#### {plural(len(fixed), 'baseline entry')} fixed".replace("entrys", "entries"))
+        budget.add(
+            f"#### {plural(len(fixed), 'baseline entry')} fixed".replace(
+                "entrys", "entries"
+            )
+        )
         budget.add("")
         for e in fixed:
             if not budget.add(f"- {code(e.path)} {code(e.code)} {md(e.line_text)}"):
@@ -198,6 +251,10 @@ def render(report: Report, env: Mapping[str, str] | None = None, limit: int = MA
         budget.add("Run `testguard baseline --prune` to drop them from the baseline.")
         budget.add("")
     for result in report.results:
+        figures = _figures_line(result.check, result.sections)
+        if figures:
+            budget.add(figures)
+            budget.add("")
         rows = result.sections.get("coverage_table")
         if isinstance(rows, list) and rows:
             _coverage(budget, result.check, rows)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from testguard.core.findings import Finding, Status
 from testguard.core.report.model import Report, count_line
 
+# A check renders its own report sections as text with ``render_<section>_text``
+# (e.g. the mock inventory); the reporters only place that text.
+
 
 def location(f: Finding) -> str:
     if not f.path:
@@ -25,6 +28,23 @@ def finding_line(f: Finding) -> str:
     return f"{location(f)}: {f.title} {one_line(f.message)}"
 
 
+def section_texts(report: Report) -> list[str]:
+    """Each check's own text for its report sections, in the order checks ran."""
+    from testguard import checks as registry
+
+    texts: list[str] = []
+    names = set(registry.available())
+    for result in report.results:
+        if not result.sections or result.check not in names:
+            continue
+        module = registry.load(result.check)
+        for name, section in result.sections.items():
+            renderer = getattr(module, f"render_{name}_text", None)
+            if callable(renderer):
+                texts.append(str(renderer(section)).strip("\n"))
+    return texts
+
+
 def render(report: Report) -> str:
     lines = [finding_line(f) for f in report.findings() if f.status is Status.NEW]
     for result in report.results:
@@ -33,5 +53,7 @@ def render(report: Report) -> str:
                 f"{entry.path}: {entry.code} fixed: {one_line(entry.line_text)}"
                 " (run 'testguard baseline --prune')"
             )
+    for text in section_texts(report):
+        lines += ["", text, ""]
     lines.append(count_line(report))
     return "\n".join(lines) + "\n"

@@ -1,0 +1,84 @@
+"""The text and JSON reports, read back the way a user or a script reads them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from report_samples import sample_report
+from testguard.core.findings import CheckResult, Finding, UsageError
+from testguard.core.report import FORMATS, Report, render
+
+
+def test_text_is_one_line_per_new_finding_sorted_then_fixed_then_count(
+    tmp_path: Path,
+) -> None:
+    out = render("text", sample_report(tmp_path)).splitlines()
+    assert out[:6] == [
+        "(project): TG601 total coverage 81.2% is below the floor 85%",
+        'mypkg/api.py:5:12: TG501 [union-attr] Item "None" has no attribute "x"',
+        "mypkg/api.py:20:1: TG604 changed line not covered",
+        "tests/test_api.py:3:1: TG201 mock library imported: unittest.mock",
+        "tests/test_api.py:10:5: TG202 first-party code patched: mypkg.api.fetch",
+        "tests/test_old.py: TG205 fixed: def test_x(mocker): (run 'testguard baseline --prune')",
+    ]
+    # the baselined TG204 is counted, not listed
+    assert not any("TG204" in line for line in out)
+    # the mock check renders its own inventory section, after the findings
+    assert "Mock inventory: 2 uses in 2 files" in out
+    assert out[-1] == "Found 5 errors and 1 warning (5 new, 1 baselined)."
+
+
+def test_text_without_findings_says_all_passed(tmp_path: Path) -> None:
+    report = Report([CheckResult("exits", files_checked=3)], tmp_path, "0.1.0")
+    assert render("text", report) == "All checks passed.\n"
+
+
+def test_text_keeps_a_multiline_message_on_one_line(tmp_path: Path) -> None:
+    f = Finding("t.py", 1, 1, "TG102", "Traceback:\n  boom\r\nValueError", "imports")
+    out = render("text", Report([CheckResult("imports", [f])], tmp_path, "1"))
+    assert out.splitlines()[0] == "t.py:1:1: TG102 Traceback:   boom ValueError"
+    assert out.splitlines()[1] == "Found 1 error."
+
+
+def test_json_report_round_trips_every_finding(tmp_path: Path) -> None:
+    report = sample_report(tmp_path)
+    data = json.loads(render("json", report))
+    assert data["version"] == "0.1.0"
+    assert data["root"] == str(tmp_path)
+    assert data["summary"]["total"] == 6
+    assert data["summary"]["new"] == 5
+    assert data["summary"]["baselined"] == 1
+    assert data["summary"]["blocking"] == 4
+    assert data["summary"]["fixed"] == 1
+    assert data["summary"]["by_check"]["mocks"] == {
+        "new": 2,
+        "baselined": 1,
+        "fixed": 1,
+        "blocking": 2,
+    }
+    assert [Finding.from_dict(d) for d in data["findings"]] == [
+        Finding.from_dict(f.to_dict()) for f in report.findings()
+    ]
+    assert data["checks"]["coverage"]["figures"] == {"total": 81.2}
+    assert data["checks"]["mocks"]["fixed"][0]["line_text"] == "def test_x(mocker):"
+    inventory = data["checks"]["mocks"]["sections"]["inventory"]
+    assert inventory["totals"]["by_class"]["database"] == 1
+
+
+def test_json_is_stable(tmp_path: Path) -> None:
+    first = render("json", sample_report(tmp_path))
+    assert first == render("json", sample_report(tmp_path))
+    keys = list(json.loads(first))
+    assert keys == sorted(keys)
+
+
+def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown report format 'xml'"):
+        render("xml", sample_report(tmp_path))
+
+
+def test_every_format_renders(tmp_path: Path) -> None:
+    for fmt in FORMATS:
+        assert render(fmt, sample_report(tmp_path)).endswith("\n")
