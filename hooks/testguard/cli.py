@@ -208,6 +208,8 @@ def _run(args: argparse.Namespace) -> int:
         else None,
     )
     _emit(args, report)
+    if getattr(args, "inventory", False):
+        return 0  # an inventory is a report, not a gate
     return exit_code(results, args.fail_on)
 
 

@@ -39,9 +39,15 @@ CUSTOM_CHECK = "custom"
 _PARALLEL_MIN_FILES = 256
 
 
+class Prefilter(Protocol):
+    """A compiled regex, or anything with the same ``search``."""
+
+    def search(self, text: str) -> object: ...
+
+
 class StaticCheck(Protocol):
     NAME: str
-    PREFILTER: re.Pattern[str]
+    PREFILTER: Prefilter
 
     def scan(self, file: FileContext) -> list[Finding]: ...
 

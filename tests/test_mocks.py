@@ -1,0 +1,233 @@
+"""The mock ban on a real project: every kind of mock use, its code, place, class and target."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Run, write
+
+FIXTURE = Path(__file__).parent / "fixtures" / "mocks" / "project"
+
+# (line, col, code, kind, class, target) in tests/mocks_all.py
+ALL = [
+    (3, 22, "TG201", "import", None, "unittest.mock"),
+    (4, 1, "TG201", "import", None, "unittest.mock"),
+    (10, 2, "TG203", "patch", "http", "mypkg.billing.requests"),
+    (15, 2, "TG202", "patch.object", "first-party", "mypkg.billing.charge"),
+    (17, 10, "TG203", "patch", "subprocess", "mypkg.billing.subprocess.run"),
+    (19, 10, "TG203", "patch.dict", "environment", "os.environ"),
+    (21, 5, "TG202", "patch.multiple", "first-party", "mypkg.billing.charge"),
+    (22, 14, "TG204", "mock-object", "unknown", None),
+    (23, 12, "TG204", "mock-object", "first-party", "mypkg.billing.Client"),
+    (24, 15, "TG204", "mock-object", "http", "mypkg.billing.requests.Session"),
+    (25, 11, "TG203", "patch", "clock", "mypkg.billing.datetime"),
+    (26, 14, "TG203", "patch", "filesystem", "mypkg.billing.open"),
+    (27, 10, "TG203", "patch", "database", "mypkg.billing.engine"),
+    (28, 18, "TG202", "patch", "first-party", "mypkg.charge"),
+    (29, 14, "TG203", "patch", "filesystem", "mypkg.billing.util.os.getcwd"),
+    (32, 17, "TG205", "mocker-fixture", None, "pytest_mock"),
+    (33, 5, "TG203", "mocker.patch", "http", "mypkg.billing.session"),
+    (34, 5, "TG202", "mocker.patch.object", "first-party", "mypkg.billing.Client.send"),
+    (35, 5, "TG202", "mocker.spy", "first-party", "mypkg.billing.charge"),
+    (36, 5, "TG204", "mock-object", "unknown", None),
+    (37, 5, "TG203", "monkeypatch.setattr", "http", "mypkg.billing.requests"),
+    (38, 5, "TG202", "monkeypatch.setattr", "first-party", "mypkg.billing.charge"),
+    (39, 5, "TG203", "monkeypatch.setattr", "environment", "os.environ"),
+    (40, 5, "TG203", "monkeypatch.delattr", "clock", "time.sleep"),
+    (45, 14, "TG203", "patch.object", "unknown", None),
+]
+
+ALIASES = [
+    (1, 8, "TG201", "import", None, "unittest.mock"),
+    (2, 8, "TG201", "import", None, "mock"),
+    (3, 8, "TG201", "import", None, "pytest_mock"),
+    (4, 1, "TG201", "import", None, "mock"),
+    (5, 1, "TG201", "import", None, "unittest.mock"),
+    (9, 10, "TG203", "patch", "clock", "time.time"),
+    (11, 5, "TG203", "patch", "clock", "uuid.uuid4"),
+    (12, 5, "TG202", "patch", "first-party", "mypkg.billing.run_report"),
+    (13, 5, "TG204", "mock-object", "unknown", None),
+]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURE, tmp_path / "project")
+    return tmp_path / "project"
+
+
+def rows(run: Run, name: str) -> list[tuple[object, ...]]:
+    out = []
+    for f in run.json()["findings"]:
+        if f["path"] == f"tests/{name}":
+            d = f["details"]
+            cls = d["class"] if f["code"] not in ("TG201", "TG205") else None
+            out.append((f["line"], f["col"], f["code"], d["kind"], cls, d["target"]))
+    return out
+
+
+def test_every_kind_of_mock_use(project: Path, tg: Callable[..., Run]) -> None:
+    run = tg(project, "mocks", "--format", "json", "--no-cache")
+    assert run.code == 1
+    assert rows(run, "mocks_all.py") == ALL
+    assert rows(run, "mocks_aliases.py") == ALIASES
+
+
+def test_nothing_in_clean_tests_production_code_or_setenv(project: Path, tg: Callable[..., Run]) -> None:
+    run = tg(project, "mocks", "--format", "json", "--no-cache")
+    paths = {f["path"] for f in run.json()["findings"]}
+    assert paths == {"tests/mocks_all.py", "tests/mocks_aliases.py"}
+    # Production code is not test code even when named on the command line (as pre-commit does).
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "src/mypkg/production.py", "tests/mocks_clean.py")
+    assert (run.code, run.json()["findings"]) == (0, [])
+
+
+def test_messages_name_what_is_replaced(project: Path, tg: Callable[..., Run]) -> None:
+    run = tg(project, "mocks", "--no-cache", "tests/mocks_all.py")
+    lines = run.out.splitlines()
+    assert "tests/mocks_all.py:10:2: TG203 patch of 'mypkg.billing.requests' replaces the requests module (http)" in lines
+    assert (
+        "tests/mocks_all.py:27:10: TG203 patch of 'mypkg.billing.engine' replaces"
+        " 'sqlalchemy.create_engine()' (database)" in lines
+    )
+    assert (
+        "tests/mocks_all.py:15:2: TG202 patch.object of 'mypkg.billing.charge' replaces"
+        " the project's own code (first-party)" in lines
+    )
+    assert "tests/mocks_all.py:40:5: TG203 monkeypatch.delattr replaces 'time.sleep' (clock)" in lines
+
+
+def test_resolved_target_in_details(project: Path, tg: Callable[..., Run]) -> None:
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/mocks_all.py")
+    resolved = {f["line"]: f["details"]["resolved"] for f in run.json()["findings"] if "resolved" in f["details"]}
+    assert resolved[10] == "requests"
+    assert resolved[17] == "subprocess.run"
+    assert resolved[26] == "builtins.open"
+    assert resolved[28] == "mypkg.billing.charge"  # the re-export in mypkg/__init__.py followed
+
+
+def test_hook_entry_point_checks_only_the_given_files(project: Path, tg: Callable[..., Run]) -> None:
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/mocks_aliases.py")
+    assert {f["path"] for f in run.json()["findings"]} == {"tests/mocks_aliases.py"}
+
+
+def test_inline_suppression(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {"tests/mocks_suppressed.py": """\
+        from unittest import mock  # testguard: ignore[TG201]
+
+
+        def test_it():
+            mock.patch("uuid.uuid4")  # testguard: ignore[TG203]
+    """})
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/mocks_suppressed.py")
+    assert (run.code, run.json()["findings"]) == (0, [])
+
+
+def test_check_runs_mocks_exits_and_fallbacks_in_one_pass(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {"tests/test_exit.py": "import sys\nsys.exit(1)\n"})
+    run = tg(project, "check", "--format", "json", "--no-cache")
+    checks = {f["check"] for f in run.json()["findings"]}
+    assert checks == {"mocks", "exits", "fallbacks"}
+    mocks = [f for f in run.json()["findings"] if f["check"] == "mocks"]
+    assert len(mocks) == len(ALL) + len(ALIASES)
+
+
+def test_cached_run_gives_the_same_findings(project: Path, tg: Callable[..., Run]) -> None:
+    cold = tg(project, "mocks", "--format", "json")
+    warm = tg(project, "mocks", "--format", "json")
+    assert cold.json()["findings"] == warm.json()["findings"]
+    assert (project / ".testguard_cache").is_dir()
+
+
+def test_targets_built_from_module_constants(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {"tests/mocks_built.py": """\
+        from unittest import mock
+
+        MODULE = "mypkg.billing"
+        REQUESTS = MODULE + ".requests"
+
+
+        def test_built():
+            mock.patch(f"{MODULE}.subprocess")
+            mock.patch(REQUESTS + ".post")
+            mock.patch(
+                "mypkg.billing."
+                "charge"
+            )
+            mock.patch(f"{unknown}.x")
+    """})
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/mocks_built.py")
+    got = [(f["line"], f["details"]["class"], f["details"]["target"]) for f in run.json()["findings"][1:]]
+    assert got == [
+        (8, "subprocess", "mypkg.billing.subprocess"),
+        (9, "http", "mypkg.billing.requests.post"),
+        (10, "first-party", "mypkg.billing.charge"),
+        (14, "unknown", None),
+    ]
+
+
+def test_other_names_for_monkeypatch(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {"tests/mocks_monkeypatch.py": """\
+        import pytest
+
+        from mypkg import billing
+
+
+        def test_context(monkeypatch):
+            with monkeypatch.context() as m:
+                m.setattr(billing, "charge", None)
+
+
+        def test_class():
+            with pytest.MonkeyPatch.context() as mp:
+                mp.delattr(billing, "session")
+                mp.setenv("MYPKG_MODE", "test")
+    """})
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/mocks_monkeypatch.py")
+    got = [(f["line"], f["code"], f["details"]["kind"], f["details"]["class"]) for f in run.json()["findings"]]
+    assert got == [
+        (8, "TG202", "monkeypatch.setattr", "first-party"),
+        (13, "TG203", "monkeypatch.delattr", "http"),
+    ]
+
+
+def test_objects_made_in_the_test_are_followed(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {"tests/mocks_locals.py": """\
+        import unittest
+        from unittest import mock
+
+        import requests
+
+        from mypkg.billing import Client
+
+
+        class TestClient(unittest.TestCase):
+            def setUp(self):
+                self.client = Client()
+                self.http = requests.Session()
+
+            def test_send(self):
+                with mock.patch.object(self.client, "send"):
+                    pass
+                with mock.patch.object(self.http, "get"):
+                    pass
+
+
+        def test_local():
+            client = Client()
+            other = make()
+            with mock.patch.object(client, "send"), mock.patch.object(other, "x"):
+                pass
+    """})
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/mocks_locals.py")
+    got = [(f["line"], f["code"], f["details"]["class"], f["details"]["target"]) for f in run.json()["findings"][1:]]
+    assert got == [
+        (15, "TG202", "first-party", "mypkg.billing.Client.send"),
+        (17, "TG203", "http", "requests.Session.get"),
+        (24, "TG202", "first-party", "mypkg.billing.Client.send"),
+        (24, "TG203", "unknown", None),
+    ]
