@@ -31,7 +31,9 @@ CODES = {
     "TG302": "process exit inside a test, fixture or helper",
     "TG303": "pytest.exit() in test code",
 }
-PREFILTER = re.compile(r"exit|quit|abort|kill")
+# A call of an exit function, raise SystemExit, or an alias of one (`exit as bye`);
+# `import sys as s` needs no entry: its call `s.exit(` matches the first branch.
+PREFILTER = re.compile(r"(?:exit|quit|abort|kill)\s*\(|SystemExit|\b(?:exit|quit|abort|kill)\s+as\b")
 
 EXIT_FUNCTIONS = {
     "sys.exit": "sys.exit()",
