@@ -33,7 +33,7 @@ CODES = {
 }
 # A call of an exit function, raise SystemExit, or an alias of one (`exit as bye`);
 # `import sys as s` needs no entry: its call `s.exit(` matches the first branch.
-PREFILTER = re.compile(r"(?:exit|quit|abort|kill)\s*\(|SystemExit|\b(?:exit|quit|abort|kill)\s+as\b")
+PREFILTER = re.compile(r"(?:exit|quit|abort|kill)\s*\(|SystemExit|(?:exit|quit|abort|kill)\s+as\b")
 
 EXIT_FUNCTIONS = {
     "sys.exit": "sys.exit()",
