@@ -9,13 +9,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from testguard import checks as registry
-from testguard.core import astgrep
 from testguard.core.config import Config
 from testguard.core.findings import CheckResult, Finding, Severity, Status
 from testguard.core.interpreter import find_interpreter
 from testguard.core.source import Source, read_source
-from testguard.core.static import FILES_CHECK, run_static
-from testguard.core.suppress import parse_suppressions
+
+# ast-grep (and with it the static pipeline) is imported only when needed:
+# `testguard mypy` on a warm cache must not pay for a parser it never uses.
 
 if TYPE_CHECKING:
     from testguard.core.baseline import Baseline
@@ -87,6 +87,10 @@ def _suppress_nonstatic(root: Path, result: CheckResult, config: Config) -> None
         if not isinstance(source, Source) or "testguard:" not in source.text:
             kept.extend(findings)
             continue
+        from testguard.core import astgrep
+        from testguard.core.static import FILES_CHECK
+        from testguard.core.suppress import parse_suppressions
+
         for f in findings:
             if f.line_text is None:
                 f.line_text = source.line(f.line).strip()
@@ -99,10 +103,14 @@ def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
     """Runs the named checks; the static ones share one pass over the files."""
     static = [registry.load(n) for n in names if n in registry.STATIC_CHECKS]
     results: list[CheckResult] = []
-    custom = []
+    custom: list[Any] = []
     if ctx.option("custom_rules", False) and ctx.config.rules:
+        from testguard.core import astgrep
+
         custom = astgrep.load_custom_rules(ctx.root, ctx.config.rules)
     if static or custom:
+        from testguard.core.static import run_static
+
         static_results, _ = run_static(
             ctx.root,
             ctx.config,
@@ -113,10 +121,10 @@ def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
         )
         results.extend(static_results)
         by_name = {r.check: r for r in static_results}
-        for module in static:
-            finish = getattr(module, "finish", None)
-            if finish is not None and module.NAME in by_name:
-                finish(by_name[module.NAME], ctx)  # per-run results such as the mock inventory
+        for static_module in static:
+            finish = getattr(static_module, "finish", None)
+            if finish is not None and static_module.NAME in by_name:
+                finish(by_name[static_module.NAME], ctx)  # per-run results such as the mock inventory
     for name in names:
         if name in registry.STATIC_CHECKS:
             continue

@@ -1,0 +1,255 @@
+"""Which mypy to run, on what, with which flags."""
+
+from __future__ import annotations
+
+import configparser
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from testguard.core.findings import UsageError
+from testguard.core.project import detect_packages, source_roots
+from testguard.core.runner import Context
+
+JSON_SINCE = (1, 11)  # mypy's -O json
+# Without JSON output: one line per message, with columns, ends and codes, nothing else.
+TEXT_FLAGS = [
+    "--show-column-numbers",
+    "--show-error-end",
+    "--show-error-codes",
+    "--no-pretty",
+    "--no-color-output",
+    "--no-error-summary",
+    "--hide-error-context",
+    "--hide-absolute-path",
+]
+_TARGET_KEYS = ("files", "modules", "packages")
+_INI_NAMES = ("mypy.ini", ".mypy.ini")
+
+# Runs inside the project's interpreter (standard library only, Python 3.9+).
+_PROBE = (
+    "try:\n"
+    "    from mypy.version import __version__ as v\n"
+    "except Exception:\n"
+    "    v = ''\n"
+    "print(v)\n"
+)
+
+
+@dataclass
+class Mypy:
+    """How to start mypy and what it supports."""
+
+    command: list[str]
+    version: tuple[int, ...]
+    version_text: str
+
+    @property
+    def json_output(self) -> bool:
+        return self.version >= JSON_SINCE
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    numbers = []
+    for part in text.strip().split("+")[0].split("."):
+        digits = re.match(r"\d+", part)
+        if digits is None:
+            break
+        numbers.append(int(digits.group()))
+    return tuple(numbers)
+
+
+def _site_mypy_version(site: Path) -> str | None:
+    """mypy's version in one site-packages ("" = not there; None = cannot tell)."""
+    infos = list(site.glob("mypy-*.dist-info"))
+    has_module = (site / "mypy" / "__init__.py").is_file()
+    if not infos and not has_module:
+        return ""
+    if len(infos) == 1 and has_module:
+        return infos[0].name[len("mypy-") : -len(".dist-info")]
+    return None
+
+
+def _venv_mypy_version(python: Path) -> str | None:
+    """mypy's version in a virtualenv, read from its files ("" = no mypy; None = cannot tell).
+
+    Saves starting the interpreter on every run (a warm mypy run takes only a
+    few hundred milliseconds, so this shows).
+    """
+    venv = python.parent.parent
+    try:
+        cfg = (venv / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    site_dirs = [d for d in venv.glob("lib/python3*/site-packages") if d.is_dir()]
+    if len(site_dirs) != 1:
+        return None  # Windows layout, or several Pythons: ask the interpreter
+    found = _site_mypy_version(site_dirs[0])
+    system = re.search(r"^\s*include-system-site-packages\s*=\s*true", cfg, re.MULTILINE | re.IGNORECASE)
+    if found != "" or not system:
+        return found
+    # the system site-packages are on the path too, and a user site before them
+    home = re.search(r"^\s*home\s*=\s*(.+?)\s*$", cfg, re.MULTILINE)
+    version_dir = site_dirs[0].parent.name
+    if home is None or (Path.home() / ".local" / "lib" / version_dir / "site-packages").is_dir():
+        return None
+    base_site = Path(home.group(1)).parent / "lib" / version_dir / "site-packages"
+    return _site_mypy_version(base_site) if base_site.is_dir() else None
+
+
+def _own_mypy() -> Mypy:
+    spec = importlib.util.find_spec("mypy")
+    if spec is None or spec.origin is None:
+        raise UsageError(
+            "mypy is installed neither in the project's interpreter nor with testguard;"
+            " install mypy in the project's environment"
+        )
+    # read from the dist-info beside it: importing mypy.version loads mypy's compiled runtime
+    version = _site_mypy_version(Path(spec.origin).parent.parent)
+    if not version:
+        from mypy.version import __version__
+
+        version = __version__
+    return Mypy([sys.executable, "-m", "mypy"], parse_version(version), version)
+
+
+def _same_environment(python: Path) -> bool:
+    if sys.prefix != sys.base_prefix or (python.parent.parent / "pyvenv.cfg").exists():
+        return False
+    try:
+        return os.path.samefile(python, sys.executable)
+    except OSError:
+        return False
+
+
+def _probe(command: list[str], what: str) -> str:
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UsageError(f"cannot run {what} ({command[0]}): {exc}") from None
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        raise UsageError(f"{what} ({command[0]}) does not run: {detail[-1] if detail else proc.returncode}")
+    return proc.stdout.strip()
+
+
+def find_mypy(ctx: Context, python: Path) -> Mypy:
+    """The configured mypy, else the project interpreter's, else testguard's own."""
+    configured = ctx.config.mypy.mypy
+    if configured:
+        path = Path(configured).expanduser()
+        if not path.is_absolute() and ("/" in configured or os.sep in configured):
+            path = ctx.root / path
+        exe = str(path) if path.is_absolute() else configured
+        out = _probe([exe, "--version"], f"mypy = {configured!r} in [tool.testguard.mypy]")
+        match = re.search(r"\b(\d+\.\d+[\w.+]*)", out)
+        if not out.startswith("mypy") or match is None:
+            raise UsageError(f"mypy = {configured!r} in [tool.testguard.mypy] is not mypy: {out!r}")
+        return Mypy([exe], parse_version(match.group(1)), match.group(1))
+    if _same_environment(python):
+        return _own_mypy()
+    version = _venv_mypy_version(python)
+    if version is None:
+        version = _probe([str(python), "-c", _PROBE], "the project interpreter")
+    if version:
+        return Mypy([str(python), "-m", "mypy"], parse_version(version), version)
+    return _own_mypy()
+
+
+def _config_file_arg(args: Sequence[str]) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == "--config-file" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--config-file="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _ini_targets(file: Path, shared: bool) -> bool | None:
+    """Whether an ini file names targets; None when mypy would not use it (no [mypy] in setup.cfg)."""
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(file, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return False  # mypy says what is wrong, and that is a usage error
+    if not parser.has_section("mypy"):
+        return None if shared else False
+    return any(parser.has_option("mypy", key) for key in _TARGET_KEYS)
+
+
+def _toml_targets(data: dict[str, Any]) -> bool | None:
+    tool = data.get("tool")
+    table = tool.get("mypy") if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        return None
+    return any(key in table for key in _TARGET_KEYS)
+
+
+def config_sets_targets(ctx: Context, args: Sequence[str]) -> bool:
+    """Whether the configuration mypy reads (found as mypy finds it) names files/modules/packages."""
+    explicit = _config_file_arg(args)
+    if explicit:
+        file = Path(explicit) if Path(explicit).is_absolute() else ctx.root / explicit
+        if file.suffix != ".toml":
+            return bool(_ini_targets(file, shared=False))
+        try:
+            return bool(_toml_targets(tomllib.loads(file.read_text(encoding="utf-8"))))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return False
+    for name in _INI_NAMES:
+        if (ctx.root / name).is_file():
+            return bool(_ini_targets(ctx.root / name, shared=False))
+    if (ctx.root / "pyproject.toml").is_file():
+        found = _toml_targets(ctx.config.pyproject)
+        if found is not None:
+            return found
+    if (ctx.root / "setup.cfg").is_file():
+        return bool(_ini_targets(ctx.root / "setup.cfg", shared=True))
+    return False
+
+
+def default_targets(ctx: Context) -> list[str]:
+    """The project's packages (as paths) plus tests/."""
+    targets: list[str] = []
+    for name in detect_packages(ctx.root, ctx.config):
+        parts = name.split(".")
+        for base in source_roots(ctx.root, ctx.config):
+            package = base.joinpath(*parts)
+            module = base.joinpath(*parts[:-1], parts[-1] + ".py")
+            found = package if package.is_dir() else module if module.is_file() else None
+            if found is not None:
+                targets.append(found.relative_to(ctx.root).as_posix())
+                break
+    if (ctx.root / "tests").is_dir():
+        targets.append("tests")
+    if not targets:
+        raise UsageError(
+            "no targets for mypy: no package found in the project; set [tool.testguard.mypy]"
+            " targets (or files in the mypy configuration)"
+        )
+    return targets
+
+
+def build_command(ctx: Context, mypy: Mypy, python: Path) -> tuple[list[str], list[str]]:
+    """The full mypy command line, and its targets (empty: mypy's configuration decides)."""
+    user_args = list(ctx.config.mypy.args)
+    if ctx.config.mypy.targets:
+        targets = list(ctx.config.mypy.targets)
+    elif config_sets_targets(ctx, user_args):
+        targets = []
+    else:
+        targets = default_targets(ctx)
+    output = ["-O", "json"] if mypy.json_output else list(TEXT_FLAGS)
+    # testguard's flags come after the user's, so the output stays machine-readable.
+    command = [*mypy.command, *user_args, "--python-executable", str(python), *output,
+               "--show-traceback"]
+    if targets:
+        command += ["--", *targets]
+    return command, targets

@@ -1,0 +1,335 @@
+"""The mypy gate on real projects: real mypy, a real virtualenv with a typed package, real git."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, Run, git, git_init, write
+from testguard.checks.mypy_gate.output import parse_output
+
+TYPED_PACKAGE = {
+    "tgtyped/__init__.py": 'def greet(name: str) -> str:\n    return "hi " + name\n',
+    "tgtyped/py.typed": "",
+    "tgtyped-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: tgtyped\nVersion: 1.0\n",
+    "tgtyped-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+}
+
+
+def build_wheel(directory: Path) -> Path:
+    """A real wheel of a tiny typed package (py.typed), built with the standard library."""
+    wheel = directory / "tgtyped-1.0-py3-none-any.whl"
+    record = []
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, text in TYPED_PACKAGE.items():
+            data = text.encode()
+            archive.writestr(name, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            record.append(f"{name},sha256={digest},{len(data)}")
+        record.append("tgtyped-1.0.dist-info/RECORD,,")
+        archive.writestr("tgtyped-1.0.dist-info/RECORD", "\n".join(record) + "\n")
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def project_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtualenv with ``tgtyped`` pip-installed: a typed package testguard's environment lacks."""
+    base = tmp_path_factory.mktemp("typed-venv")
+    wheel = build_wheel(base)
+    venv = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-index", str(wheel)],
+        check=True, capture_output=True,
+    )
+    return python
+
+
+@pytest.fixture
+def tgm(tg: Callable[..., Run], monkeypatch: pytest.MonkeyPatch,
+        tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Run]:
+    """``testguard`` in-process, with mypy's cache of the standard library shared across tests."""
+    cache = tmp_path_factory.getbasetemp() / "mypy-cache"
+    monkeypatch.setenv("MYPY_CACHE_DIR", str(cache))
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    return tg
+
+
+def app_project(root: Path, python: Path, core: str, extra: dict[str, str] | None = None) -> None:
+    write(root, {
+        "pyproject.toml": f'[project]\nname = "app"\n\n[tool.testguard]\npython = "{python}"\n',
+        "app/__init__.py": "",
+        "app/core.py": core,
+        **(extra or {}),
+    })
+
+
+def by_line(run: Run) -> dict[tuple[str, int], dict[str, Any]]:
+    return {(f["path"], f["line"]): f for f in run.json()["findings"]}
+
+
+CORE = """\
+import tgtyped
+
+
+def hello(n: int) -> str:
+    return tgtyped.greet(n)
+
+
+def mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs)
+
+
+ints: list[int] = [1, 2]
+mean(ints)
+reveal_type(ints)
+"""
+
+
+def test_types_of_a_package_installed_only_in_the_project_venv_are_checked(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
+) -> None:
+    assert importlib.util.find_spec("tgtyped") is None  # testguard's own environment lacks it
+    app_project(tmp_path, project_python, CORE)
+
+    run = tgm(tmp_path, "mypy", "--format", "json")
+
+    assert run.code == 1, run.err
+    found = by_line(run)
+    assert not [f for f in found.values() if "import" in str(f["details"])]  # no import-not-found
+    greet = found[("app/core.py", 5)]
+    assert greet["title"] == "TG501 [arg-type]"
+    assert greet["message"] == 'Argument 1 to "greet" has incompatible type "int"; expected "str"'
+    assert (greet["col"], greet["end_line"], greet["end_col"]) == (26, 5, 27)
+    assert greet["severity"] == "error"
+    assert greet["details"] == {
+        "mypy_code": "arg-type",
+        "fingerprint": '[arg-type] Argument 1 to "greet" has incompatible type "int"; expected "str"',
+    }
+    # mypy's notes belong to their error: in its message, not reported on their own
+    invariant = found[("app/core.py", 13)]
+    assert invariant["title"] == "TG501 [arg-type]"
+    assert invariant["message"].startswith('Argument 1 to "mean" has incompatible type "list[int]"')
+    assert "is invariant" in invariant["message"]
+    assert sum(1 for f in run.json()["findings"] if f["line"] == 13) == 1
+    # a note with no error is a note, and does not block
+    reveal = found[("app/core.py", 14)]
+    assert reveal["severity"] == "note"
+    assert reveal["message"].startswith("Revealed type is ")
+
+    text = tgm(tmp_path, "mypy", "app/core.py")
+    assert 'app/core.py:5:26: TG501 [arg-type] Argument 1 to "greet" has incompatible type' in text.out
+
+
+def test_the_text_format_reads_exactly_like_the_json_format(
+    tmp_path: Path, project_python: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """mypy before 1.11 has no JSON output: its text lines must give the same messages."""
+    app_project(tmp_path, project_python, CORE)
+    cache = tmp_path_factory.getbasetemp() / "mypy-cache"
+    base = [sys.executable, "-m", "mypy", "--python-executable", str(project_python),
+            "--cache-dir", str(cache), "app"]
+    as_json = subprocess.run([*base, "-O", "json"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    as_text = subprocess.run(
+        [*base, "--show-column-numbers", "--show-error-end", "--show-error-codes", "--no-pretty",
+         "--no-error-summary", "--hide-error-context"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+    from_json, _ = parse_output(as_json.stdout, json_output=True)
+    from_text, other = parse_output(as_text.stdout, json_output=False)
+    assert len(from_json) == 3
+    assert from_text == from_json
+    assert other == []
+
+
+@pytest.mark.slow
+def test_the_projects_own_older_mypy_runs_and_its_text_output_is_read(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, tgm: Callable[..., Run]
+) -> None:
+    """A venv with mypy 1.10 (no JSON output) and the typed package: that mypy runs, in text mode."""
+    venv = tmp_path_factory.mktemp("old-mypy") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    wheel = build_wheel(venv.parent)
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "mypy==1.10.1", str(wheel)],
+        capture_output=True, text=True, check=False,
+    )
+    if install.returncode != 0:
+        pytest.skip(f"cannot install mypy 1.10.1 from the package index: {install.stderr.strip()[-300:]}")
+    app_project(tmp_path, python, CORE)
+
+    run = tgm(tmp_path, "mypy", "--format", "json")
+
+    assert run.code == 1, run.err
+    sections = run.json()["checks"]["mypy"]["sections"]["mypy"]
+    assert sections["version"] == "1.10.1"
+    assert sections["command"][:3] == [str(python), "-m", "mypy"]
+    assert "--show-error-end" in sections["command"]
+    found = by_line(run)
+    assert [(line, f["col"], f["end_col"], f["title"], f["severity"]) for (_, line), f in sorted(found.items())] == [
+        (5, 26, 27, "TG501 [arg-type]", "error"),
+        (13, 6, 10, "TG501 [arg-type]", "error"),
+        (14, 13, 17, "TG501", "note"),
+    ]
+    assert "is invariant" in found[("app/core.py", 13)]["message"]
+
+
+BASELINED = """\
+def old_one() -> int:
+    return "one"
+
+
+def old_two() -> int:
+    return "two"
+"""
+
+
+def test_baseline_only_new_errors_fail_moved_ones_stay_fixed_ones_are_reported(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
+) -> None:
+    app_project(tmp_path, project_python, BASELINED)
+    assert tgm(tmp_path, "mypy").code == 1
+    recorded = tgm(tmp_path, "baseline", "mypy")
+    assert recorded.code == 0, recorded.err
+    assert tgm(tmp_path, "mypy").code == 0
+
+    core = tmp_path / "app" / "core.py"
+    core.write_text('"""Lines above the old errors move them down."""\n\nimport os\n\n\n' + BASELINED
+                    + '\n\ndef new_one() -> str:\n    return os.sep + 1\n')
+    moved = tgm(tmp_path, "mypy", "--format", "json")
+    assert moved.code == 1
+    new = [f for f in moved.json()["findings"] if f["status"] == "new"]
+    assert [(f["path"], f["line"], f["col"], f["title"]) for f in new] == [
+        ("app/core.py", 15, 21, "TG501 [operator]")
+    ]
+    assert sorted(f["line"] for f in moved.json()["findings"] if f["status"] == "baselined") == [7, 11]
+
+    core.write_text(BASELINED.replace('return "one"', "return 1"))
+    fixed = tgm(tmp_path, "mypy")
+    assert fixed.code == 0
+    assert 'app/core.py: TG501 fixed: return "one"' in fixed.out
+
+
+def test_a_staged_change_that_breaks_a_caller_in_an_unstaged_file_is_caught(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
+) -> None:
+    git_init(tmp_path)
+    app_project(tmp_path, project_python, "def total(prices: list[int]) -> int:\n    return sum(prices)\n", {
+        "app/use.py": "from app.core import total\n\n\ndef receipt() -> str:\n    return 'total: %d' % total([1, 2])\n\n\nTOTAL: int = total([3])\n",
+    })
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "initial")
+    assert tgm(tmp_path, "mypy", "app/core.py").code == 0
+
+    (tmp_path / "app" / "core.py").write_text(
+        "def total(prices: list[int]) -> str:\n    return f'{sum(prices)} EUR'\n"
+    )
+    git(tmp_path, "add", "app/core.py")
+    # pre-commit passes the staged file only; the caller in app/use.py is still checked
+    run = tgm(tmp_path, "mypy", "app/core.py")
+    assert run.code == 1
+    assert "app/use.py:8:14: TG501 [assignment] Incompatible types in assignment" in run.out
+
+    # with --diff-base only errors on changed lines block: the caller's line did not change
+    assert tgm(tmp_path, "mypy", "--diff-base", "HEAD").code == 0
+
+
+def test_errors_in_files_outside_the_project_are_not_its_findings(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
+) -> None:
+    write(tmp_path, {"stubs/legacy.pyi": "def load() -> Undefined: ...\n"})
+    project = tmp_path / "project"
+    app_project(project, project_python, "import legacy\n\nDATA = legacy.load()\n", {
+        "mypy.ini": "[mypy]\nmypy_path = ../stubs\n",
+    })
+    run = tgm(project, "mypy", "--format", "json")
+    assert run.code == 0, run.out + run.err
+    assert run.json()["findings"] == []
+    assert run.json()["checks"]["mypy"]["sections"]["mypy"]["errors_outside_project"] == 1
+
+
+@pytest.mark.slow
+def test_the_pre_commit_hook_checks_against_the_projects_venv_and_catches_a_broken_caller(
+    tmp_path: Path, project_python: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Real `pre-commit try-repo`: the hook's own environment lacks tgtyped, the project's .venv has it."""
+    git_init(tmp_path)
+    (tmp_path / ".venv").symlink_to(project_python.parent.parent)
+    write(tmp_path, {
+        ".gitignore": ".venv\n",
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/core.py": "import tgtyped\n\n\ndef hello(name: str) -> str:\n    return tgtyped.greet(name)\n",
+        "app/use.py": "from app.core import hello\n\nGREETING: str = hello('x')\n",
+    })
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "initial")
+    (tmp_path / "app" / "core.py").write_text(
+        "import tgtyped\n\n\ndef hello(name: str) -> int:\n    return len(tgtyped.greet(name))\n"
+    )
+    git(tmp_path, "add", "app/core.py")
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONPATH", "VIRTUAL_ENV")}
+    env["PRE_COMMIT_HOME"] = str(tmp_path_factory.mktemp("pre-commit-home"))
+    hook = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "mypy-gate", "--color", "never"],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=900, check=False,
+    )
+    assert hook.returncode == 1, hook.stdout + hook.stderr
+    assert "app/use.py:3:17: TG501 [assignment] Incompatible types in assignment" in hook.stdout
+    assert "import-not-found" not in hook.stdout
+
+
+CRASH_PLUGIN = """\
+from mypy.plugin import Plugin
+
+
+class Crash(Plugin):
+    def get_function_hook(self, fullname):
+        if fullname == "app.core.boom":
+            def hook(ctx):
+                raise RuntimeError("plugin bug")
+            return hook
+        return None
+
+
+def plugin(version):
+    return Crash
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "python", "expected"),
+    [
+        ({}, "missing/bin/python", "the project interpreter 'missing/bin/python'"),
+        ({"mypy.ini": "[mypy\nstrict = true\n"}, None,
+         "mypy cannot use its configuration; fix it:\n    mypy.ini: File contains no section headers."),
+        ({"mypy.ini": "[mypy]\nstrict = maybe\n"}, None,
+         "mypy cannot use its configuration; fix it:\n    mypy.ini: [mypy]: strict: Not a boolean: maybe"),
+        ({"mypy.ini": "[mypy]\nplugins = crash_plugin.py\n", "crash_plugin.py": CRASH_PLUGIN}, None,
+         "mypy crashed"),
+    ],
+    ids=["missing-interpreter", "unreadable-config", "bad-config-value", "crash"],
+)
+def test_a_broken_setup_is_exit_2_with_a_message_never_a_pass(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run],
+    files: dict[str, str], python: str | None, expected: str,
+) -> None:
+    app_project(tmp_path, Path(python) if python else project_python,
+                "def boom() -> int:\n    return 1\n\n\nboom()\n", files)
+    run = tgm(tmp_path, "mypy")
+    assert run.code == 2
+    assert expected in run.err
+    assert "Traceback" not in run.err.split("mypy crashed")[0]
+    if expected == "mypy crashed":
+        assert "RuntimeError: plugin bug" in run.err
