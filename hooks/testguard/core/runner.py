@@ -139,19 +139,39 @@ def apply_filters(ctx: Context, results: list[CheckResult]) -> None:
     """Baseline (marks findings as baselined, lists fixed entries) and --diff-base."""
     baseline = ctx.baseline
     if baseline is not None:
-        # Limited to given files (pre-commit): entries elsewhere are neither matched nor fixed.
-        baseline.apply(results, set(ctx.paths) if ctx.paths else None)
+        # Limited to the given files (pre-commit) and the files findings were made in
+        # (the import smoke test reports dependants of the staged files): entries
+        # elsewhere are neither matched nor reported fixed.
+        checked = None
+        if ctx.paths:
+            checked = set(ctx.paths) | {f.path for r in results for f in r.findings}
+        baseline.apply(results, checked)
     changed = ctx.changed
     if changed is not None:
         for result in results:
+            line_bound = _diff_filtered(result.check)
             kept = []
             for finding in result.findings:
-                if finding.line <= 0:
-                    kept.append(finding)  # project-level (a total figure): not line-bound
-                elif changed.covers(finding.path, finding.line, finding.end_line):
+                on_changed = finding.line > 0 and changed.covers(
+                    finding.path, finding.line, finding.end_line
+                )
+                if on_changed:
                     finding.details["changed"] = True
+                if on_changed or finding.line <= 0 or not line_bound:
                     kept.append(finding)
             result.findings = kept
+
+
+def _diff_filtered(check: str) -> bool:
+    """Whether --diff-base keeps only a check's findings on changed lines.
+
+    Checks set ``DIFF_FILTER = False`` when a change breaks code elsewhere: a
+    renamed class makes a dependant fail to import at a line nobody touched.
+    Project-level findings (``line <= 0``) are never filtered.
+    """
+    if check not in registry.CHECK_MODULES:
+        return True
+    return bool(getattr(registry.load(check), "DIFF_FILTER", True))
 
 
 def exit_code(results: list[CheckResult], fail_on: str) -> int:
