@@ -95,7 +95,9 @@ def discover_files(
     files: list[str] = []
     if not paths:
         candidates = _git_files(root)
-        if candidates is None:
+        if not candidates:
+            # Not a git repo, or a project git ignores inside a parent repo
+            # (a vendored or generated tree): walk the directory instead.
             candidates = _walk(root, root)
         files = [f for f in candidates if f.endswith(suffixes)]
     else:

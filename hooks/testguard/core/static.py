@@ -37,6 +37,7 @@ from testguard.core.suppress import parse_suppressions
 FILES_CHECK = "files"
 CUSTOM_CHECK = "custom"
 _PARALLEL_MIN_FILES = 256
+_CACHE_MIN_FILES = 32
 
 
 class Prefilter(Protocol):
@@ -259,6 +260,8 @@ def run_static(
     test_files = [f for f in files if is_test(f)]
     findings: list[Finding] = [bad_file(p, "file not found; not checked") for p in missing]
 
+    # A hook call on a few staged files is faster without loading a whole-project cache.
+    use_cache = use_cache and (not paths or len(test_files) > _CACHE_MIN_FILES)
     cache_dir = (root / config.cache_dir) if use_cache else None
     cache = StaticCache(cache_dir, _fingerprint(state))
     todo: list[tuple[str, os.stat_result | None]] = []
