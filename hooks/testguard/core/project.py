@@ -200,12 +200,37 @@ class TestFileMatcher:
 _NAME = re.compile(r"[-_.]+")
 
 
+def _declared_roots(root: Path, pyproject: dict[str, Any]) -> list[str]:
+    """Source roots the build configuration names (setuptools' package-dir / find.where)."""
+    tool = pyproject.get("tool", {})
+    setuptools = tool.get("setuptools", {}) if isinstance(tool, dict) else {}
+    if not isinstance(setuptools, dict):
+        return []
+    found: list[str] = []
+    package_dir = setuptools.get("package-dir")
+    if isinstance(package_dir, dict) and isinstance(package_dir.get(""), str):
+        found.append(package_dir[""])
+    packages = setuptools.get("packages")
+    find = packages.get("find") if isinstance(packages, dict) else None
+    where = find.get("where") if isinstance(find, dict) else None
+    if isinstance(where, list):
+        found.extend(w for w in where if isinstance(w, str))
+    return found
+
+
 def source_roots(root: Path, config: Config) -> list[Path]:
-    """Where the project's importable packages live: ``src/`` and/or the root."""
-    roots = []
-    if (root / "src").is_dir():
+    """Where the project's importable packages live: what the build config declares,
+    else ``src/``, and the root itself."""
+    roots: list[Path] = []
+    pyproject = config.pyproject or _load_pyproject(root)
+    for declared in _declared_roots(root, pyproject):
+        candidate = (root / declared).resolve()
+        if candidate.is_dir() and candidate not in roots:
+            roots.append(candidate)
+    if (root / "src").is_dir() and (root / "src").resolve() not in roots:
         roots.append(root / "src")
-    roots.append(root)
+    if root.resolve() not in roots:
+        roots.append(root)
     return roots
 
 

@@ -1,0 +1,215 @@
+"""The shared core on real project layouts: interpreter, packages, test files, globs, custom rules."""
+
+from __future__ import annotations
+
+import os
+import sys
+import venv
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Run, git, git_init, write
+from testguard.core.config import load_config
+from testguard.core.findings import UsageError
+from testguard.core.globs import GlobSet, dotted_match
+from testguard.core.interpreter import find_interpreter
+from testguard.core.project import (
+    DEFAULT_TESTS,
+    detect_packages,
+    discover_files,
+    find_root,
+    first_party,
+    source_roots,
+)
+from testguard.core import project as core_project
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("tests/**", "tests/a/test_x.py", True),
+        ("tests/**", "src/tests_x.py", False),
+        ("**/test_*.py", "test_a.py", True),
+        ("**/test_*.py", "a/b/test_a.py", True),
+        ("conftest.py", "a/b/conftest.py", True),
+        ("*.py", "a/b.py", True),
+        ("build", "build/x.py", True),
+        ("build/**", "a/build/x.py", False),
+        ("/setup.py", "a/setup.py", False),
+        ("src/*/core/**", "src/pkg/core/a.py", True),
+        ("src/*/core/**", "src/pkg/sub/core/a.py", False),
+        ("test_[ab].py", "x/test_b.py", True),
+        ("test_[!ab].py", "x/test_b.py", False),
+    ],
+)
+def test_globs_behave_like_gitignore(pattern: str, path: str, matches: bool) -> None:
+    assert GlobSet([pattern]).match(path) is matches
+
+
+def test_dotted_globs_match_submodules() -> None:
+    assert dotted_match("mypkg.clients.payments.api", ["mypkg.clients.payments.*"])
+    assert dotted_match("smtplib.SMTP.send", ["smtplib.SMTP"])
+    assert not dotted_match("smtplibx", ["smtplib"])
+
+
+def test_root_is_nearest_pyproject_then_git(tmp_path: Path) -> None:
+    write(tmp_path / "proj", {"pyproject.toml": "", "a/b/c.py": ""})
+    assert find_root(tmp_path / "proj" / "a" / "b") == (tmp_path / "proj").resolve()
+    other = tmp_path / "other"
+    other.mkdir()
+    git_init(other)
+    (other / "x").mkdir()
+    assert find_root(other / "x") == other.resolve()
+
+
+def test_packages_from_project_name_src_layout_and_build_config(tmp_path: Path) -> None:
+    write(tmp_path / "named", {"pyproject.toml": "[project]\nname = 'My-Pkg'\n", "src/my_pkg/__init__.py": ""})
+    named = tmp_path / "named"
+    assert detect_packages(named, load_config(named)) == ["my_pkg"]
+
+    write(tmp_path / "flat", {"alpha/__init__.py": "", "tests/__init__.py": "", "docs/__init__.py": ""})
+    flat = tmp_path / "flat"
+    assert detect_packages(flat, load_config(flat)) == ["alpha"]
+    assert "alpha" in first_party(flat, load_config(flat))
+    assert "alpha.sub" in first_party(flat, load_config(flat))
+    assert "beta" not in first_party(flat, load_config(flat))
+
+    write(tmp_path / "declared", {
+        "pyproject.toml": "[tool.setuptools]\npackage-dir = { '' = 'lib' }\n",
+        "lib/gamma/__init__.py": "",
+    })
+    declared = tmp_path / "declared"
+    config = load_config(declared)
+    assert source_roots(declared, config)[0] == (declared / "lib").resolve()
+    assert detect_packages(declared, config) == ["gamma"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("pytest.ini", "[pytest]\npython_files = check_*.py\ntestpaths = spec\n"),
+        ("tox.ini", "[pytest]\npython_files = check_*.py\ntestpaths = spec\n"),
+        ("setup.cfg", "[tool:pytest]\npython_files = check_*.py\ntestpaths = spec\n"),
+        ("pyproject.toml", "[tool.pytest.ini_options]\npython_files = 'check_*.py'\ntestpaths = ['spec']\n"),
+    ],
+)
+def test_test_files_follow_pytest_configuration(tmp_path: Path, name: str, content: str) -> None:
+    write(tmp_path, {name: content})
+    globs = core_project.test_globs(tmp_path, load_config(tmp_path))
+    assert globs == ["**/conftest.py", "spec/**", "**/check_*.py"]
+    assert core_project.test_globs(tmp_path / "nowhere", load_config(tmp_path / "nowhere")) == DEFAULT_TESTS
+
+
+def test_git_files_honour_gitignore_and_nested_ignored_projects_are_walked(tmp_path: Path) -> None:
+    git_init(tmp_path)
+    write(tmp_path, {
+        ".gitignore": "ignored/\nvendor/\n",
+        "tests/test_tracked.py": "", "tests/test_untracked.py": "",
+        "ignored/test_no.py": "", "vendor/sub/pyproject.toml": "", "vendor/sub/tests/test_v.py": "",
+    })
+    git(tmp_path, "add", "tests/test_tracked.py", ".gitignore")
+    files, missing = discover_files(tmp_path, [], load_config(tmp_path))
+    assert files == ["tests/test_tracked.py", "tests/test_untracked.py"] and missing == []
+    nested = tmp_path / "vendor" / "sub"
+    files, _ = discover_files(nested, [], load_config(nested))
+    assert files == ["tests/test_v.py"]
+
+
+def _make_venv(where: Path) -> Path:
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(where)
+    return where / "bin" / "python"
+
+
+def test_interpreter_order_config_then_virtual_env_then_dot_venv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    project = tmp_path / "project"
+    project.mkdir()
+    dot_venv = _make_venv(project / ".venv")
+    other = _make_venv(tmp_path / "other-env")
+    config = load_config(project)
+    assert find_interpreter(project, config) == dot_venv
+
+    monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "other-env"))
+    assert find_interpreter(project, config) == other
+
+    (project / "pyproject.toml").write_text("[tool.testguard]\npython = 'other/bin/python'\n")
+    with pytest.raises(UsageError, match="does not exist"):
+        find_interpreter(project, load_config(project))
+    (project / "pyproject.toml").write_text(f"[tool.testguard]\npython = '{tmp_path / 'other-env'}'\n")
+    assert find_interpreter(project, load_config(project)) == other
+    (project / "pyproject.toml").write_text("[tool.testguard]\npython = 'no-such-python-anywhere'\n")
+    with pytest.raises(UsageError, match="not on PATH"):
+        find_interpreter(project, load_config(project))
+
+
+def test_interpreter_falls_back_to_python3_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    found = find_interpreter(tmp_path, load_config(tmp_path))
+    assert found.is_file() and os.access(found, os.X_OK)
+    assert found.name.startswith("python")
+    assert sys.executable  # the fallback of last resort exists
+
+
+CUSTOM_RULE = """\
+id: no-time-sleep
+language: python
+message: time.sleep in tests makes them slow and flaky; wait on a condition
+severity: error
+metadata:
+  code: ACME001
+rule:
+  pattern: time.sleep($$$)
+---
+id: no-print
+language: python
+message: print in production code
+severity: warning
+files: ["src/**"]
+rule:
+  pattern: print($$$)
+"""
+
+
+def test_custom_ast_grep_rules_are_reported_under_their_codes(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    write(tmp_path, {
+        "pyproject.toml": "[tool.testguard]\nrules = ['ci/testguard/*.yml']\n",
+        "ci/testguard/bans.yml": CUSTOM_RULE,
+        "tests/test_a.py": "import time\n\ndef test_a():\n    time.sleep(1)\n    print('x')\n",
+        "src/app.py": "print('hello')\n",
+    })
+    run = tg(tmp_path, "check", "--format", "json")
+    got = sorted((f["path"], f["line"], f["code"], f["severity"]) for f in run.json()["findings"])
+    assert got == [("tests/test_a.py", 4, "ACME001", "error")]
+    assert run.code == 1
+
+
+@pytest.mark.parametrize(
+    ("rule_text", "message"),
+    [
+        ("id: x\nrule: [\n", "is not valid YAML"),
+        ("language: python\nrule: {pattern: f()}\n", "rule has no 'id'"),
+        ("id: x\nlanguage: rust\nrule: {pattern: f()}\n", "only python is supported"),
+        ("id: x\nrule: {kind: no_such_kind}\n", "is not a valid ast-grep rule"),
+    ],
+)
+def test_broken_custom_rules_exit_2_with_the_file_named(
+    tmp_path: Path, tg: Callable[..., Run], rule_text: str, message: str
+) -> None:
+    write(tmp_path, {
+        "pyproject.toml": "[tool.testguard]\nrules = ['bans/*.yml']\n",
+        "bans/bad.yml": rule_text,
+        "tests/test_a.py": "x = 1\n",
+    })
+    run = tg(tmp_path, "check")
+    assert run.code == 2
+    assert "bans/bad.yml" in run.err and message in run.err
+
+
+def test_rules_glob_that_matches_nothing(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    write(tmp_path, {"pyproject.toml": "[tool.testguard]\nrules = ['nothing/*.yml']\n", "tests/test_a.py": ""})
+    run = tg(tmp_path, "check")
+    assert run.code == 2 and "matches no file" in run.err
