@@ -15,6 +15,8 @@ from testguard import cli
 from testguard.core.baseline import Baseline, LineReader, keyed, ratchet, render
 from testguard.core.findings import CheckResult, Finding, Status
 
+from conftest import git
+
 HOOKS = Path(__file__).resolve().parents[1] / "hooks"
 BASELINE = ".testguard-baseline.json"
 
@@ -32,14 +34,6 @@ def test_one():
 def test_two():
     os._exit(3)
 """
-
-
-def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", *args],
-        cwd=repo, capture_output=True, text=True, check=True,
-    )
-    return proc.stdout
 
 
 def make_repo(root: Path, files: dict[str, str]) -> Path:

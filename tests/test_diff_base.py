@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import pytest
 from testguard import cli
 from testguard.core.findings import UsageError
 from testguard.core.gitdiff import changed_lines
+
+from conftest import git
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -25,14 +26,6 @@ def test_one():
 def test_two():
     sys.exit(2)
 """
-
-
-def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", *args],
-        cwd=repo, capture_output=True, text=True, check=True,
-    )
-    return proc.stdout
 
 
 def write(repo: Path, name: str, text: str) -> None:

@@ -27,6 +27,7 @@ from testguard.checks.collect_run import (
 )
 from testguard.core.findings import CheckResult, Finding
 from testguard.core.runner import Context
+from testguard.core.options import seconds
 
 NAME = "collect"
 HELP = "pytest collection has no errors and does not shrink (TG7xx)"
@@ -41,19 +42,9 @@ FIGURE = "collect:tests"
 DEFAULT_TIMEOUT = 300.0
 
 
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError("the timeout must be greater than 0")
-    return seconds
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("collect")
-    group.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+    group.add_argument("--timeout", type=seconds, metavar="SECONDS",
                        help=f"give up on pytest after this long (default {DEFAULT_TIMEOUT:g})")
     group.add_argument("--python", metavar="PATH",
                        help="the project's interpreter (default: config, $VIRTUAL_ENV, .venv, venv, python3)")

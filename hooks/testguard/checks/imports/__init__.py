@@ -22,6 +22,7 @@ from testguard.checks.imports.progress import progress_bar
 from testguard.checks.imports.runner import confirm_failures, run_imports
 from testguard.core.findings import CheckResult, Finding, UsageError
 from testguard.core.runner import Context
+from testguard.core.options import seconds
 
 NAME = "imports"
 HELP = "import every module of the package, each contained (TG1xx)"
@@ -51,16 +52,6 @@ def _shard(value: str) -> tuple[int, int]:
     return index, count
 
 
-def _seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
-    if number <= 0:
-        raise argparse.ArgumentTypeError("the timeout must be greater than 0")
-    return number
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("imports")
     group.add_argument(
@@ -77,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--timeout",
-        type=_seconds,
+        type=seconds,
         metavar="SECONDS",
         help="per-module timeout (default: imports.timeout, 30)",
     )
