@@ -118,6 +118,21 @@ def test_total_at_floor_passes_and_text_output_is_one_line_a_finding(tmp_path: P
     assert run.out == "All checks passed.\n"
 
 
+def test_a_failing_run_shows_the_table_worst_first_in_text(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, "fail-under = 80\n")
+    measure(root)
+    run = tg(root, "coverage")
+    assert run.code == 1
+    lines = run.out.splitlines()
+    assert lines[0].startswith("(project): TG601 total coverage 75")
+    header = lines.index("Coverage, worst first:")
+    rows = [line.split() for line in lines[header + 3:] if line.startswith("pkg/")]
+    assert rows[0][0] == "pkg/core/calc.py" and rows[0][3] == "66.67%"
+    assert [float(r[3].rstrip("%")) for r in rows] == sorted(float(r[3].rstrip("%")) for r in rows)
+    assert any(line.startswith("TOTAL") and line.endswith("FAIL") for line in lines)
+    assert lines[-1] == "Found 1 error."
+
+
 def test_a_path_below_its_own_floor_while_the_total_passes(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(
         tmp_path,

@@ -233,8 +233,12 @@ TEXT_TABLE_ROWS = 40
 
 
 def render_coverage_table_text(rows: list[dict[str, Any]]) -> str:
-    """The per-path table for the text report, worst first, like `coverage report`."""
-    if not rows:
+    """The per-path table for the text report, worst first, like `coverage report`.
+
+    Shown only when a floor failed, so that a passing run stays one line (the
+    JSON report and the job summary always carry the table).
+    """
+    if not rows or all(r["passed"] for r in rows):
         return ""
     total = rows[-1] if rows[-1]["path"] == "TOTAL" else None
     body = rows[:-1] if total is not None else rows

@@ -41,7 +41,9 @@ def section_texts(report: Report) -> list[str]:
         for name, section in result.sections.items():
             renderer = getattr(module, f"render_{name}_text", None)
             if callable(renderer):
-                texts.append(str(renderer(section)).strip("\n"))
+                text = str(renderer(section)).strip("\n")
+                if text:
+                    texts.append(text)
     return texts
 
 
