@@ -109,3 +109,14 @@ def test_python_m_testguard_runs_in_a_subprocess(tmp_path: Path) -> None:
     run = run_testguard(tmp_path, "exits")
     assert run.code == 1
     assert run.out.splitlines()[0].startswith("tests/test_a.py:2:1: TG301 ")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("soon", "expected seconds, got 'soon'"), ("0", "the timeout must be greater than 0")],
+)
+@pytest.mark.parametrize("check", ["imports", "collect"])
+def test_timeout_option_is_validated(tmp_path: Path, check: str, value: str, message: str) -> None:
+    run = run_testguard(tmp_path, check, "--timeout", value)
+    assert run.code == 2
+    assert message in run.err and "Traceback" not in run.err
