@@ -21,6 +21,7 @@ from ast_grep_py import SgNode
 
 from testguard.core import astgrep
 from testguard.core.findings import Finding
+from testguard.core.prefilter import Screened
 from testguard.core.static import FileContext
 
 NAME = "exits"
@@ -33,7 +34,10 @@ CODES = {
 }
 # A call of an exit function, raise SystemExit, or an alias of one (`exit as bye`);
 # `import sys as s` needs no entry: its call `s.exit(` matches the first branch.
-PREFILTER = re.compile(r"(?:exit|quit|abort|kill)\s*\(|SystemExit|(?:exit|quit|abort|kill)\s+as\b")
+PREFILTER = Screened(
+    ("exit", "quit", "abort", "kill", "Exit"),
+    r"(?:exit|quit|abort|kill)\s*\(|SystemExit|(?:exit|quit|abort|kill)\s+as\b",
+)
 
 EXIT_FUNCTIONS = {
     "sys.exit": "sys.exit()",

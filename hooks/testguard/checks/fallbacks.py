@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ast_grep_py import SgNode
 
-from testguard.checks.mocks.prefilter import Screened
+from testguard.core.prefilter import Screened
 from testguard.core import astgrep
 from testguard.core.findings import Finding
 from testguard.core.static import FileContext, StaticState

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from testguard.checks.mocks import detect, inventory
 from testguard.checks.mocks.classify import Classified, classifier
 from testguard.checks.mocks.policy import Policy, reported
-from testguard.checks.mocks.prefilter import Screened
+from testguard.core.prefilter import Screened
 from testguard.checks.mocks.uses import Use
 from testguard.core.findings import CheckResult, Finding
 from testguard.core.static import FileContext, StaticState
