@@ -120,3 +120,15 @@ def test_timeout_option_is_validated(tmp_path: Path, check: str, value: str, mes
     run = run_testguard(tmp_path, check, "--timeout", value)
     assert run.code == 2
     assert message in run.err and "Traceback" not in run.err
+
+
+def test_seconds_argument_type() -> None:
+    import argparse
+
+    from testguard.core.options import seconds
+
+    assert seconds("2.5") == 2.5
+    with pytest.raises(argparse.ArgumentTypeError, match="expected seconds, got 'soon'"):
+        seconds("soon")
+    with pytest.raises(argparse.ArgumentTypeError, match="greater than 0"):
+        seconds("-1")
