@@ -93,3 +93,11 @@ def git_init(root: Path) -> None:
     git(root, "config", "user.email", "t@example.invalid")
     git(root, "config", "user.name", "t")
     git(root, "config", "commit.gpgsign", "false")
+
+
+SAMPLES = REPO / "tests" / "fixtures" / "samples"
+
+
+def sample(name: str) -> str:
+    """A sample test module kept as a fixture file (it imports mock libraries on purpose)."""
+    return (SAMPLES / name).read_text()

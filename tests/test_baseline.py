@@ -15,7 +15,7 @@ from testguard import cli
 from testguard.core.baseline import Baseline, LineReader, keyed, ratchet, render
 from testguard.core.findings import CheckResult, Finding, Status
 
-from conftest import git
+from conftest import git, sample
 
 HOOKS = Path(__file__).resolve().parents[1] / "hooks"
 BASELINE = ".testguard-baseline.json"
@@ -382,14 +382,7 @@ def test_unwritable_target_is_a_clear_error(legacy: Path, run: Run) -> None:
     assert (legacy / BASELINE).read_bytes() == old
 
 
-MOCKED = """\
-from unittest import mock
-
-
-def test_one():
-    fake = mock.Mock(return_value=1)
-    assert fake() == 1
-"""
+MOCKED = sample("baseline_1.py")
 
 
 def test_one_new_mock_fails_with_exactly_that_finding(tmp_path: Path, run: Run) -> None:

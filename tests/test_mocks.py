@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, write
+from conftest import Run, write, sample
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mocks" / "project"
 
@@ -116,13 +116,7 @@ def test_hook_entry_point_checks_only_the_given_files(project: Path, tg: Callabl
 
 
 def test_inline_suppression(project: Path, tg: Callable[..., Run]) -> None:
-    write(project, {"tests/mocks_suppressed.py": """\
-        from unittest import mock  # testguard: ignore[TG201]
-
-
-        def test_it():
-            mock.patch("uuid.uuid4")  # testguard: ignore[TG203]
-    """})
+    write(project, {"tests/mocks_suppressed.py": sample("mocks_1.py")})
     run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/mocks_suppressed.py")
     assert (run.code, run.json()["findings"]) == (0, [])
 
@@ -144,22 +138,7 @@ def test_cached_run_gives_the_same_findings(project: Path, tg: Callable[..., Run
 
 
 def test_targets_built_from_module_constants(project: Path, tg: Callable[..., Run]) -> None:
-    write(project, {"tests/mocks_built.py": """\
-        from unittest import mock
-
-        MODULE = "mypkg.billing"
-        REQUESTS = MODULE + ".requests"
-
-
-        def test_built():
-            mock.patch(f"{MODULE}.subprocess")
-            mock.patch(REQUESTS + ".post")
-            mock.patch(
-                "mypkg.billing."
-                "charge"
-            )
-            mock.patch(f"{unknown}.x")
-    """})
+    write(project, {"tests/mocks_built.py": sample("mocks_2.py")})
     run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/mocks_built.py")
     got = [(f["line"], f["details"]["class"], f["details"]["target"]) for f in run.json()["findings"][1:]]
     assert got == [
@@ -196,33 +175,7 @@ def test_other_names_for_monkeypatch(project: Path, tg: Callable[..., Run]) -> N
 
 
 def test_objects_made_in_the_test_are_followed(project: Path, tg: Callable[..., Run]) -> None:
-    write(project, {"tests/mocks_locals.py": """\
-        import unittest
-        from unittest import mock
-
-        import requests
-
-        from mypkg.billing import Client
-
-
-        class TestClient(unittest.TestCase):
-            def setUp(self):
-                self.client = Client()
-                self.http = requests.Session()
-
-            def test_send(self):
-                with mock.patch.object(self.client, "send"):
-                    pass
-                with mock.patch.object(self.http, "get"):
-                    pass
-
-
-        def test_local():
-            client = Client()
-            other = make()
-            with mock.patch.object(client, "send"), mock.patch.object(other, "x"):
-                pass
-    """})
+    write(project, {"tests/mocks_locals.py": sample("mocks_3.py")})
     run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/mocks_locals.py")
     got = [(f["line"], f["code"], f["details"]["class"], f["details"]["target"]) for f in run.json()["findings"][1:]]
     assert got == [

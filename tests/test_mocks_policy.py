@@ -8,22 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, write
+from conftest import Run, write, sample
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mocks" / "project"
 
-HTTP_ONLY = """\
-from unittest import mock
-
-
-@mock.patch("mypkg.billing.requests")
-def test_charge(fake_requests):
-    fake_requests.post.return_value = mock.Mock(status_code=200)
-
-
-def test_with_mocker(mocker):
-    mocker.patch("requests.post")
-"""
+HTTP_ONLY = sample("mocks_policy_1.py")
 
 
 @pytest.fixture
@@ -75,15 +64,7 @@ def test_allow_targets_globs(project: Path, tg: Callable[..., Run]) -> None:
 
 
 def test_allow_targets_cover_everything_under_a_name(project: Path, tg: Callable[..., Run]) -> None:
-    write(project, {"tests/mocks_smtp.py": """\
-        import smtplib
-        from unittest import mock
-
-
-        def test_mail():
-            with mock.patch.object(smtplib.SMTP, "sendmail"):
-                pass
-    """})
+    write(project, {"tests/mocks_smtp.py": sample("mocks_policy_2.py")})
     configure(project, 'allow-targets = ["smtplib.SMTP"]')
     run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/mocks_smtp.py")
     assert (run.code, run.json()["findings"]) == (0, [])
