@@ -101,3 +101,15 @@ SAMPLES = REPO / "tests" / "fixtures" / "samples"
 def sample(name: str) -> str:
     """A sample test module kept as a fixture file (it imports mock libraries on purpose)."""
     return (SAMPLES / name).read_text()
+
+
+@pytest.fixture
+def run(tg: Callable[..., Run]) -> Callable[..., tuple[int, str, str]]:
+    """Like ``tg``, as a (code, out, err) tuple; an internal error always fails the test."""
+
+    def call(cwd: Path, *args: str) -> tuple[int, str, str]:
+        result = tg(cwd, *args)
+        assert "internal error" not in result.err
+        return result.code, result.out, result.err
+
+    return call

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from testguard import cli
 from testguard.core.findings import UsageError
 from testguard.core.gitdiff import changed_lines
 
@@ -44,19 +43,6 @@ def make_repo(root: Path, files: dict[str, str]) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "initial")
     return root
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    def _run(repo: Path, *args: str) -> tuple[int, str, str]:
-        monkeypatch.chdir(repo)
-        capsys.readouterr()
-        code = cli.main(list(args))
-        out, err = capsys.readouterr()
-        assert "internal error" not in err
-        return code, out, err
-
-    return _run
 
 
 def locations(out: str) -> list[str]:
