@@ -113,3 +113,23 @@ def run(tg: Callable[..., Run]) -> Callable[..., tuple[int, str, str]]:
         return result.code, result.out, result.err
 
     return call
+
+
+_PRE_COMMIT_HOME: list[Path] = []
+
+
+def try_repo(project: Path, hook: str) -> subprocess.CompletedProcess[str]:
+    """Real `pre-commit try-repo` of this checkout's hook on the staged files of ``project``.
+
+    One PRE_COMMIT_HOME per test session, so the hook environment is built once.
+    """
+    if not _PRE_COMMIT_HOME:
+        import tempfile
+
+        _PRE_COMMIT_HOME.append(Path(tempfile.mkdtemp(prefix="pre-commit-home-")))
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONPATH", "VIRTUAL_ENV")}
+    env["PRE_COMMIT_HOME"] = str(_PRE_COMMIT_HOME[0])
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--color", "never"],
+        cwd=project, capture_output=True, text=True, env=env, timeout=900, check=False,
+    )

@@ -213,3 +213,11 @@ def test_rules_glob_that_matches_nothing(tmp_path: Path, tg: Callable[..., Run])
     write(tmp_path, {"pyproject.toml": "[tool.testguard]\nrules = ['nothing/*.yml']\n", "tests/test_a.py": ""})
     run = tg(tmp_path, "check")
     assert run.code == 2 and "matches no file" in run.err
+
+
+def test_configured_interpreter_that_is_not_executable(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    write(tmp_path, {"pyproject.toml": "[tool.testguard]\npython = 'notpy'\n", "notpy": "not python\n", "pkg/__init__.py": ""})
+    for check in ("imports", "mypy", "collect"):
+        run = tg(tmp_path, check)
+        assert run.code == 2
+        assert "notpy" in run.err and "is not executable" in run.err and "Traceback" not in run.err

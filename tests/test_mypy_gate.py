@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.util
-import os
 import subprocess
 import sys
 import zipfile
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, Run, git, git_init, write
+from conftest import Run, git, git_init, try_repo, write
 from testguard.checks.mypy_gate.output import parse_output
 
 TYPED_PACKAGE = {
@@ -261,7 +260,7 @@ def test_errors_in_files_outside_the_project_are_not_its_findings(
 
 @pytest.mark.slow
 def test_the_pre_commit_hook_checks_against_the_projects_venv_and_catches_a_broken_caller(
-    tmp_path: Path, project_python: Path, tmp_path_factory: pytest.TempPathFactory
+    tmp_path: Path, project_python: Path
 ) -> None:
     """Real `pre-commit try-repo`: the hook's own environment lacks tgtyped, the project's .venv has it."""
     git_init(tmp_path)
@@ -279,12 +278,7 @@ def test_the_pre_commit_hook_checks_against_the_projects_venv_and_catches_a_brok
         "import tgtyped\n\n\ndef hello(name: str) -> int:\n    return len(tgtyped.greet(name))\n"
     )
     git(tmp_path, "add", "app/core.py")
-    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONPATH", "VIRTUAL_ENV")}
-    env["PRE_COMMIT_HOME"] = str(tmp_path_factory.mktemp("pre-commit-home"))
-    hook = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "mypy-gate", "--color", "never"],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=900, check=False,
-    )
+    hook = try_repo(tmp_path, "mypy-gate")
     assert hook.returncode == 1, hook.stdout + hook.stderr
     assert "app/use.py:3:17: TG501 [assignment] Incompatible types in assignment" in hook.stdout
     assert "import-not-found" not in hook.stdout

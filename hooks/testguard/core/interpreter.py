@@ -24,35 +24,15 @@ def _venv_python(venv: Path) -> Path | None:
     return None
 
 
-def _own_prefixes() -> set[Path]:
-    return {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()} - {
-        Path(sys.base_prefix).resolve()
-    } or {Path(sys.prefix).resolve()}
+def _own_prefix() -> Path:
+    """testguard's own environment (pre-commit's hook venv, or wherever it is installed)."""
+    return Path(sys.prefix).resolve()
 
 
 def find_interpreter(root: Path, config: Config, override: str | None = None) -> Path:
     configured = override or config.python
     if configured:
-        path = Path(configured).expanduser()
-        if not path.is_absolute() and ("/" in configured or os.sep in configured):
-            path = root / path
-        elif not path.is_absolute():
-            which = shutil.which(configured)
-            if which is None:
-                raise UsageError(f"python = {configured!r} is not on PATH; set 'python' to the interpreter's path")
-            path = Path(which)
-        if path.is_dir():
-            found = _venv_python(path)
-            if found is None:
-                raise UsageError(f"python = {configured!r} is a directory without bin/python")
-            return found
-        if not path.is_file():
-            where = f" ({config.file})" if config.file and not override else ""
-            raise UsageError(
-                f"the project interpreter {configured!r}{where} does not exist; "
-                "point 'python' in [tool.testguard] at the project's python"
-            )
-        return path
+        return _configured(root, config, configured, from_config=not override)
     venv = os.environ.get("VIRTUAL_ENV")
     if venv:
         found = _venv_python(Path(venv))
@@ -62,19 +42,45 @@ def find_interpreter(root: Path, config: Config, override: str | None = None) ->
         found = _venv_python(root / name)
         if found is not None:
             return found
-    own = _own_prefixes()
+    own = _own_prefix()
     for directory in os.environ.get("PATH", "").split(os.pathsep):
         if not directory:
             continue
         candidate = Path(directory) / "python3"
         if candidate.is_file() and os.access(candidate, os.X_OK):
-            if not any(_under(candidate, prefix) for prefix in own):
+            if not _under(candidate, own):
                 return candidate
     return Path(sys.executable)
 
 
+def _configured(root: Path, config: Config, configured: str, from_config: bool) -> Path:
+    """The interpreter the user named: a path (relative to the project), a venv, or a command."""
+    where = f" ({config.file})" if config.file and from_config else ""
+    fix = "point 'python' in [tool.testguard] at the project's python"
+    path = Path(configured).expanduser()
+    if not path.is_absolute():
+        in_project = root / path
+        if "/" in configured or os.sep in configured or in_project.exists():
+            path = in_project
+        else:
+            which = shutil.which(configured)
+            if which is None:
+                raise UsageError(f"python = {configured!r}{where} is not on PATH; {fix}")
+            path = Path(which)
+    if path.is_dir():
+        found = _venv_python(path)
+        if found is None:
+            raise UsageError(f"python = {configured!r}{where} is a directory without bin/python; {fix}")
+        return found
+    if not path.is_file():
+        raise UsageError(f"the project interpreter {configured!r}{where} does not exist; {fix}")
+    if not os.access(path, os.X_OK):
+        raise UsageError(f"the project interpreter {path}{where} is not executable; {fix}")
+    return path
+
+
 def _is_own(python: Path) -> bool:
-    return any(_under(python, prefix) for prefix in _own_prefixes())
+    return _under(python, _own_prefix())
 
 
 def _under(path: Path, prefix: Path) -> bool:

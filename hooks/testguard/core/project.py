@@ -200,7 +200,7 @@ class TestFileMatcher:
 _NAME = re.compile(r"[-_.]+")
 
 
-def _declared_roots(root: Path, pyproject: dict[str, Any]) -> list[str]:
+def _declared_roots(pyproject: dict[str, Any]) -> list[str]:
     """Source roots the build configuration names (setuptools' package-dir / find.where)."""
     tool = pyproject.get("tool", {})
     setuptools = tool.get("setuptools", {}) if isinstance(tool, dict) else {}
@@ -223,7 +223,7 @@ def source_roots(root: Path, config: Config) -> list[Path]:
     else ``src/``, and the root itself."""
     roots: list[Path] = []
     pyproject = config.pyproject or _load_pyproject(root)
-    for declared in _declared_roots(root, pyproject):
+    for declared in _declared_roots(pyproject):
         candidate = (root / declared).resolve()
         if candidate.is_dir() and candidate not in roots:
             roots.append(candidate)

@@ -13,12 +13,11 @@ import ast
 import hashlib
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any
 
 from ast_grep_py import SgNode
 
@@ -31,26 +30,13 @@ from testguard.core.findings import CheckResult, Finding, Severity
 from testguard.core.globs import GlobSet
 from testguard.core.project import FirstParty, TestFileMatcher, discover_files, first_party
 from testguard.core.pyimports import ImportMap, read_imports
-from testguard.core.source import Source, bad_file, decode, read_source
+from testguard.core.source import Source, bad_file, read_source
 from testguard.core.suppress import parse_suppressions
 
 FILES_CHECK = "files"
 CUSTOM_CHECK = "custom"
 _PARALLEL_MIN_FILES = 256
 _CACHE_MIN_FILES = 32
-
-
-class Prefilter(Protocol):
-    """A compiled regex, or anything with the same ``search``."""
-
-    def search(self, text: str) -> object: ...
-
-
-class StaticCheck(Protocol):
-    NAME: str
-    PREFILTER: Prefilter
-
-    def scan(self, file: FileContext) -> list[Finding]: ...
 
 
 @dataclass
@@ -328,10 +314,3 @@ def _cached_by_content(
         return None
     hit = cache.lookup_content(path, content_hash(data), stat)
     return hit if isinstance(hit, list) else None
-
-
-def decode_text(path: str, text: str) -> Source:
-    """A Source from text already in memory (tests, stdin)."""
-    loaded = decode(path, text.encode("utf-8"))
-    assert isinstance(loaded, Source)
-    return loaded
