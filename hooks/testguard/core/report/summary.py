@@ -199,7 +199,7 @@ def render(
     if left:
         budget.add(
             f"{plural(len(left), 'finding')} could not be annotated on the diff (GitHub shows at most "
-            f"{report.annotation_limit} error and {report.annotation_limit} warning annotations per step): "
+            f"{report.annotation_limit} annotations of each level, error, warning and notice, per step): "
             "they are listed here and in the SARIF and JSON reports."
         )
         budget.add("")
