@@ -142,12 +142,14 @@ def test_inputs_and_outputs_are_the_specs() -> None:
         "config",
         "sarif",
         "annotate",
+        "annotate-baselined",
         "summary",
         "fail-on",
         "working-directory",
     }
     assert set(ACTION.meta["outputs"]) == {"findings", "new-findings", "report"}
     assert ACTION.defaults()["fail-on"] == "new"
+    assert ACTION.defaults()["annotate-baselined"] == "notice"
     # inputs reach scripts through env only, never pasted into the script text
     for step in ACTION.meta["runs"]["steps"]:
         assert "${{ inputs." not in step["run"]
@@ -258,7 +260,33 @@ def test_fail_on_new_passes_with_only_baselined_findings(
     assert result.status == 0, result.log
     assert (result.outputs["findings"], result.outputs["new-findings"]) == ("1", "0")
     notes = ghlog.annotations_in(result.log)
-    assert [n.properties["title"] for n in notes] == ["TG302 (baselined)"]
+    # a baselined finding on a green step is a notice, never a red error
+    assert [(n.name, n.properties["title"]) for n in notes] == [
+        ("notice", "TG302 (baselined)")
+    ]
+
+
+def test_baselined_findings_can_go_unannotated(
+    baselined_repo: tuple[Path, Path], shim_path: str, tmp_path: Path
+) -> None:
+    work, event = baselined_repo
+    write(work, {"tests/test_new.py": NEW_TEST})
+    result = run_action(work, event, shim_path, tmp_path, **{"annotate-baselined": "none"})
+    assert result.status == 1, result.log
+    notes = ghlog.annotations_in(result.log)
+    assert [(n.name, n.properties["file"]) for n in notes] == [("error", "tests/test_new.py")]
+    # still reported everywhere else
+    assert (result.outputs["findings"], result.outputs["new-findings"]) == ("2", "1")
+    assert "| baselined |" in result.summary
+
+
+def test_bad_annotate_baselined_value_is_a_clear_error(
+    baselined_repo: tuple[Path, Path], shim_path: str, tmp_path: Path
+) -> None:
+    work, event = baselined_repo
+    result = run_action(work, event, shim_path, tmp_path, **{"annotate-baselined": "error"})
+    assert result.status == 2
+    assert "input annotate-baselined must be 'notice' or 'none'" in result.log
 
 
 def test_fail_on_any_fails_with_only_baselined_findings(
@@ -342,7 +370,70 @@ def test_explicit_diff_base_and_working_directory(
     assert result.status == 1, result.log
     notes = ghlog.annotations_in(result.log)
     assert [(n.properties["file"], n.properties["line"]) for n in notes] == [
-        ("tests/test_new.py", "5")
+        ("services/api/tests/test_new.py", "5")
+    ]
+
+
+def test_monorepo_paths_are_relative_to_the_repository_root(
+    shim_path: str, tmp_path: Path
+) -> None:
+    """GitHub resolves annotation, SARIF and summary paths from the repository
+    root, not from the action's working-directory."""
+    work = tmp_path / "work"
+    git(work.parent, "init", "-q", "-b", "main", str(work))
+    write(
+        work,
+        {
+            "README.md": "a monorepo\n",
+            "services/app/pyproject.toml": '[project]\nname = "app"\n',
+            "services/app/tests/test_old.py": OLD_TEST,
+        },
+    )
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "base")
+    subprocess.run(
+        ["testguard", "baseline", "exits"], cwd=work / "services" / "app",
+        env={**os.environ, "PATH": shim_path}, check=True, capture_output=True,
+    )
+    base = git(work, "rev-parse", "HEAD")
+    write(work, {"services/app/tests/test_new.py": NEW_TEST})
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "head")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(pull_request_event(base, git(work, "rev-parse", "HEAD"))))
+    result = run_action(
+        work, event, shim_path, tmp_path, sarif="app.sarif",
+        **{"working-directory": "services/app", "fail-on": "any", "diff-base": "HEAD~1"},
+    )
+    assert result.status == 1, result.log
+    where = "services/app/tests/test_new.py"
+    notes = ghlog.annotations_in(result.log)
+    assert [(n.name, n.properties["file"], n.properties["line"]) for n in notes] == [
+        ("error", where, "5")
+    ]
+    assert f"{where}:5:5: TG302" in result.log  # the plain log too
+    # SARIF: the URI is relative to %SRCROOT%, which is the workspace
+    sarif = json.loads((work / "services/app/app.sarif").read_text(encoding="utf-8"))
+    run = sarif["runs"][0]
+    [location] = [r["locations"][0]["physicalLocation"] for r in run["results"]]
+    assert location["artifactLocation"] == {"uri": where, "uriBaseId": "%SRCROOT%"}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == work.resolve().as_uri() + "/"
+    # the job summary links to the file in the repository
+    assert f"/blob/{'f' * 40}/{where}#L5" in result.summary
+    assert f"<code>{where}:5:5</code>" in result.summary
+    report = json.loads(Path(result.outputs["report"]).read_text(encoding="utf-8"))
+    assert [f["path"] for f in report["findings"]] == [where]
+    assert report["paths_relative_to"] == str(work)
+    # the baseline keeps project-relative entries: on a push, the old finding
+    # still matches it, and is shown where it is
+    push = tmp_path / "push.json"
+    push.write_text("{}")
+    result = run_action(work, push, shim_path, tmp_path, **{"working-directory": "services/app"})
+    assert (result.outputs["findings"], result.outputs["new-findings"]) == ("2", "1")
+    notes = ghlog.annotations_in(result.log)
+    assert [(n.name, n.properties["file"]) for n in notes] == [
+        ("error", where),
+        ("notice", "services/app/tests/test_old.py"),
     ]
 
 

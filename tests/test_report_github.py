@@ -58,7 +58,7 @@ def test_annotations_carry_exact_locations(tmp_path: Path) -> None:
     }
     assert by_title["TG604"].name == "warning"
     assert by_title["TG501 [union-attr]"].properties["col"] == "12"
-    assert by_title["TG204 (baselined)"].name == "error"
+    assert by_title["TG204 (baselined)"].name == "notice"  # baselined: never an error
     project = by_title["TG601"]
     assert "file" not in project.properties and project.data.startswith(
         "total coverage"
@@ -92,11 +92,14 @@ def test_at_most_ten_per_level_and_the_rest_is_counted(tmp_path: Path) -> None:
     notes = ghlog.annotations_in(log)
     errors = [n for n in notes if n.name == "error"]
     warnings = [n for n in notes if n.name == "warning"]
+    notices = [n for n in notes if n.name == "notice"]
     assert len(errors) == 10 and len(warnings) == 10
-    # changed lines first within new errors; no baselined error made the cut
+    # changed lines first within new errors; a baselined finding is never an error
     assert errors[0].properties["file"] in ("tests/test_25.py", "tests/test_26.py")
-    assert all(not n.properties["title"].endswith("(baselined)") for n in errors)
-    assert "testguard: 20 findings not annotated" in log
+    assert all(not n.properties["title"].endswith("(baselined)") for n in errors + warnings)
+    # the 10 baselined ones are notices, which GitHub counts apart
+    assert [n.properties["title"] for n in notices] == ["TG201 (baselined)"] * 10
+    assert "testguard: 10 findings not annotated" in log
     assert "job summary" in log and "SARIF" in log and "JSON" in log
     # every finding is still in the plain log
     for i in range(40):
@@ -154,7 +157,7 @@ def test_raw_output_is_fenced_by_a_fresh_token(tmp_path: Path) -> None:
 
 def test_every_plain_line_is_escaped(tmp_path: Path) -> None:
     log = render("github", hostile_report(tmp_path))
-    assert "100%25 of 3,5: done%0A::error::fake" in log
+    assert "error [new] tests/100%25done,really:yes.py:29:2: TG201 100%25 of 3,5: done ::error::fake" in log
     # one finding, one line
     assert sum(1 for l in ghlog.lines(log) if l.startswith("error [new] ")) == len(
         HOSTILE_PATHS
@@ -164,3 +167,58 @@ def test_every_plain_line_is_escaped(tmp_path: Path) -> None:
 def test_clean_run(tmp_path: Path) -> None:
     report = Report([CheckResult("exits", files_checked=2)], tmp_path, "1")
     assert render("github", report) == "All checks passed.\n"
+
+
+def _error(path: str, line: int, changed: bool = False) -> Finding:
+    return Finding(path, line, 1, "TG301", f"exit {line}", "exits", details={"changed": changed})
+
+
+def test_many_findings_in_the_first_files_do_not_crowd_out_the_others(tmp_path: Path) -> None:
+    # a pull request adds 30 findings to each of two files sorted first, and one
+    # to each of three files sorted last
+    findings = [_error(f"tests/test_a{n}.py", line) for n in (1, 2) for line in range(1, 31)]
+    findings += [_error(f"tests/test_z{n}.py", 7) for n in (1, 2, 3)]
+    report = Report([CheckResult("exits", findings)], tmp_path, "1")
+    notes = ghlog.annotations_in(render("github", report))
+    files = [n.properties["file"] for n in notes]
+    assert len(files) == 10
+    for n in (1, 2, 3):
+        assert files.count(f"tests/test_z{n}.py") == 1
+    # the rest of the budget is shared between the crowded files, in line order
+    assert files.count("tests/test_a1.py") == 4 and files.count("tests/test_a2.py") == 3
+    assert [n.properties["line"] for n in notes if n.properties["file"] == "tests/test_a1.py"] == [
+        "1", "2", "3", "4"
+    ]
+
+
+def test_changed_lines_get_the_budget_first_then_the_rest_round_the_files(tmp_path: Path) -> None:
+    findings = [_error("tests/test_a.py", line) for line in range(1, 21)]
+    findings += [_error("tests/test_m.py", line, changed=True) for line in range(1, 9)]
+    findings += [_error("tests/test_z.py", 5)]
+    report = Report([CheckResult("exits", findings)], tmp_path, "1")
+    shown, left = report.annotation_plan()
+    assert [(f.path, f.line) for f in shown] == [
+        *(("tests/test_m.py", line) for line in range(1, 9)),  # changed lines first
+        ("tests/test_a.py", 1),
+        ("tests/test_z.py", 5),
+    ]
+    assert len(left) == 19
+    assert "testguard: 19 findings not annotated" in render("github", report)
+
+
+def test_baselined_findings_are_notices_after_new_notes_or_not_annotated(tmp_path: Path) -> None:
+    baselined = [
+        Finding(f"tests/test_{i}.py", 1, 1, "TG301", "old", "exits", status=Status.BASELINED)
+        for i in range(12)
+    ]
+    note = Finding("tests/test_z.py", 3, 1, "TG999", "a note", "custom", severity=Severity.NOTE)
+    results = [CheckResult("exits", baselined), CheckResult("custom", [note])]
+    notes = ghlog.annotations_in(render("github", Report(results, tmp_path, "1")))
+    assert {n.name for n in notes} == {"notice"}
+    assert len(notes) == 10 and notes[0].properties["title"] == "TG999"
+    hidden = Report(results, tmp_path, "1", baselined_annotations="none")
+    log = render("github", hidden)
+    assert [n.properties["title"] for n in ghlog.annotations_in(log)] == ["TG999"]
+    assert "not annotated" not in log  # left out on purpose, not for lack of budget
+    assert "notice [baselined] tests/test_0.py:1:1: TG301 old" not in log
+    assert "error [baselined] tests/test_0.py:1:1: TG301 old" in log  # still in the plain log

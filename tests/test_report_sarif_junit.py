@@ -199,7 +199,7 @@ def test_junit_survives_control_characters(tmp_path: Path) -> None:
     )
     text = render("junit", Report([CheckResult("imports", [f])], tmp_path, "1"))
     case = ET.fromstring(text).find("testsuite/testcase")
-    assert case is not None and case.get("file") == "t\ufffd.py"
+    assert case is not None and case.get("file") == "t\\x00.py"  # a visible escape
     failure = case.find("failure")
     assert failure is not None and "colour" in (failure.get("message") or "")
 

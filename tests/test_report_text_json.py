@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import ghlog
 import pytest
+from conftest import Run, write
 from report_samples import sample_report
 from testguard.core.findings import CheckResult, Finding, UsageError
 from testguard.core.report import FORMATS, Report, render
@@ -82,3 +85,53 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
 def test_every_format_renders(tmp_path: Path) -> None:
     for fmt in FORMATS:
         assert render(fmt, sample_report(tmp_path)).endswith("\n")
+
+
+def _monorepo(tmp_path: Path) -> Path:
+    project = tmp_path / "repo" / "services" / "app"
+    write(project, {
+        "pyproject.toml": "[project]\nname = 'app'\n",
+        "tests/test_x.py": "import sys\n\nsys.exit(1)\n",
+    })
+    return project
+
+
+def test_paths_stay_relative_to_the_project_on_the_command_line(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    project = _monorepo(tmp_path)
+    run = tg(project, "exits", "--format", "json")
+    assert [f["path"] for f in run.json()["findings"]] == ["tests/test_x.py"]
+    assert run.json()["paths_relative_to"] == str(project)
+
+
+def test_paths_relative_to_a_directory_that_holds_the_project(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    project = _monorepo(tmp_path)
+    workspace = tmp_path / "repo"
+    run = tg(project, "exits", "--paths-relative-to", str(workspace), "--format", "json")
+    assert [f["path"] for f in run.json()["findings"]] == ["services/app/tests/test_x.py"]
+    text = tg(project / "tests", "exits", "--paths-relative-to", "../../..")
+    assert text.out.startswith("services/app/tests/test_x.py:3:1: TG301 ")
+    # a directory that does not hold the project is a usage error, before any check runs
+    outside = tg(project, "exits", "--paths-relative-to", str(tmp_path / "elsewhere"))
+    assert outside.code == 2 and outside.out == ""
+    assert "--paths-relative-to" in outside.err and "is not inside it" in outside.err
+
+
+def test_baselined_annotations_from_the_environment(
+    tmp_path: Path, tg: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _monorepo(tmp_path)
+    assert tg(project, "baseline", "exits").code == 0
+    assert "::notice " in tg(project, "exits", "--format", "github").out
+    monkeypatch.setenv("TESTGUARD_ANNOTATE_BASELINED", "none")
+    hidden = tg(project, "exits", "--format", "github")
+    assert (hidden.code, ghlog.annotations_in(hidden.out)) == (0, [])
+    # the flag wins over the environment
+    flagged = tg(project, "exits", "--format", "github", "--annotate-baselined", "notice")
+    assert [n.name for n in ghlog.annotations_in(flagged.out)] == ["notice"]
+    monkeypatch.setenv("TESTGUARD_ANNOTATE_BASELINED", "error")
+    bad = tg(project, "exits", "--format", "github")
+    assert bad.code == 2 and "TESTGUARD_ANNOTATE_BASELINED='error'" in bad.err

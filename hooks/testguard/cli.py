@@ -14,7 +14,8 @@ from testguard import checks as registry
 from testguard.core.config import Config, load_config
 from testguard.core.findings import CheckResult, UsageError
 from testguard.core.project import find_root, relpath
-from testguard.core.report import FORMATS, Report, render, write_summary
+from testguard.core.report import BASELINED_ANNOTATIONS, FORMATS, Report, render, write_summary
+from testguard.core.report.model import prefix_within
 from testguard.core.runner import Context, apply_filters, exit_code, run_checks
 
 DESCRIPTION = """\
@@ -28,6 +29,18 @@ checks:
 
 exit codes: 0 nothing blocking, 1 blocking findings, 2 usage or configuration error
 """
+
+
+_BASELINED_ENV = "TESTGUARD_ANNOTATE_BASELINED"
+
+
+def _baselined_annotations(args: argparse.Namespace) -> str:
+    if args.annotate_baselined:
+        return str(args.annotate_baselined)
+    value = os.environ.get(_BASELINED_ENV, "").strip() or BASELINED_ANNOTATIONS[0]
+    if value not in BASELINED_ANNOTATIONS:
+        raise UsageError(f"{_BASELINED_ENV}={value!r}: choose one of {', '.join(BASELINED_ANNOTATIONS)}")
+    return value
 
 
 def _default_format() -> str:
@@ -57,6 +70,12 @@ def _common(with_paths: bool = True) -> argparse.ArgumentParser:
     out.add_argument("--summary", metavar="FILE", help="append a Markdown job summary to FILE")
     out.add_argument("--report", metavar="FORMAT:FILE", type=_report_spec, action="append",
                      default=[], help="also write the report in FORMAT to FILE (repeatable)")
+    out.add_argument("--paths-relative-to", metavar="DIR",
+                     help="show paths relative to DIR, which holds the project (the Action passes"
+                     " GITHUB_WORKSPACE; default: relative to the project root)")
+    out.add_argument("--annotate-baselined", choices=BASELINED_ANNOTATIONS, default=None,
+                     help="github format: baselined findings as notices or none (default: "
+                     f"${_BASELINED_ENV}, else notice)")
     sel = parser.add_argument_group("what blocks")
     sel.add_argument("--config", metavar="FILE", help="pyproject.toml to read (default: the project's)")
     sel.add_argument("--diff-base", metavar="REF",
@@ -161,12 +180,14 @@ def _select(args: argparse.Namespace, root: Path, config: Config) -> list[str]:
 
 
 def _write(path: str, text: str, append: bool = False) -> None:
+    # Encoded before the file is opened: a report is written whole or not at all.
+    data = text.encode("utf-8", "backslashreplace")
     try:
         target = Path(path)
         if target.parent and not target.parent.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("a" if append else "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with target.open("ab" if append else "wb") as handle:
+            handle.write(data)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -176,8 +197,9 @@ def _emit(args: argparse.Namespace, report: Report) -> None:
     text = render(fmt, report)
     if args.output:
         _write(args.output, text)
-    else:
-        sys.stdout.write(text)
+    elif text:
+        encoding = sys.stdout.encoding or "utf-8"
+        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
         sys.stdout.flush()
     for extra_fmt, path in args.report:
         _write(path, render(extra_fmt, report))
@@ -196,6 +218,11 @@ def _run(args: argparse.Namespace) -> int:
         from testguard.core.baseline import record
 
         return record(ctx, names, prune=args.prune)
+    # Output options are checked before the checks run, which can take minutes.
+    baselined_annotations = _baselined_annotations(args)
+    path_base = Path(args.paths_relative_to) if args.paths_relative_to else None
+    if path_base is not None:
+        prefix_within(root, path_base)
     results: list[CheckResult] = run_checks(ctx, names)
     apply_filters(ctx, results)
     report = Report(
@@ -206,6 +233,9 @@ def _run(args: argparse.Namespace) -> int:
         baseline_path=str(ctx.baseline_path.relative_to(root))
         if ctx.baseline is not None and ctx.baseline_path.is_relative_to(root)
         else None,
+        path_base=path_base,
+        baselined_annotations=baselined_annotations,
+        given_paths=bool(paths),
     )
     _emit(args, report)
     if getattr(args, "inventory", False):

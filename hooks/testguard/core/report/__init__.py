@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from testguard.core.findings import UsageError
-from testguard.core.report.model import Report
+from testguard.core.report.model import BASELINED_ANNOTATIONS, Report
 
 FORMATS = ("text", "github", "json", "sarif", "junit")
 
-__all__ = ["FORMATS", "Report", "render", "write_summary"]
+__all__ = ["BASELINED_ANNOTATIONS", "FORMATS", "Report", "render", "write_summary"]
 
 
 def _renderer(fmt: str) -> Callable[[Report], str]:

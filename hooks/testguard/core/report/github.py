@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import secrets
 
-from testguard.core.findings import Finding, Severity, Status
-from testguard.core.report.model import Report, count_line, plural
+from testguard.core.findings import Finding, Status
+from testguard.core.report.escape import encodable
+from testguard.core.report.model import Report, plural, verdict
 from testguard.core.report.text import finding_line, section_texts
-
-_COMMAND = {
-    Severity.ERROR: "error",
-    Severity.WARNING: "warning",
-    Severity.NOTE: "notice",
-}
 
 
 def escape_data(value: str) -> str:
-    """As @actions/core ``escapeData``: ``%``, CR and LF."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """As @actions/core ``escapeData``: ``%``, CR and LF (and undecodable bytes
+    as ``\\xNN``, which the toolkit never meets: a JS string is always Unicode)."""
+    return encodable(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(value: str) -> str:
@@ -32,7 +28,7 @@ def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(f: Finding) -> str:
+def annotation(f: Finding, command: str) -> str:
     props: list[tuple[str, str]] = []
     if f.path:
         props.append(("file", f.path))
@@ -48,7 +44,7 @@ def annotation(f: Finding) -> str:
     title = f.title if f.status is Status.NEW else f"{f.title} (baselined)"
     props.append(("title", title))
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in props)
-    return f"::{_COMMAND[f.severity]} {rendered}::{escape_data(f.message)}"
+    return f"::{command} {rendered}::{escape_data(f.message)}"
 
 
 def new_token(*texts: str) -> str:
@@ -66,17 +62,21 @@ def log_line(f: Finding) -> str:
 
 def render(report: Report) -> str:
     shown, left = report.annotation_plan()
-    lines = [annotation(f) for f in shown]
+    lines = []
+    for f in shown:
+        command = report.annotation_level(f)
+        if command is not None:
+            lines.append(annotation(f, command))
     if left:
         limit = report.annotation_limit
         lines.append(
             f"testguard: {plural(len(left), 'finding')} not annotated: GitHub shows at most "
-            f"{limit} error and {limit} warning annotations per step. All findings are "
-            "listed below, in the job summary and in the SARIF and JSON reports."
+            f"{limit} error, {limit} warning and {limit} notice annotations per step. All "
+            "findings are listed below, in the job summary and in the SARIF and JSON reports."
         )
     data: list[str] = [log_line(f) for f in report.findings()]
     for result in report.results:
-        for entry in result.fixed:
+        for entry in report.fixed_entries(result):
             data.append(
                 f"fixed {escape_data(entry.path)}: {entry.code} "
                 f"{escape_data(entry.line_text)} (run 'testguard baseline --prune')"
@@ -93,5 +93,7 @@ def render(report: Report) -> str:
             lines.extend(text.splitlines())
             lines.append(f"----- end of output of {check} -----")
         lines.append(f"::{token}::")
-    lines.append(count_line(report))
-    return "\n".join(lines) + "\n"
+    closing = verdict(report)
+    if closing is not None:
+        lines.append(closing)
+    return "".join(encodable(line) + "\n" for line in lines)

@@ -1,10 +1,17 @@
-"""The JSON report: stable, sorted keys; what the Action reads its outputs from."""
+"""The JSON report: stable, sorted keys; what the Action reads its outputs from.
+
+Finding and fixed-entry paths are relative to ``paths_relative_to`` (the project
+root unless ``--paths-relative-to`` says otherwise); a check's ``sections`` keep
+paths relative to ``root``. A file name that is not UTF-8 shows its bytes as
+``\\xNN``.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from testguard.core.report.escape import encodable, inert_json
 from testguard.core.report.model import Report
 
 SCHEMA_VERSION = 1
@@ -25,9 +32,7 @@ def to_data(report: Report) -> dict[str, Any]:
                     "line_text": e.line_text,
                     "check": e.check,
                 }
-                for e in sorted(
-                    result.fixed, key=lambda e: (e.path, e.code, e.line_text)
-                )
+                for e in report.fixed_entries(result)
             ],
             "raw_output": result.raw_output,
         }
@@ -37,6 +42,7 @@ def to_data(report: Report) -> dict[str, Any]:
         "schema": SCHEMA_VERSION,
         "version": report.version,
         "root": str(report.root),
+        "paths_relative_to": str(report.path_base or report.root),
         "diff_base": report.diff_base,
         "baseline": report.baseline_path,
         "summary": {
@@ -63,7 +69,22 @@ def to_data(report: Report) -> dict[str, Any]:
     }
 
 
+def encodable_data(value: Any) -> Any:
+    """``value`` with every string (keys too) valid UTF-8: see ``escape.encodable``."""
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, dict):
+        return {encodable_data(k): encodable_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encodable_data(v) for v in value]
+    return value
+
+
+def dump(data: Any) -> str:
+    """Indented, sorted, UTF-8-safe JSON that no log line can read as a command."""
+    text = json.dumps(encodable_data(data), indent=2, sort_keys=True, ensure_ascii=False)
+    return inert_json(text) + "\n"
+
+
 def render(report: Report) -> str:
-    return (
-        json.dumps(to_data(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    )
+    return dump(to_data(report))

@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from testguard.core.findings import Finding, Status
+from testguard.core.report.escape import encodable, inert_markup, visible
 from testguard.core.report.model import Report
 from testguard.core.report.text import finding_line, location
 
@@ -17,7 +18,8 @@ _NOT_XML = re.compile(
 
 
 def clean(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+    """Text XML can carry (an attribute's line breaks are escaped by ElementTree)."""
+    return _NOT_XML.sub("\ufffd", encodable(text))
 
 
 def _testcase(suite: ET.Element, f: Finding) -> None:
@@ -27,7 +29,7 @@ def _testcase(suite: ET.Element, f: Finding) -> None:
         {
             "classname": clean(f"testguard.{f.check}"),
             "name": clean(f"{location(f)} {f.title}"),
-            "file": clean(f.path),
+            "file": clean(visible(f.path)),
             "line": str(f.line),
             "time": "0",
         },
@@ -87,7 +89,7 @@ def render(report: Report) -> str:
         totals["skipped"] += skipped
     root.attrib.update({k: str(v) for k, v in totals.items()}, errors="0", time="0")
     ET.indent(root)
-    return (
+    return inert_markup(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         + ET.tostring(root, encoding="unicode")
         + "\n"

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import posixpath
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from testguard.core.findings import CheckResult, Finding, Severity, Status
+from testguard.core.findings import CheckResult, FixedEntry, Finding, Severity, Status, UsageError
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
+
+# How baselined findings are annotated: as notices (GitHub counts those apart from
+# errors and warnings), or not at all. They are never errors: they do not block.
+BASELINED_ANNOTATIONS = ("notice", "none")
+ANNOTATION_LEVELS = ("error", "warning", "notice")
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
 
 @dataclass
@@ -36,11 +43,40 @@ class Report:
     diff_base: str | None = None
     baseline_path: str | None = None
     annotation_limit: int = 10
+    # Shown paths are relative to this directory (the Action: GITHUB_WORKSPACE,
+    # which GitHub resolves annotations and SARIF from); None: the project root.
+    path_base: Path | None = None
+    baselined_annotations: str = "notice"
+    # The run checked only the paths it was given. pre-commit splits the staged
+    # files over several processes and prints their outputs one after another, so
+    # each verdict speaks for its own files only, and a clean one says nothing.
+    given_paths: bool = False
+    path_prefix: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        if self.path_base is not None:
+            self.path_prefix = prefix_within(self.root, self.path_base)
+
+    def shown_path(self, path: str) -> str:
+        """``path`` (relative to the project root) as every reporter shows it."""
+        if not self.path_prefix or not path or posixpath.isabs(path):
+            return path
+        return posixpath.normpath(self.path_prefix + path)
 
     def findings(self) -> list[Finding]:
-        """All findings of all checks, in path/line/col/code order."""
-        return sorted(
+        """All findings of all checks, in path/line/col/code order, with shown paths."""
+        found = sorted(
             (f for r in self.results for f in r.findings), key=Finding.sort_key
+        )
+        if not self.path_prefix:
+            return found
+        return [replace(f, path=self.shown_path(f.path)) for f in found]
+
+    def fixed_entries(self, result: CheckResult) -> list[FixedEntry]:
+        """The baseline entries ``result`` found fixed, sorted, with shown paths."""
+        return sorted(
+            (replace(e, path=self.shown_path(e.path)) for e in result.fixed),
+            key=lambda e: (e.path, e.code, e.line_text),
         )
 
     def new_findings(self) -> list[Finding]:
@@ -90,19 +126,60 @@ class Report:
         changed lines over the rest, then file order."""
         return sorted(self.findings(), key=importance_key)
 
+    def annotation_level(self, f: Finding) -> str | None:
+        """The workflow command that annotates ``f``; None: not annotated."""
+        if f.status is Status.BASELINED:
+            return "notice" if self.baselined_annotations == "notice" else None
+        return _LEVEL[f.severity]
+
     def annotation_plan(self) -> tuple[list[Finding], list[Finding]]:
-        """(annotated, not annotated): GitHub shows at most ``annotation_limit``
-        annotations of each level per step, so only the most important are emitted."""
-        used = {s: 0 for s in Severity}
+        """(annotated, left over): GitHub shows at most ``annotation_limit`` annotations
+        of each level per step. The budget goes to new findings on changed lines first,
+        then to the other new ones, then to baselined ones; within each of these it goes
+        round the files, so that many findings in one file cannot crowd out the others."""
+        by_level: dict[str, list[Finding]] = {level: [] for level in ANNOTATION_LEVELS}
+        for f in self.findings():
+            level = self.annotation_level(f)
+            if level is not None:
+                by_level[level].append(f)
         shown: list[Finding] = []
         left: list[Finding] = []
-        for f in self.by_importance():
-            if used[f.severity] < self.annotation_limit:
-                used[f.severity] += 1
-                shown.append(f)
-            else:
-                left.append(f)
+        for level in ANNOTATION_LEVELS:
+            picked = _round_robin(by_level[level], self.annotation_limit)
+            chosen = {id(f) for f in picked}
+            shown += sorted(picked, key=importance_key)
+            left += sorted((f for f in by_level[level] if id(f) not in chosen), key=importance_key)
         return shown, left
+
+
+def prefix_within(root: Path, base: Path) -> str:
+    """The project root relative to ``base``, as a prefix for root-relative paths."""
+    try:
+        relative = root.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        raise UsageError(
+            f"--paths-relative-to {base}: the project root {root} is not inside it"
+        ) from None
+    return "" if relative == "." else relative + "/"
+
+
+def _round_robin(findings: list[Finding], budget: int) -> list[Finding]:
+    """Up to ``budget`` findings, tier by tier (see ``annotation_plan``); within a
+    tier the first finding of every file, then the second of every file, and so on."""
+    tiers: dict[tuple[int, int], dict[str, list[Finding]]] = {}
+    for f in findings:  # in path and line order
+        tier = (0 if f.status is Status.NEW else 1, 0 if f.details.get("changed") is True else 1)
+        tiers.setdefault(tier, {}).setdefault(f.path, []).append(f)
+    picked: list[Finding] = []
+    for tier in sorted(tiers):
+        files = list(tiers[tier].values())
+        depth = 0
+        while len(picked) < budget and any(depth < len(found) for found in files):
+            for found in files:
+                if depth < len(found) and len(picked) < budget:
+                    picked.append(found[depth])
+            depth += 1
+    return picked
 
 
 def importance_key(f: Finding) -> tuple[int, int, int, str, int, int, str]:
@@ -119,7 +196,8 @@ def plural(n: int, word: str) -> str:
 
 
 def count_line(report: Report) -> str:
-    """``Found 3 errors (2 new, 1 baselined).`` or ``All checks passed.``"""
+    """``Found 3 errors (2 new, 1 baselined).`` or ``All checks passed.``; on given
+    files, ``Found 1 error in 4 files.``"""
     findings = report.findings()
     if not findings:
         return "All checks passed."
@@ -134,8 +212,19 @@ def count_line(report: Report) -> str:
         if len(parts) <= 2
         else f"{parts[0]}, {parts[1]} and {parts[2]}"
     )
+    if report.given_paths and report.files_checked:
+        what += f" in {plural(report.files_checked, 'file')}"
     baselined = len(report.baselined_findings())
     if baselined:
         new = len(findings) - baselined
         return f"Found {what} ({new} new, {baselined} baselined)."
     return f"Found {what}."
+
+
+def verdict(report: Report) -> str | None:
+    """The closing line of the text and github formats. A run on given files says
+    nothing when it found nothing: another process of the same pre-commit hook may
+    have found something, and the hook's output must not contradict itself."""
+    if report.given_paths and not report.findings() and not report.fixed_count:
+        return None
+    return count_line(report)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
-from urllib.parse import quote
 
 from testguard.core.findings import Finding, Severity, Status
+from testguard.core.report.escape import uri_path
+from testguard.core.report.json import dump
 from testguard.core.report.model import Report
 from testguard.core.rulebook import PROJECT_URL, RULES, Rule
 
@@ -51,14 +51,15 @@ def _rule_descriptor(
 def fingerprint(f: Finding) -> str:
     """Stable across line shifts, like the baseline: rule, path, line text."""
     anchor = " ".join((f.line_text or f.message).split())
-    digest = hashlib.sha256(f"{f.code}\0{f.path}\0{anchor}".encode()).hexdigest()
+    key = f"{f.code}\0{f.path}\0{anchor}"
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
     return digest[:32]
 
 
 def _location(f: Finding) -> dict[str, Any]:
     physical: dict[str, Any] = {
         "artifactLocation": {
-            "uri": quote(f.path or ".", safe="/"),
+            "uri": uri_path(f.path or "."),
             "uriBaseId": "%SRCROOT%",
         }
     }
@@ -119,7 +120,7 @@ def to_data(report: Report) -> dict[str, Any]:
             }
         },
         "originalUriBaseIds": {
-            "%SRCROOT%": {"uri": report.root.resolve().as_uri() + "/"}
+            "%SRCROOT%": {"uri": (report.path_base or report.root).resolve().as_uri() + "/"}
         },
         "results": results,
         "columnKind": "unicodeCodePoints",
@@ -128,6 +129,4 @@ def to_data(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return (
-        json.dumps(to_data(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    )
+    return dump(to_data(report))

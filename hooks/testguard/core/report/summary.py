@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from testguard.core.findings import Finding, Status
+from testguard.core.report.escape import encodable, inert_markup, one_line, uri_path
 from testguard.core.report.model import Report, count_line, plural
-from testguard.core.report.text import location, one_line
+from testguard.core.report.text import location
 
 # GitHub rejects a step summary over 1 MiB; stay well clear of it.
 MAX_BYTES = 1024 * 1024 - 64 * 1024
@@ -31,7 +31,7 @@ def md(text: str, limit: int = _MESSAGE_CHARS) -> str:
         ("`", "&#96;"),
     ):
         text = text.replace(a, b)
-    return text
+    return inert_markup(text)
 
 
 def code(text: str) -> str:
@@ -45,6 +45,7 @@ class _Budget:
         self.truncated = False
 
     def add(self, line: str, reserve: int = _NOTE_RESERVE) -> bool:
+        line = encodable(line)
         size = len(line.encode()) + 1
         if size > self.left - reserve:
             self.truncated = True
@@ -73,7 +74,7 @@ def finding_link(f: Finding, base: str | None) -> str:
     anchor = ""
     if f.line > 0:
         anchor = f"#L{f.line}" if f.end_line <= f.line else f"#L{f.line}-L{f.end_line}"
-    return f"[{where}]({base}{quote(f.path, safe='/')}{anchor})"
+    return f"[{where}]({base}{uri_path(f.path)}{anchor})"
 
 
 def _finding_row(f: Finding, base: str | None) -> str:
@@ -86,7 +87,7 @@ def _bar(percent: float, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def _coverage(budget: _Budget, check: str, rows: list[Any]) -> None:
+def _coverage(budget: _Budget, report: Report, check: str, rows: list[Any]) -> None:
     budget.add(f"#### Coverage ({md(check)})")
     budget.add("")
     budget.add("| path | statements | missed | coverage | floor | |")
@@ -97,8 +98,9 @@ def _coverage(budget: _Budget, check: str, rows: list[Any]) -> None:
         percent = float(row.get("percent", 0.0))
         floor = row.get("floor")
         ok = "✅" if row.get("passed", True) else "❌"
+        path = str(row.get("path", ""))
         line = (
-            f"| {code(str(row.get('path', '')))} | {row.get('statements', '')} | "
+            f"| {code(path if path == 'TOTAL' else report.shown_path(path))} | {row.get('statements', '')} | "
             f"{row.get('missed', '')} | `{_bar(percent)}` {percent:.1f}% | "
             f"{'' if floor is None else f'{float(floor):.1f}%'} | {ok} |"
         )
@@ -116,7 +118,7 @@ def _counts(value: Any) -> dict[str, int]:
     return {str(k): int(v) for k, v in value.items() if isinstance(v, (int, float))}
 
 
-def _inventory(budget: _Budget, check: str, inv: Mapping[str, Any]) -> None:
+def _inventory(budget: _Budget, report: Report, check: str, inv: Mapping[str, Any]) -> None:
     totals = inv.get("totals", {})
     totals = totals if isinstance(totals, Mapping) else {}
     # {"by_class": {...}, "uses": n, "files": m} from the mock check; a plain
@@ -151,7 +153,7 @@ def _inventory(budget: _Budget, check: str, inv: Mapping[str, Any]) -> None:
         cells = " | ".join(str(counts.get(c, 0)) for c in classes)
         used = entry.get("uses", sum(counts.values()))
         line = (
-            f"| {code(str(entry.get('path', '')))} | {used} | "
+            f"| {code(report.shown_path(str(entry.get('path', ''))))} | {used} | "
             f"{md(str(entry.get('band', '')))} | {cells} |"
         )
         if not budget.add(line):
@@ -197,7 +199,7 @@ def render(
     if left:
         budget.add(
             f"{plural(len(left), 'finding')} could not be annotated on the diff (GitHub shows at most "
-            f"{report.annotation_limit} error and {report.annotation_limit} warning annotations per step): "
+            f"{report.annotation_limit} annotations of each level, error, warning and notice, per step): "
             "they are listed here and in the SARIF and JSON reports."
         )
         budget.add("")
@@ -236,7 +238,7 @@ def render(
                 budget.note("")
             budget.note("</details>")
             budget.note("")
-    fixed = [e for r in report.results for e in r.fixed]
+    fixed = [e for r in report.results for e in report.fixed_entries(r)]
     if fixed:
         budget.add(
             f"#### {plural(len(fixed), 'baseline entry')} fixed".replace(
@@ -257,10 +259,10 @@ def render(
             budget.add("")
         rows = result.sections.get("coverage_table")
         if isinstance(rows, list) and rows:
-            _coverage(budget, result.check, rows)
+            _coverage(budget, report, result.check, rows)
         inventory = result.sections.get("inventory")
         if isinstance(inventory, Mapping):
-            _inventory(budget, result.check, inventory)
+            _inventory(budget, report, result.check, inventory)
     if budget.truncated:
         budget.note("_This summary was shortened to stay under GitHub's 1 MiB limit._")
-    return "\n".join(budget.lines) + "\n"
+    return inert_markup("\n".join(budget.lines) + "\n")

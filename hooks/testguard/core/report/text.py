@@ -1,9 +1,16 @@
-"""Plain text, ruff style: ``path:line:col: CODE message``, then a count."""
+"""Plain text, ruff style: ``path:line:col: CODE message``, then a count.
+
+Every line is inert: whatever a file name or message holds, no line of it can
+be read as a GitHub workflow command when a user picks text output in Actions.
+"""
 
 from __future__ import annotations
 
 from testguard.core.findings import Finding, Status
-from testguard.core.report.model import Report, count_line
+from testguard.core.report.escape import inert, one_line, visible
+from testguard.core.report.model import Report, verdict
+
+__all__ = ["finding_line", "location", "one_line", "render", "section_texts"]
 
 # A check renders its own report sections as text with ``render_<section>_text``
 # (e.g. the mock inventory); the reporters only place that text.
@@ -12,20 +19,17 @@ from testguard.core.report.model import Report, count_line
 def location(f: Finding) -> str:
     if not f.path:
         return "(project)"
+    path = visible(f.path)
     if f.line <= 0:
-        return f.path
+        return path
     if f.col <= 0:
-        return f"{f.path}:{f.line}"
-    return f"{f.path}:{f.line}:{f.col}"
-
-
-def one_line(text: str) -> str:
-    """Keep one finding on one line whatever its message holds."""
-    return " ".join(text.replace("\r\n", "\n").split("\n")).replace("\r", " ")
+        return f"{path}:{f.line}"
+    return f"{path}:{f.line}:{f.col}"
 
 
 def finding_line(f: Finding) -> str:
-    return f"{location(f)}: {f.title} {one_line(f.message)}"
+    """One finding on one line whatever its path and message hold."""
+    return f"{location(f)}: {one_line(f.title)} {one_line(f.message)}"
 
 
 def section_texts(report: Report) -> list[str]:
@@ -50,12 +54,16 @@ def section_texts(report: Report) -> list[str]:
 def render(report: Report) -> str:
     lines = [finding_line(f) for f in report.findings() if f.status is Status.NEW]
     for result in report.results:
-        for entry in sorted(result.fixed, key=lambda e: (e.path, e.code, e.line_text)):
+        for entry in report.fixed_entries(result):
             lines.append(
-                f"{entry.path}: {entry.code} fixed: {one_line(entry.line_text)}"
+                f"{visible(entry.path)}: {entry.code} fixed: {one_line(entry.line_text)}"
                 " (run 'testguard baseline --prune')"
             )
     for text in section_texts(report):
-        lines += ["", text, ""]
-    lines.append(count_line(report))
-    return "\n".join(lines) + "\n"
+        lines += ["", *text.splitlines(), ""]
+    closing = verdict(report)
+    if closing is not None:
+        lines.append(closing)
+    if not lines:
+        return ""
+    return "\n".join(inert(visible(line)) for line in lines) + "\n"
