@@ -22,10 +22,10 @@ import difflib
 _SMALL_STRETCH = 200_000
 
 
-def normalised_lines(data: bytes) -> list[bytes]:
+def _lines(data: bytes) -> list[bytes]:
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    return [b" ".join(line.split()) for line in data.split(b"\n")]
+    return data.split(b"\n")
 
 
 class LineMap:
@@ -47,7 +47,21 @@ UNCHANGED = LineMap(None)
 
 
 def line_map(old: bytes, new: bytes) -> LineMap:
-    a, b = normalised_lines(old), normalised_lines(new)
+    a, b = _lines(old), _lines(new)
+    # Identical lines are identical normalised: only the changed middle is normalised.
+    head = 0
+    end = min(len(a), len(b))
+    while head < end and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < end - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    if head == len(a) == len(b):
+        return UNCHANGED
+    middle_a = [b" ".join(line.split()) for line in a[head : len(a) - tail]]
+    middle_b = [b" ".join(line.split()) for line in b[head : len(b) - tail]]
+    a[head : len(a) - tail] = middle_a
+    b[head : len(b) - tail] = middle_b
     if a == b:
         return UNCHANGED
     old_of = [-1] * len(b)
@@ -57,9 +71,17 @@ def line_map(old: bytes, new: bytes) -> LineMap:
     return LineMap({i + 1: j + 1 for j, i in enumerate(old_of) if i >= 0})
 
 
+def _same(x: bytes, y: bytes) -> bool:
+    return x == y or x.split() == y.split()
+
+
+def _blank(line: bytes) -> bool:
+    return not line.strip()
+
+
 def _slide_insertions(b: list[bytes], old_of: list[int], old_count: int) -> None:
     """Moves each block of added lines (with no old line removed there) to end on a
-    blank line where it can, else as far down as it goes."""
+    blank line where it can, else as far down as it goes (``b``: the new lines)."""
     j = 0
     while j < len(b):
         if old_of[j] >= 0:
@@ -73,16 +95,16 @@ def _slide_insertions(b: list[bytes], old_of: list[int], old_count: int) -> None
         if after != before + 1:
             continue  # lines were also removed here: not a pure insertion
         s, e = start, j
-        while s > 0 and old_of[s - 1] >= 0 and b[s - 1] == b[e - 1]:
+        while s > 0 and old_of[s - 1] >= 0 and _same(b[s - 1], b[e - 1]):
             old_of[e - 1], old_of[s - 1] = old_of[s - 1], -1
             s, e = s - 1, e - 1
         best = s
-        while e < len(b) and old_of[e] >= 0 and b[s] == b[e]:
+        while e < len(b) and old_of[e] >= 0 and _same(b[s], b[e]):
             old_of[s], old_of[e] = old_of[e], -1
             s, e = s + 1, e + 1
-            if b[e - 1] == b"":
+            if _blank(b[e - 1]):
                 best = s
-        if b[best + (e - s) - 1] != b"":
+        if not _blank(b[best + (e - s) - 1]):
             best = s
         while s > best:
             old_of[e - 1], old_of[s - 1] = old_of[s - 1], -1

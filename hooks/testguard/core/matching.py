@@ -29,24 +29,30 @@ def pair(
     findings: Sequence[tuple[Key, int]],
     lines: LineMap | None,
 ) -> dict[int, int]:
-    """finding index -> entry index, for every finding that pairs with an entry."""
-    by_line = sorted(range(len(entries)), key=lambda e: entries[e][1])
+    """finding index -> entry index, for every finding that pairs with an entry.
+
+    ``entries`` of one key come in line order (as the baseline file sorts them).
+    """
     paired: dict[int, int] = {}
-    left = by_line
+    left: Sequence[int] = range(len(entries))
     if lines is not None:
         at: dict[tuple[int, Key], deque[int]] = {}
-        for f in sorted(range(len(findings)), key=lambda f: findings[f][1]):
-            key, line = findings[f]
-            at.setdefault((line, key), deque()).append(f)
+        for f, (key, line) in enumerate(findings):
+            there = at.get((line, key))
+            if there is None:
+                at[(line, key)] = deque((f,))
+            else:
+                there.append(f)
         left = []
-        for e in by_line:
-            key, line = entries[e]
+        for e, (key, line) in enumerate(entries):
             now = lines.new_line(line) if line > 0 else None
             there = at.get((now, key)) if now is not None else None
             if there:
                 paired[there.popleft()] = e
             else:
                 left.append(e)
+        if not left:
+            return paired
     queues: dict[Key, deque[int]] = {}
     for e in left:
         queues.setdefault(entries[e][0], deque()).append(e)
