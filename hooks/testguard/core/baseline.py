@@ -42,7 +42,7 @@ import operator
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -167,14 +167,11 @@ def finding_key(finding: Finding, reader: LineReader) -> Key:
 
 def new_entries(findings: list[Finding], check: str, reader: LineReader) -> list[Entry]:
     """The entry that would record each finding (in the order of ``findings``)."""
-    seen: dict[tuple[str, Key], int] = {}
     out: dict[int, Entry] = {}
-    for index, f in sorted(enumerate(findings), key=lambda item: _ORDER(item[1])):
-        key = finding_key(f, reader)
-        line = max(f.line, 0)
-        occurrence = seen.get((f.path, key), 0)
-        seen[(f.path, key)] = occurrence + 1
-        out[index] = Entry(check, key[0], f.path, key[1], occurrence, key[2], normalise(f.message), line)
+    for index, f, key, occurrence in _numbered(findings, reader):
+        out[index] = Entry(
+            check, key[0], f.path, key[1], occurrence, key[2], normalise(f.message), max(f.line, 0)
+        )
     return [out[i] for i in range(len(findings))]
 
 
@@ -199,23 +196,19 @@ class _Group:
     entries: list[Entry]
     findings: list[tuple[int, Key, int]]  # (index in the result, key, line)
     blob: str | None
-    mapped: bool = False  # whether lines are mapped, or paired by key in line order
 
 
-def _surplus(group: _Group) -> bool:
-    """Whether some key has more findings than entries: which is new then matters."""
-    if len(group.findings) > len(group.entries):
-        return True
-    count: dict[Key, int] = {}
-    for entry in group.entries:
-        key = entry.key
-        count[key] = count.get(key, 0) + 1
-    for _, key, _ in group.findings:
-        left = count.get(key, 0)
-        if not left:
-            return True
-        count[key] = left - 1
-    return False
+def _numbered(
+    findings: list[Finding], reader: LineReader
+) -> Iterator[tuple[int, Finding, Key, int]]:
+    """Each finding with its position, key and occurrence (its number among the
+    findings of its key in its file, in line order)."""
+    seen: dict[tuple[str, Key], int] = {}
+    for position, finding in sorted(enumerate(findings), key=lambda item: _ORDER(item[1])):
+        key = finding_key(finding, reader)
+        occurrence = seen.get((finding.path, key), 0)
+        seen[(finding.path, key)] = occurrence + 1
+        yield position, finding, key, occurrence
 
 
 def _line_map(reader: LineReader, path: str, blob: str, recorded: dict[str, bytes]) -> LineMap | None:
@@ -271,6 +264,7 @@ class Baseline:
         self.figures = figures
         self.blobs = blobs or {}  # (check, path) -> blob id of the recorded content
         self._by_check = entries
+        self._indexes: dict[str, dict[tuple[str, Key, int], Entry]] = {}
 
     @property
     def entries(self) -> list[Entry]:
@@ -336,44 +330,51 @@ class Baseline:
     ) -> dict[str, Matched]:
         """Each result's findings paired with its check's entries (see the module docstring).
 
-        Lines are mapped only in the files where some key has more findings than
-        entries (elsewhere every finding is baselined and which identical entry is fixed
-        does not show), unless ``exact`` (pruning keeps the entries it pairs).
+        First as version 1 did, by key and occurrence (a dict lookup a finding); lines
+        are mapped only in the files where a finding is left over (some key has more
+        findings than entries: which one is new then matters), or in every file when
+        ``exact`` (pruning keeps the entries it pairs).
         """
-        plans: list[tuple[CheckResult, dict[str, _Group]]] = []
+        plans: list[tuple[CheckResult, Matched, dict[str, _Group]]] = []
         wanted: set[str] = set()
         for result in results:
             entries = self._by_check.get(result.check)
             if not entries:
                 continue
+            index = self._index(result.check)
+            matched = Matched([None] * len(result.findings))
+            retry: set[str] = set()
+            for position, finding, key, occurrence in _numbered(result.findings, reader):
+                entry = index.get((finding.path, key, occurrence))
+                if entry is None or exact:
+                    retry.add(finding.path)
+                else:
+                    matched.entry_of[position] = entry
             groups: dict[str, _Group] = {}
             for entry in entries:
-                group = groups.get(entry.path)
-                if group is None:
-                    blob = self.blobs.get((result.check, entry.path))
-                    group = groups[entry.path] = _Group([], [], blob)
-                group.entries.append(entry)
-            for index, f in enumerate(result.findings):
-                group = groups.get(f.path)
+                if entry.path in retry:
+                    group = groups.get(entry.path)
+                    if group is None:
+                        blob = self.blobs.get((result.check, entry.path))
+                        group = groups[entry.path] = _Group([], [], blob)
+                    group.entries.append(entry)
+            for position, finding in enumerate(result.findings):
+                group = groups.get(finding.path)
                 if group is not None:
-                    group.findings.append((index, finding_key(f, reader), max(f.line, 0)))
+                    matched.entry_of[position] = None
+                    group.findings.append((position, finding_key(finding, reader), max(finding.line, 0)))
             for where, group in groups.items():
-                if group.blob and group.findings and (exact or _surplus(group)):
-                    group.mapped = True
-                    if reader.blob_id(where, len(group.blob)) not in (group.blob, None):
-                        wanted.add(group.blob)
-            plans.append((result, groups))
+                if group.blob and reader.blob_id(where, len(group.blob)) not in (group.blob, None):
+                    wanted.add(group.blob)
+            plans.append((result, matched, groups))
         recorded = gitobjects.read(self.root, wanted) if wanted else {}
         maps: dict[tuple[str, str], LineMap | None] = {}
         out: dict[str, Matched] = {}
-        for result, groups in plans:
-            matched = out[result.check] = Matched([None] * len(result.findings))
+        for result, matched, groups in plans:
+            out[result.check] = matched
             for where, group in groups.items():
-                if not group.findings:
-                    matched.unmatched.extend(group.entries)
-                    continue
                 lines: LineMap | None = None
-                if group.mapped and group.blob:
+                if group.blob:
                     if (where, group.blob) not in maps:
                         maps[(where, group.blob)] = _line_map(reader, where, group.blob, recorded)
                     lines = maps[(where, group.blob)]
@@ -386,10 +387,19 @@ class Baseline:
                 )
                 for found, accepted in pairs.items():
                     matched.entry_of[group.findings[found][0]] = group.entries[accepted]
-                if len(pairs) < len(group.entries):
-                    taken = set(pairs.values())
-                    matched.unmatched.extend(e for i, e in enumerate(group.entries) if i not in taken)
+            if len(matched.entry_of) - matched.entry_of.count(None) < len(self._by_check[result.check]):
+                taken = {id(e) for e in matched.entry_of if e is not None}
+                matched.unmatched = [e for e in self._by_check[result.check] if id(e) not in taken]
         return out
+
+    def _index(self, check: str) -> dict[tuple[str, Key, int], Entry]:
+        """(path, key, occurrence) -> entry, built once per check."""
+        index = self._indexes.get(check)
+        if index is None:
+            index = self._indexes[check] = {
+                (e.path, e.key, e.occurrence): e for e in self._by_check[check]
+            }
+        return index
 
     def apply(
         self,
