@@ -3,22 +3,27 @@
 An entry records the check, rule code, path, line number and normalised text of
 the offending line, and, when a check gives one, ``details["fingerprint"]`` (mypy's
 normalised message).  Per file, the baseline also records the git blob id of the
-content the line numbers refer to (``files``).  Matching a run against it:
+content the line numbers refer to (``files``).  Matching a run against it
+(core/matching.py):
 
-- the file is unchanged (same blob id, computed here): entries pair by line;
-- it changed: the recorded content is read back from git's object database (one
-  ``git cat-file --batch`` for all such files) and diffed against today's
-  (core/linemap.py), each entry's line is carried to where it is now and pairs with
-  a finding of its key there; entries whose line did not survive and findings left
-  over pair by (code, text, fingerprint), so moved and re-indented lines stay
-  baselined (core/matching.py).  A finding that pairs with nothing is new, at its
-  own line: a new copy of a baselined line is new, wherever it is inserted.
+- by key and occurrence first, as version 1 did; where that leaves every finding
+  paired, nothing else is needed (which of identical entries is fixed does not show);
+- in a file where a finding is left over while its key has entries (a new copy of a
+  baselined line, or an old one: which?), lines decide.  The file unchanged (same
+  blob id, computed here): entries pair by line.  Changed: the recorded content is
+  read back from git's object database (one ``git cat-file --batch`` for all such
+  files) and diffed against today's (core/linemap.py); each entry's line is carried
+  to where it is now and pairs with a finding of its key there; entries whose line
+  did not survive and findings left over pair by key, so moved and re-indented lines
+  stay baselined.  A finding that pairs with nothing is new, at its own line.
 - the recorded content cannot be read (no git, a shallow clone without that
   commit, content never committed): the fallback pairs the n-th finding of a key
   with the n-th entry of that key, in line order.  A new copy of a baselined line
   can then pass as baselined and the old one be reported new; the run says so on
   stderr.  ``testguard baseline`` writes the content to the object database (``git
   hash-object -w``), so that locally, and wherever it is committed, it can be read.
+- with ``--diff-base``, of two findings of one key in one file, the one on a line
+  git shows changed is the new one (git may align identical lines otherwise).
 
 Version 1 files (no line numbers) are read and matched by that fallback; ``testguard
 baseline`` rewrites them as version 2.  Line numbers change the file only when it is
@@ -38,21 +43,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import operator
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING
 
 from testguard.checks import STATIC_CHECKS
 from testguard.core import gitobjects
+from testguard.core.entries import Entry, LineReader, needs_collapse, new_entries
 from testguard.core.findings import CheckResult, Finding, FixedEntry, Status, UsageError
-from testguard.core.linemap import UNCHANGED, LineMap, line_map
-from testguard.core.matching import Key, pair
-from testguard.core.source import Source, decode
+from testguard.core.matching import Matched, match, new_on_changed_lines
 from testguard.core.static import FILES_CHECK
 
 if TYPE_CHECKING:
@@ -64,162 +66,9 @@ TOOL = "testguard"
 GONE = "(file no longer exists)"
 
 
-class Entry(NamedTuple):
-    """One accepted finding (a tuple: a thousand load in a fraction of a millisecond).
-
-    ``line`` is 0 when the finding has none, or the entry comes from a version 1
-    file; ``occurrence`` numbers the entries of one key in one file 0, 1, ... in line
-    order (what version 1 matched by, and what the fallback pairs by).
-    """
-
-    check: str
-    code: str
-    path: str
-    line_text: str
-    occurrence: int = 0
-    fingerprint: str = ""
-    message: str = ""
-    line: int = 0
-
-    @property
-    def key(self) -> Key:
-        return (self.code, self.line_text, self.fingerprint)
-
-    def sort_key(self) -> tuple[str, str, str, str, str, int, int]:
-        return (
-            self.check, self.path, self.code, self.line_text, self.fingerprint,
-            self.occurrence, self.line,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"check": self.check, "code": self.code, "path": self.path}
-        if self.line:
-            data["line"] = self.line
-        data["line_text"] = self.line_text
-        data["occurrence"] = self.occurrence
-        if self.fingerprint:
-            data["fingerprint"] = self.fingerprint
-        data["message"] = self.message
-        return data
-
-
-def normalise(text: str) -> str:
-    """Whitespace collapsed, so re-indenting a line keeps it baselined."""
-    return " ".join(text.split())
-
-
-def _needs_collapse(text: str) -> bool:
-    """Cheaper than split + join for the usual, already normal text."""
-    return "  " in text or "\t" in text or "\n" in text or text[:1] == " " or text[-1:] == " "
-
-
-class LineReader:
-    """Today's content of the files findings are in (each read once)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.contents: dict[str, bytes | None] = {}
-        self.ids: dict[tuple[str, int], str | None] = {}
-        self.sources: dict[str, Source | None] = {}
-
-    def data(self, path: str) -> bytes | None:
-        if path not in self.contents:
-            try:
-                self.contents[path] = (self.root / path).read_bytes() if path else None
-            except OSError:
-                self.contents[path] = None
-        return self.contents[path]
-
-    def blob_id(self, path: str, length: int) -> str | None:
-        """The git blob id of the file's content (SHA-1, or SHA-256 for ``length`` 64)."""
-        if (path, length) not in self.ids:
-            data = self.data(path)
-            self.ids[(path, length)] = gitobjects.object_id(data, length) if data is not None else None
-        return self.ids[(path, length)]
-
-    def text(self, finding: Finding) -> str:
-        """The text of a finding's line when the check did not give it."""
-        if finding.line_text is not None:
-            return finding.line_text
-        if not finding.path or finding.line <= 0:
-            return ""
-        if finding.path not in self.sources:
-            data = self.data(finding.path)
-            loaded = decode(finding.path, data) if data is not None else None
-            self.sources[finding.path] = loaded if isinstance(loaded, Source) else None
-        source = self.sources[finding.path]
-        return source.line(finding.line) if source is not None else ""
-
-
-_ORDER = operator.attrgetter("path", "line", "col", "code")
-
-
-def finding_key(finding: Finding, reader: LineReader) -> Key:
-    """(code, normalised line text, normalised fingerprint): what an entry must share."""
-    text = finding.line_text
-    if text is None:
-        text = " ".join(reader.text(finding).split())
-    elif _needs_collapse(text):
-        text = " ".join(text.split())
-    fingerprint = finding.details.get("fingerprint") if finding.details else None
-    return (finding.code, text, "" if fingerprint is None else " ".join(str(fingerprint).split()))
-
-
-def new_entries(findings: list[Finding], check: str, reader: LineReader) -> list[Entry]:
-    """The entry that would record each finding (in the order of ``findings``)."""
-    out: dict[int, Entry] = {}
-    for index, f, key, occurrence in _numbered(findings, reader):
-        out[index] = Entry(
-            check, key[0], f.path, key[1], occurrence, key[2], normalise(f.message), max(f.line, 0)
-        )
-    return [out[i] for i in range(len(findings))]
-
-
 def keyed(findings: list[Finding], check: str, reader: LineReader) -> list[tuple[Finding, Entry]]:
     """Each finding with the baseline entry that records it."""
     return list(zip(findings, new_entries(findings, check, reader)))
-
-
-@dataclass
-class Matched:
-    """One check's findings against its entries."""
-
-    entry_of: list[Entry | None]  # per finding, in the order of the result's findings
-    unmatched: list[Entry] = field(default_factory=list)
-    by_text_only: set[str] = field(default_factory=set)  # recorded content unreadable
-
-
-@dataclass
-class _Group:
-    """One check's entries and findings in one file."""
-
-    entries: list[Entry]
-    findings: list[tuple[int, Key, int]]  # (index in the result, key, line)
-    blob: str | None
-
-
-def _numbered(
-    findings: list[Finding], reader: LineReader
-) -> Iterator[tuple[int, Finding, Key, int]]:
-    """Each finding with its position, key and occurrence (its number among the
-    findings of its key in its file, in line order)."""
-    seen: dict[tuple[str, Key], int] = {}
-    for position, finding in sorted(enumerate(findings), key=lambda item: _ORDER(item[1])):
-        key = finding_key(finding, reader)
-        occurrence = seen.get((finding.path, key), 0)
-        seen[(finding.path, key)] = occurrence + 1
-        yield position, finding, key, occurrence
-
-
-def _line_map(reader: LineReader, path: str, blob: str, recorded: dict[str, bytes]) -> LineMap | None:
-    """Recorded line -> line now; None when the recorded content cannot be read."""
-    now = reader.blob_id(path, len(blob))
-    if now is None:
-        return None
-    if now == blob:
-        return UNCHANGED
-    old, data = recorded.get(blob), reader.data(path)
-    return line_map(old, data) if old is not None and data is not None else None
 
 
 class _Scope:
@@ -264,7 +113,6 @@ class Baseline:
         self.figures = figures
         self.blobs = blobs or {}  # (check, path) -> blob id of the recorded content
         self._by_check = entries
-        self._indexes: dict[str, dict[tuple[str, Key, int], Entry]] = {}
 
     @property
     def entries(self) -> list[Entry]:
@@ -328,78 +176,8 @@ class Baseline:
     def match(
         self, results: list[CheckResult], reader: LineReader, exact: bool = False
     ) -> dict[str, Matched]:
-        """Each result's findings paired with its check's entries (see the module docstring).
-
-        First as version 1 did, by key and occurrence (a dict lookup a finding); lines
-        are mapped only in the files where a finding is left over (some key has more
-        findings than entries: which one is new then matters), or in every file when
-        ``exact`` (pruning keeps the entries it pairs).
-        """
-        plans: list[tuple[CheckResult, Matched, dict[str, _Group]]] = []
-        wanted: set[str] = set()
-        for result in results:
-            entries = self._by_check.get(result.check)
-            if not entries:
-                continue
-            index = self._index(result.check)
-            matched = Matched([None] * len(result.findings))
-            retry: set[str] = set()
-            for position, finding, key, occurrence in _numbered(result.findings, reader):
-                entry = index.get((finding.path, key, occurrence))
-                if entry is None or exact:
-                    retry.add(finding.path)
-                else:
-                    matched.entry_of[position] = entry
-            groups: dict[str, _Group] = {}
-            for entry in entries:
-                if entry.path in retry:
-                    group = groups.get(entry.path)
-                    if group is None:
-                        blob = self.blobs.get((result.check, entry.path))
-                        group = groups[entry.path] = _Group([], [], blob)
-                    group.entries.append(entry)
-            for position, finding in enumerate(result.findings):
-                group = groups.get(finding.path)
-                if group is not None:
-                    matched.entry_of[position] = None
-                    group.findings.append((position, finding_key(finding, reader), max(finding.line, 0)))
-            for where, group in groups.items():
-                if group.blob and reader.blob_id(where, len(group.blob)) not in (group.blob, None):
-                    wanted.add(group.blob)
-            plans.append((result, matched, groups))
-        recorded = gitobjects.read(self.root, wanted) if wanted else {}
-        maps: dict[tuple[str, str], LineMap | None] = {}
-        out: dict[str, Matched] = {}
-        for result, matched, groups in plans:
-            out[result.check] = matched
-            for where, group in groups.items():
-                lines: LineMap | None = None
-                if group.blob:
-                    if (where, group.blob) not in maps:
-                        maps[(where, group.blob)] = _line_map(reader, where, group.blob, recorded)
-                    lines = maps[(where, group.blob)]
-                    if lines is None and any(e.line for e in group.entries):
-                        matched.by_text_only.add(where)
-                pairs = pair(
-                    [(e.key, e.line) for e in group.entries],
-                    [(key, line) for _, key, line in group.findings],
-                    lines,
-                )
-                for found, accepted in pairs.items():
-                    matched.entry_of[group.findings[found][0]] = group.entries[accepted]
-            if len(matched.entry_of) - matched.entry_of.count(None) < len(self._by_check[result.check]):
-                taken = {id(e) for e in matched.entry_of if e is not None}
-                matched.unmatched = [e for e in self._by_check[result.check] if id(e) not in taken]
-        return out
-
-    def _index(self, check: str) -> dict[tuple[str, Key, int], Entry]:
-        """(path, key, occurrence) -> entry, built once per check."""
-        index = self._indexes.get(check)
-        if index is None:
-            index = self._indexes[check] = {
-                (e.path, e.key, e.occurrence): e for e in self._by_check[check]
-            }
-        return index
+        """Each result's findings paired with its check's entries (core/matching.py)."""
+        return match(self.root, self._by_check, self.blobs, results, reader, exact)
 
     def apply(
         self,
@@ -424,7 +202,7 @@ class Baseline:
                 if entry is not None:
                     finding.status = baselined
             if changed is not None:
-                _new_on_changed_lines(result.findings, changed, reader)
+                new_on_changed_lines(result.findings, changed, reader)
             by_text |= matched.by_text_only
             gone: dict[str, bool] = {}
             for entry in matched.unmatched:
@@ -439,34 +217,6 @@ class Baseline:
             files = _plural(len(by_text), "file")
             their = "its" if len(by_text) == 1 else "their"
             print(BY_TEXT_NOTE.format(files=files, their=their), file=sys.stderr)
-
-
-def _new_on_changed_lines(findings: list[Finding], changed: ChangedLines, reader: LineReader) -> None:
-    """Of two findings of one key in one file, the one on a changed line is the new one.
-
-    Which of identical lines is the added one depends on how a diff aligns them;
-    ``git diff`` (what --diff-base keeps findings by) may align them otherwise than
-    the baseline's line map, and the new finding must not be the one it filters out.
-    """
-    hidden: dict[str, list[Finding]] = {}  # new, on an unchanged line
-    shown: dict[str, list[Finding]] = {}  # baselined, on a changed line
-    for f in findings:
-        if f.line <= 0:
-            continue
-        on_changed = changed.covers(f.path, f.line, f.end_line)
-        if f.status is Status.NEW and not on_changed:
-            hidden.setdefault(f.path, []).append(f)
-        elif f.status is Status.BASELINED and on_changed:
-            shown.setdefault(f.path, []).append(f)
-    for path in hidden.keys() & shown.keys():
-        swaps: dict[Key, list[Finding]] = {}
-        for f in sorted(shown[path], key=_ORDER):
-            swaps.setdefault(finding_key(f, reader), []).append(f)
-        for f in sorted(hidden[path], key=_ORDER):
-            candidates = swaps.get(finding_key(f, reader))
-            if candidates:
-                old = candidates.pop(0)
-                f.status, old.status = Status.BASELINED, Status.NEW
 
 
 def _unchecked_files(results: list[CheckResult]) -> set[str]:
@@ -495,9 +245,9 @@ def _entries(raw: object, path: Path, with_lines: bool) -> dict[str, list[Entry]
                 is type(message) is str
             ):
                 raise TypeError
-            if _needs_collapse(text):  # hand-edited
+            if needs_collapse(text):  # hand-edited
                 text = " ".join(text.split())
-            if fp and _needs_collapse(fp):
+            if fp and needs_collapse(fp):
                 fp = " ".join(fp.split())
             entries = by_check.get(check)
             if entries is None:
