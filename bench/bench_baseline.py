@@ -6,7 +6,10 @@ In one run:
   2. `testguard baseline` (one command) records them; the next `testguard run` is clean;
   3. end-to-end wall time of a run with and without the baseline (warm cache, medians);
   4. the cost of matching: `Baseline.load` + `Baseline.apply` timed in-process around a
-     real `run_checks`, as a share of the checks' own time (target: under 10%).
+     real `run_checks`, as a share of the checks' own time (target: under 10%);
+  5. the same after every file with findings was edited (lines added at its top), and
+     after a copy of an offending line was added to each of them as well, so that
+     matching reads every recorded version back from git and diffs it.
 
     python bench/bench_baseline.py [--findings 1000] [--reps 5] [--json results.json]
 
@@ -189,6 +192,22 @@ def matching_cost(root: Path, names: list[str], reps: int, use_cache: bool) -> d
     return out
 
 
+def shift_findings(root: Path, copy: bool = False) -> int:
+    """Adds two lines at the top of every test file with findings (and, with ``copy``,
+    a second copy of its first offending line); returns how many files."""
+    edited = 0
+    for path in sorted((root / "tests").glob("test_*.py")):
+        if "test_clean_" in path.name:
+            continue
+        lines = path.read_text().splitlines(keepends=True)
+        if copy:
+            at = next(i for i, line in enumerate(lines) if "sys.exit(" in line or "mock.Mock(" in line)
+            lines.insert(at, lines[at])
+        path.write_text("# edited after the baseline\n\n" + "".join(lines))
+        edited += 1
+    return edited
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -261,6 +280,18 @@ def main(argv: list[str] | None = None) -> int:
             out["warm" if use_cache else "cold"] = cost
         share = out["warm"]["matching_cpu"] / out["end_to_end"]["without_baseline_cpu_s"]
         print(f"matching as a share of the end-to-end warm run (CPU): {share:.1%}")
+
+        for label, copy in (("edited", False), ("edited_with_copies", True)):
+            subprocess.run([*GIT, "checkout", "-q", "--", "tests"], cwd=root, check=True)
+            edited = shift_findings(root, copy)
+            cost = matching_cost(root, names, max(opts.reps, 10), True)
+            what = " and a copy of an offending line in each" if copy else ""
+            print(f"matching after lines added to {edited} files{what} (warm cache), median:"
+                  f" checks {cost['checks'] * 1000:.1f} ms wall / {cost['checks_cpu'] * 1000:.1f} ms"
+                  f" CPU; load+apply {cost['matching'] * 1000:.2f} ms wall /"
+                  f" {cost['matching_cpu'] * 1000:.2f} ms CPU ({int(cost['baselined'])} findings"
+                  f" baselined): {cost['ratio_cpu']:.1%} of the checks' CPU time")
+            out[label] = {**cost, "files": edited}
         os.chdir(REPO)
     if opts.json:
         Path(opts.json).write_text(json.dumps(out, indent=2) + "\n")

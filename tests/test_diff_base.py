@@ -247,3 +247,49 @@ def test_unrelated_histories(feature: Path) -> None:
     git(feature, "commit", "-qm", "island", "--allow-empty")
     with pytest.raises(UsageError, match="no common ancestor"):
         changed_lines(feature, "main")
+
+
+PATCHED_TEST = '@mock.patch("pkg.mod.f")\ndef test_{name}(f):\n    pass\n'
+PATCHED = "from unittest import mock\n\n\n" + "\n\n".join(
+    PATCHED_TEST.format(name=n) for n in ("a", "b", "c")
+)
+
+
+def test_a_new_copy_of_baselined_lines_fails_the_gate(tmp_path: Path, run: Run) -> None:
+    """Issue 11: a fourth identical patch above three baselined ones passed as baselined."""
+    repo = make_repo(tmp_path / "proj", {"tests/test_x.py": PATCHED, "pkg/__init__.py": "", "pkg/mod.py": "def f():\n    return 1\n"})
+    write(repo, "pyproject.toml", '[project]\nname = "demo"\n\n[tool.testguard]\nchecks = ["mocks"]\npackages = ["pkg"]\n')
+    assert run(repo, "baseline")[0] == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "baseline")
+    before = git(repo, "rev-parse", "HEAD").strip()
+    write(repo, "tests/test_x.py", PATCHED.replace("\n\n\n", "\n\n\n" + PATCHED_TEST.format(name="new") + "\n\n", 1))
+    git(repo, "commit", "-qam", "one more patch")
+
+    code, out, _ = run(repo, "mocks", "--diff-base", before)
+    assert code == 1
+    assert locations(out) == ["tests/test_x.py:4:2"]
+    assert "Found 1 error." in out
+
+
+def test_the_new_copy_is_the_one_git_sees_changed(feature: Path, run: Run) -> None:
+    """The baseline's line map and git's diff from the merge-base can disagree on which of
+    two identical lines is the added one: the gate reports the one git shows changed."""
+    recorded = "import sys\n\n\ndef test_one():\n    x = 0\n    sys.exit(1)\n    y = 1\n"
+    write(feature, "tests/test_legacy.py", recorded)
+    assert run(feature, "baseline")[0] == 0
+    git(feature, "add", "-A")
+    git(feature, "commit", "-qm", "baseline")
+    moved = "import sys\n\n\ndef test_one():\n    sys.exit(1)\n    x = 0\n    y = 1\n"
+    write(feature, "tests/test_legacy.py", moved)  # a move: still baselined
+    git(feature, "commit", "-qam", "move")
+    assert run(feature, "exits")[0] == 0
+    base = git(feature, "rev-parse", "HEAD").strip()
+    # Against the recorded content, the copy at line 5 is the added one; against the
+    # merge-base, git shows line 7 added.
+    write(feature, "tests/test_legacy.py", moved.replace("    x = 0\n", "    x = 0\n    sys.exit(1)\n"))
+    code, out, _ = run(feature, "exits")
+    assert code == 1 and "(1 new, 1 baselined)" in out
+    assert locations(out) == ["tests/test_legacy.py:5:5"]
+    code, out, _ = run(feature, "exits", "--diff-base", base)
+    assert code == 1 and locations(out) == ["tests/test_legacy.py:7:5"]

@@ -1,11 +1,38 @@
 """The baseline file: today's findings accepted, so that only new ones fail.
 
-An entry is keyed by check, rule code, path, the normalised text of the
-offending line, its occurrence index among identical keys in that file and, when
-a check gives one, ``details["fingerprint"]`` (mypy's normalised message) --
-never by line number, so edits around a finding do not un-baseline it.  The
-figures that ratchet (coverage per path, collected tests) are recorded beside
-the entries; the checks that own them compare against ``Baseline.figure()``.
+An entry records the check, rule code, path, line number and normalised text of
+the offending line, and, when a check gives one, ``details["fingerprint"]`` (mypy's
+normalised message).  Per file, the baseline also records the git blob id of the
+content the line numbers refer to (``files``).  Matching a run against it
+(core/matching.py):
+
+- by key and occurrence first, as version 1 did; where that leaves every finding
+  paired, nothing else is needed (which of identical entries is fixed does not show);
+- in a file where a finding is left over while its key has entries (a new copy of a
+  baselined line, or an old one: which?), lines decide.  The file unchanged (same
+  blob id, computed here): entries pair by line.  Changed: the recorded content is
+  read back from git's object database (one ``git cat-file --batch`` for all such
+  files) and diffed against today's (core/linemap.py); each entry's line is carried
+  to where it is now and pairs with a finding of its key there; entries whose line
+  did not survive and findings left over pair by key, so moved and re-indented lines
+  stay baselined.  A finding that pairs with nothing is new, at its own line.
+- the recorded content cannot be read (no git, a shallow clone without that
+  commit, content never committed): the fallback pairs the n-th finding of a key
+  with the n-th entry of that key, in line order.  A new copy of a baselined line
+  can then pass as baselined and the old one be reported new; the run says so on
+  stderr.  ``testguard baseline`` writes the content to the object database (``git
+  hash-object -w``), so that locally, and wherever it is committed, it can be read.
+- with ``--diff-base``, of two findings of one key in one file, the one on a line
+  git shows changed is the new one (git may align identical lines otherwise).
+
+Version 1 files (no line numbers) are read and matched by that fallback; ``testguard
+baseline`` rewrites them as version 2.  Line numbers change the file only when it is
+re-recorded: ``testguard baseline`` records today's lines and blobs (the most recent
+content maps best, and is the most likely to be in a clone's history), ``--prune``
+only removes entries and keeps the others as they are.  The figures that ratchet
+(coverage per path, collected tests) are recorded beside the entries; the checks
+that own them compare against ``Baseline.figure()``.  Findings without a line
+(project-level) pair by key and occurrence.
 
 The file is stable, sorted JSON with one entry per line, so that a pull
 request's diff shows exactly what was accepted, and it is written atomically.
@@ -16,126 +43,32 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import operator
 import os
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from testguard.checks import STATIC_CHECKS
+from testguard.core import gitobjects
+from testguard.core.entries import Entry, LineReader, needs_collapse, new_entries
 from testguard.core.findings import CheckResult, Finding, FixedEntry, Status, UsageError
-from testguard.core.source import Source, decode
+from testguard.core.matching import Matched, match, new_on_changed_lines
 from testguard.core.static import FILES_CHECK
 
 if TYPE_CHECKING:
+    from testguard.core.gitdiff import ChangedLines
     from testguard.core.runner import Context
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 TOOL = "testguard"
 GONE = "(file no longer exists)"
 
-# (code, path, normalised line text, fingerprint, occurrence)
-Key = tuple[str, str, str, str, int]
 
-
-@dataclass(frozen=True)
-class Entry:
-    """One accepted finding."""
-
-    check: str
-    code: str
-    path: str
-    line_text: str
-    occurrence: int = 0
-    fingerprint: str = ""
-    message: str = ""
-
-    @property
-    def key(self) -> Key:
-        return (self.code, self.path, self.line_text, self.fingerprint, self.occurrence)
-
-    def sort_key(self) -> tuple[str, str, str, str, int, str]:
-        return (self.check, self.path, self.code, self.line_text, self.occurrence, self.fingerprint)
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "check": self.check,
-            "code": self.code,
-            "path": self.path,
-            "line_text": self.line_text,
-            "occurrence": self.occurrence,
-        }
-        if self.fingerprint:
-            data["fingerprint"] = self.fingerprint
-        data["message"] = self.message
-        return data
-
-
-def normalise(text: str) -> str:
-    """Whitespace collapsed, so re-indenting a line keeps it baselined."""
-    return " ".join(text.split())
-
-
-def _needs_collapse(text: str) -> bool:
-    """Cheaper than split + join for the usual, already normal text."""
-    return "  " in text or "\t" in text or "\n" in text or text[:1] == " " or text[-1:] == " "
-
-
-class LineReader:
-    """The text of a finding's line when the check did not give it (read once per file)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.sources: dict[str, Source | None] = {}
-
-    def text(self, finding: Finding) -> str:
-        if finding.line_text is not None:
-            return finding.line_text
-        if not finding.path or finding.line <= 0:
-            return ""
-        if finding.path not in self.sources:
-            try:
-                loaded = decode(finding.path, (self.root / finding.path).read_bytes())
-            except OSError:
-                loaded = None
-            self.sources[finding.path] = loaded if isinstance(loaded, Source) else None
-        source = self.sources[finding.path]
-        return source.line(finding.line) if source is not None else ""
-
-
-_ORDER = operator.attrgetter("path", "line", "col", "code")
-
-
-def finding_keys(findings: Iterable[Finding], reader: LineReader) -> list[tuple[Finding, Key]]:
-    """Each finding with its key; identical keys in one file are numbered in line order.
-
-    The hot loop of matching: kept to plain tuple and dict operations.
-    """
-    seen: dict[tuple[str, str, str, str], int] = {}
-    out: list[tuple[Finding, Key]] = []
-    for f in sorted(findings, key=_ORDER):
-        text = f.line_text
-        if text is None:
-            text = " ".join(reader.text(f).split())
-        elif _needs_collapse(text):
-            text = " ".join(text.split())
-        fingerprint = f.details.get("fingerprint") if f.details else None
-        base = (f.code, f.path, text, "" if fingerprint is None else " ".join(str(fingerprint).split()))
-        occurrence = seen.get(base, 0)
-        seen[base] = occurrence + 1
-        out.append((f, (*base, occurrence)))
-    return out
-
-
-def keyed(findings: Iterable[Finding], check: str, reader: LineReader) -> list[tuple[Finding, Entry]]:
+def keyed(findings: list[Finding], check: str, reader: LineReader) -> list[tuple[Finding, Entry]]:
     """Each finding with the baseline entry that records it."""
-    return [
-        (f, Entry(check, key[0], key[1], key[2], key[4], key[3], normalise(f.message)))
-        for f, key in finding_keys(findings, reader)
-    ]
+    return list(zip(findings, new_entries(findings, check, reader)))
 
 
 class _Scope:
@@ -155,6 +88,15 @@ class _Scope:
         return path in self.exact or (bool(self.dirs) and path.startswith(self.dirs))
 
 
+BY_TEXT_NOTE = (
+    "testguard: note: the content the baseline was recorded on is not in this git"
+    " clone for {files} (never committed, or a shallow clone): {their} findings were"
+    " matched by line text and order only, so a new copy of a baselined line can pass"
+    " as baselined; fetch the history (actions/checkout `fetch-depth: 0`), or commit"
+    " and re-record with `testguard baseline`"
+)
+
+
 class Baseline:
     """A loaded baseline file."""
 
@@ -162,22 +104,19 @@ class Baseline:
         self,
         path: Path,
         root: Path,
-        index: dict[str, dict[Key, str]],
+        entries: dict[str, list[Entry]],
         figures: dict[str, float],
+        blobs: dict[tuple[str, str], str] | None = None,
     ) -> None:
         self.path = path
         self.root = root
         self.figures = figures
-        # check -> key -> message; matching is one dict lookup per finding
-        self._by_check = index
+        self.blobs = blobs or {}  # (check, path) -> blob id of the recorded content
+        self._by_check = entries
 
     @property
     def entries(self) -> list[Entry]:
-        return [
-            Entry(check, key[0], key[1], key[2], key[4], key[3], message)
-            for check, keys in self._by_check.items()
-            for key, message in keys.items()
-        ]
+        return [entry for entries in self._by_check.values() for entry in entries]
 
     def figure(self, key: str) -> float | None:
         """A recorded figure (``coverage:total``, ``collect:tests``), None when not recorded."""
@@ -212,6 +151,8 @@ class Baseline:
                 f"baseline {path} is not valid JSON{conflict}: {exc.msg} at line {exc.lineno}"
                 f" column {exc.colno}; {fix}"
             ) from None
+        except RecursionError:
+            raise UsageError(f"baseline {path} is not valid: nested too deeply; {fix}") from None
         if not isinstance(data, dict) or data.get("tool") != TOOL:
             raise UsageError(
                 f"{path} is not a testguard baseline (no \"tool\": \"testguard\");"
@@ -225,41 +166,57 @@ class Baseline:
 
             raise UsageError(
                 f"baseline {path} was written by a newer testguard (baseline format version"
-                f" {version}; testguard {__version__} reads version {FORMAT_VERSION}):"
+                f" {version}; testguard {__version__} reads versions up to {FORMAT_VERSION}):"
                 " upgrade testguard"
             )
-        return cls(path, root, _index(data.get("findings", []), path), _figures(data.get("figures", {}), path))
+        entries = _entries(data.get("findings", []), path, with_lines=version >= 2)
+        blobs = _blobs(data.get("files", {}), path) if version >= 2 else {}
+        return cls(path, root, entries, _figures(data.get("figures", {}), path), blobs)
 
-    def apply(self, results: list[CheckResult], checked_paths: set[str] | None = None) -> None:
+    def match(
+        self, results: list[CheckResult], reader: LineReader, exact: bool = False
+    ) -> dict[str, Matched]:
+        """Each result's findings paired with its check's entries (core/matching.py)."""
+        return match(self.root, self._by_check, self.blobs, results, reader, exact)
+
+    def apply(
+        self,
+        results: list[CheckResult],
+        checked_paths: set[str] | None = None,
+        changed: ChangedLines | None = None,
+    ) -> None:
         """Marks baselined findings and lists the fixed entries of each result's check.
 
         ``checked_paths``: the files (or directories) this run was limited to, None for
         the whole project; entries outside them are neither matched nor fixed.
+        ``changed``: the lines ``--diff-base`` reports on, if given.
         """
         scope = _Scope(self.root, checked_paths)
         unreadable = _unchecked_files(results)
+        by_text: set[str] = set()
+        baselined = Status.BASELINED
         reader = LineReader(self.root)
-        for result in results:
-            index = self._by_check.get(result.check)
-            if not index:
-                continue
-            matched: set[Key] = set()
-            baselined = Status.BASELINED
-            for finding, key in finding_keys(result.findings, reader):
-                if key in index:
+        for check, matched in self.match(results, reader).items():
+            result = next(r for r in results if r.check == check)
+            for finding, entry in zip(result.findings, matched.entry_of):
+                if entry is not None:
                     finding.status = baselined
-                    matched.add(key)
-            if len(matched) == len(index):
-                continue
+            if changed is not None:
+                new_on_changed_lines(result.findings, changed, reader)
+            by_text |= matched.by_text_only
             gone: dict[str, bool] = {}
-            for key in index:
-                code, path = key[0], key[1]
-                if key in matched or path not in scope or path in unreadable:
+            for entry in matched.unmatched:
+                path = entry.path
+                if path not in scope or path in unreadable:
                     continue
                 if path and path not in gone:
                     gone[path] = not (self.root / path).exists()
-                text = f"{key[2]} {GONE}" if gone.get(path) else key[2]
-                result.fixed.append(FixedEntry(code, path, text, result.check))
+                text = f"{entry.line_text} {GONE}" if gone.get(path) else entry.line_text
+                result.fixed.append(FixedEntry(entry.code, path, text, check))
+        if by_text:
+            files = _plural(len(by_text), "file")
+            their = "its" if len(by_text) == 1 else "their"
+            print(BY_TEXT_NOTE.format(files=files, their=their), file=sys.stderr)
 
 
 def _unchecked_files(results: list[CheckResult]) -> set[str]:
@@ -270,37 +227,38 @@ def _unchecked_files(results: list[CheckResult]) -> set[str]:
     }
 
 
-def _index(raw: object, path: Path) -> dict[str, dict[Key, str]]:
-    """check -> key -> message, validating each entry (fast path: written by testguard)."""
+def _entries(raw: object, path: Path, with_lines: bool) -> dict[str, list[Entry]]:
+    """check -> entries, validating each (fast path: written by testguard)."""
     if not isinstance(raw, list):
         raise UsageError(f"baseline {path}: \"findings\" must be a list")
-    index: dict[str, dict[Key, str]] = {}
+    by_check: dict[str, list[Entry]] = {}
     number = 0
     try:
         for number, item in enumerate(raw, 1):
             check, code, where, text = item["check"], item["code"], item["path"], item["line_text"]
             occurrence = item.get("occurrence", 0)
+            line = item.get("line", 0) if with_lines else 0
             fp = item.get("fingerprint") or ""
             message = item.get("message") or ""
-            if type(occurrence) is not int or occurrence < 0 or not (
+            if type(occurrence) is not int or occurrence < 0 or type(line) is not int or line < 0 or not (
                 type(check) is type(code) is type(where) is type(text) is type(fp)
                 is type(message) is str
             ):
                 raise TypeError
-            if _needs_collapse(text):  # hand-edited
+            if needs_collapse(text):  # hand-edited
                 text = " ".join(text.split())
-            if fp and _needs_collapse(fp):
+            if fp and needs_collapse(fp):
                 fp = " ".join(fp.split())
-            checked = index.get(check)
-            if checked is None:
-                checked = index[check] = {}
-            checked[(code, where, text, fp, occurrence)] = message
+            entries = by_check.get(check)
+            if entries is None:
+                entries = by_check[check] = []
+            entries.append(Entry(check, code, where, text, occurrence, fp, message, line))
     except (TypeError, KeyError, AttributeError):
         raise UsageError(
             f"baseline {path}: finding #{number} {_entry_problem(raw[number - 1])}; fix it, or"
             " re-create the baseline with `testguard baseline`"
         ) from None
-    return index
+    return by_check
 
 
 def _entry_problem(item: object) -> str:
@@ -309,13 +267,32 @@ def _entry_problem(item: object) -> str:
     for name in ("check", "code", "path", "line_text"):
         if not isinstance(item.get(name), str):
             return f"has no string \"{name}\""
-    occurrence = item.get("occurrence", 0)
-    if not isinstance(occurrence, int) or isinstance(occurrence, bool) or occurrence < 0:
-        return "has an \"occurrence\" that is not a non-negative integer"
+    for name in ("occurrence", "line"):
+        number = item.get(name, 0)
+        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+            return f"has an \"{name}\" that is not a non-negative integer"
     for name in ("fingerprint", "message"):
         if item.get(name) is not None and not isinstance(item[name], str):
             return f"has a \"{name}\" that is not a string"
     return "is not valid"
+
+
+def _blobs(raw: object, path: Path) -> dict[tuple[str, str], str]:
+    """(check, path) -> blob id of the content the entries' line numbers refer to."""
+    fix = "fix it, or re-create the baseline with `testguard baseline`"
+    if not isinstance(raw, dict):
+        raise UsageError(f"baseline {path}: \"files\" must be an object; {fix}")
+    blobs: dict[tuple[str, str], str] = {}
+    for check, blob_of in raw.items():
+        if not isinstance(blob_of, dict):
+            raise UsageError(f"baseline {path}: \"files\" of {check!r} must be an object; {fix}")
+        for where, blob in blob_of.items():
+            if not (isinstance(blob, str) and gitobjects.is_object_id(blob)):
+                raise UsageError(
+                    f"baseline {path}: the blob of {where!r} ({check}) is not a git object id; {fix}"
+                )
+            blobs[(check, where)] = blob
+    return blobs
 
 
 def _figures(raw: object, path: Path) -> dict[str, float]:
@@ -332,8 +309,15 @@ def _figures(raw: object, path: Path) -> dict[str, float]:
 # -- writing -------------------------------------------------------------------
 
 
-def render(entries: Iterable[Entry], figures: dict[str, float]) -> str:
-    """The file: sorted, indented, one entry per line, trailing newline."""
+def render(
+    entries: Iterable[Entry],
+    figures: dict[str, float],
+    blobs: dict[tuple[str, str], str] | None = None,
+) -> str:
+    """The file: sorted, indented, one entry per line, trailing newline.
+
+    ``files``: check -> path -> blob, for the files whose entries have line numbers.
+    """
     lines = ["{", f'  "version": {FORMAT_VERSION},', f'  "tool": "{TOOL}",']
     if figures:
         lines.append('  "figures": {')
@@ -346,6 +330,20 @@ def render(entries: Iterable[Entry], figures: dict[str, float]) -> str:
     else:
         lines.append('  "figures": {},')
     ordered = sorted(set(entries), key=Entry.sort_key)
+    lined = {(e.check, e.path) for e in ordered if e.line}
+    files: dict[str, dict[str, str]] = {}
+    for (check, where), blob in sorted((blobs or {}).items()):
+        if (check, where) in lined:
+            files.setdefault(check, {})[where] = blob
+    if files:
+        lines.append('  "files": {')
+        for i, (check, blob_of) in enumerate(files.items()):
+            lines.append(f"    {json.dumps(check, ensure_ascii=False)}: {{")
+            for j, (where, blob) in enumerate(blob_of.items()):
+                comma = "," if j < len(blob_of) - 1 else ""
+                lines.append(f"      {json.dumps(where, ensure_ascii=False)}: \"{blob}\"{comma}")
+            lines.append("    }," if i < len(files) - 1 else "    }")
+        lines.append("  },")
     if ordered:
         lines.append('  "findings": [')
         for i, entry in enumerate(ordered):
@@ -436,19 +434,18 @@ def record(ctx: Context, names: list[str], prune: bool) -> int:
         ran.add(FILES_CHECK)  # the static pass checks every test file can be read
 
     reader = LineReader(ctx.root)
-    current: list[Entry] = []
     figures: dict[str, tuple[str, float]] = {}
     for result in results:
-        current.extend(entry for _, entry in keyed(result.findings, result.check, reader))
         for key, value in result.figures.items():
             figures[key] = (result.check, float(value))
 
     if prune:
         assert old is not None
+        matched = old.match(results, reader, exact=True)
         entries, new_figures, removed, raised = _pruned(
-            old, ran, current, figures, _unchecked_files(results)
+            old, ran, matched, figures, _unchecked_files(results)
         )
-        text = render(entries, new_figures)
+        text = render(entries, new_figures, old.blobs)
         write_atomic(path, text)
         what = f"{removed} fixed {'entry' if removed == 1 else 'entries'} removed"
         if raised:
@@ -456,8 +453,10 @@ def record(ctx: Context, names: list[str], prune: bool) -> int:
         print(f"Baseline {_display(path, ctx.root)}: {what}; {_tally(entries)}.", file=sys.stderr)
         return 0
 
+    current, blobs = _recorded(ctx.root, results, reader)
     if explicit and old is not None:
         kept = [e for e in old.entries if e.check not in ran]
+        blobs.update((k, v) for k, v in old.blobs.items() if k[0] not in ran)
         kept_figures = {
             k: v for k, v in old.figures.items()
             if _owner(k) not in ran and k not in figures
@@ -466,13 +465,33 @@ def record(ctx: Context, names: list[str], prune: bool) -> int:
         kept, kept_figures = [], {}
     entries = kept + current
     all_figures = {**kept_figures, **{k: v for k, (_, v) in figures.items()}}
-    write_atomic(path, render(entries, all_figures))
+    write_atomic(path, render(entries, all_figures, blobs))
     extra = f" and {_plural(len(all_figures), 'figure')}" if all_figures else ""
     print(
         f"Baseline {_display(path, ctx.root)}: {_tally(entries, recorded=True)}{extra}.",
         file=sys.stderr,
     )
     return 0
+
+
+def _recorded(
+    root: Path, results: list[CheckResult], reader: LineReader
+) -> tuple[list[Entry], dict[tuple[str, str], str]]:
+    """Today's entries, and the blob of each file whose entries have line numbers."""
+    entries: list[Entry] = []
+    lined: set[tuple[str, str]] = set()
+    for result in results:
+        for entry in new_entries(result.findings, result.check, reader):
+            entries.append(entry)
+            if entry.line:
+                lined.add((result.check, entry.path))
+    stored = gitobjects.store(root, {where for _, where in lined})
+    blobs: dict[tuple[str, str], str] = {}
+    for check, where in lined:
+        blob = stored.get(where) or reader.blob_id(where, 40)
+        if blob is not None:
+            blobs[(check, where)] = blob
+    return entries, blobs
 
 
 def _plural(count: int, noun: str) -> str:
@@ -482,7 +501,7 @@ def _plural(count: int, noun: str) -> str:
 def _is_newer(path: Path) -> bool:
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     version = data.get("version") if isinstance(data, dict) else None
     return isinstance(version, int) and version > FORMAT_VERSION
@@ -518,15 +537,15 @@ def ratchet(recorded: dict[str, float], measured: dict[str, float]) -> tuple[dic
 def _pruned(
     old: Baseline,
     ran: set[str],
-    current: list[Entry],
+    matched: dict[str, Matched],
     figures: dict[str, tuple[str, float]],
     unchecked: set[str],
 ) -> tuple[list[Entry], dict[str, float], int, int]:
     """Old entries still matched (fixed ones dropped), figures raised where they improved."""
-    still = {(e.check, e.key) for e in current}
+    still = {id(e) for m in matched.values() for e in m.entry_of if e is not None}
     entries = [
         e for e in old.entries
-        if e.check not in ran or (e.check, e.key) in still or e.path in unchecked
+        if e.check not in ran or id(e) in still or e.path in unchecked
     ]
     removed = len(old.entries) - len(entries)
     new_figures, raised = ratchet(old.figures, {k: v for k, (_, v) in figures.items()})

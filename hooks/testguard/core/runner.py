@@ -138,6 +138,7 @@ def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
 def apply_filters(ctx: Context, results: list[CheckResult]) -> None:
     """Baseline (marks findings as baselined, lists fixed entries) and --diff-base."""
     baseline = ctx.baseline
+    changed = ctx.changed
     if baseline is not None:
         # Limited to the given files (pre-commit) and the files findings were made in
         # (the import smoke test reports dependants of the staged files): entries
@@ -145,8 +146,7 @@ def apply_filters(ctx: Context, results: list[CheckResult]) -> None:
         checked = None
         if ctx.paths:
             checked = set(ctx.paths) | {f.path for r in results for f in r.findings}
-        baseline.apply(results, checked)
-    changed = ctx.changed
+        baseline.apply(results, checked, changed)
     if changed is not None:
         for result in results:
             line_bound = _diff_filtered(result.check)
