@@ -244,3 +244,28 @@ def test_imports_finishes_when_a_module_leaves_processes_behind(tmp_path: Path, 
     assert set(recorded(pids)) == expected("spawns")
     track(tracked, set(recorded(pids).values()))
     assert alive(tracked) == {}
+
+
+def test_static_scan_workers_end_when_testguard_is_killed(tmp_path: Path, tracked: dict[int, str]) -> None:
+    """The mock check scans many files in forked workers: SIGKILL of testguard takes them along."""
+    body = 'from unittest import mock\n\n\ndef test_{}():\n    with mock.patch("os.getcwd"):\n        pass\n'
+    write(tmp_path, {f"tests/test_{i}.py": body.format(i) for i in range(3000)})
+    (tmp_path / "pyproject.toml").write_text("[tool.testguard]\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "testguard", "mocks", "--no-cache"], cwd=tmp_path, env=env_for_testguard(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: len(descendants(proc.pid)) >= 2 or proc.poll() is not None, "the scan's workers")
+        track(tracked, descendants(proc.pid))
+        proc.kill()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert len(tracked) >= 2, "the scan ended before its workers were seen"
+    deadline = time.monotonic() + GONE_WITHIN
+    while alive(tracked) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alive(tracked) == {}

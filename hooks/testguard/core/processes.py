@@ -6,6 +6,7 @@ the kernel closing it because testguard died, even by SIGKILL -- makes the
 guard kill the command's process group and whatever else the command left
 behind.  ``contained()`` turns SIGTERM into an unwind, so the temporary files
 are removed too, and stops what is still running when the CLI returns.
+``process_pool()`` gives testguard's own forked workers the same guarantee.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import socket  # imported when a process starts: commands that start none skip it
+    from concurrent.futures import ProcessPoolExecutor
 
 GUARD_SCRIPT = Path(__file__).with_name("guard.py")
 # How long to wait for a guard to report back after its lifeline was cut.
@@ -208,3 +210,34 @@ def contained() -> Iterator[None]:
         if in_main:
             signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
         stop_all()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a pool worker: be killed when testguard dies (Linux), or go now if it already has."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (ImportError, OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+@contextmanager
+def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Forked workers that end with testguard, even when it is killed (Linux)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+    with pool:  # on an interruption, map() cancels the batches not started yet
+        yield pool
