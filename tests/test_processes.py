@@ -20,6 +20,8 @@ import pytest
 from conftest import run_testguard, write
 from conftest import testguard_env as env_for_testguard
 
+from testguard.core import processes
+
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 
 # Long enough that nothing ends by its own timeout while the test runs.
@@ -269,3 +271,66 @@ def test_static_scan_workers_end_when_testguard_is_killed(tmp_path: Path, tracke
     while alive(tracked) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert alive(tracked) == {}
+
+
+# In-process: the guard as testguard's own code uses it.
+
+
+def test_the_guard_passes_on_how_the_command_ended() -> None:
+    assert processes.run([sys.executable, "-c", "import sys; sys.exit(3)"]).returncode == 3
+    segv = "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"
+    assert processes.run([sys.executable, "-c", segv]).returncode == -signal.SIGSEGV
+    done = processes.run([sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr)"])
+    assert (done.stdout, done.stderr, done.timed_out) == (b"out\n", b"err\n", False)
+
+
+def test_a_command_that_cannot_start_raises_as_popen_does(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError) as missing:
+        processes.run([str(tmp_path / "no-such-program")])
+    assert missing.value.filename == str(tmp_path / "no-such-program")
+    (tmp_path / "not-executable").write_text("")
+    with pytest.raises(PermissionError):
+        processes.run([str(tmp_path / "not-executable")])
+    with pytest.raises(FileNotFoundError):
+        processes.run([sys.executable, "-c", "pass"], cwd=tmp_path / "no-such-directory")
+
+
+def test_ending_a_command_ends_everything_it_started(tmp_path: Path, tracked: dict[int, str]) -> None:
+    """What a timeout or an interruption does: the command, its child and its daemon all go."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    script = tmp_path / "hangs.py"
+    script.write_text(hanging(pids, "busy", BUSY))
+    started = processes.start([sys.executable, str(script)])
+    wait_for(lambda: set(recorded(pids)) == expected("busy"), "the command to start its processes")
+    track(tracked, set(recorded(pids).values()))
+    assert recorded(pids)["busy"] == started.pid
+    assert started.end() == -signal.SIGKILL
+    assert alive(tracked) == {}  # the guard has reaped them all before it ended
+
+
+def test_sigterm_unwinds_the_run_and_ends_what_it_started(tmp_path: Path, tracked: dict[int, str]) -> None:
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    script = tmp_path / "hangs.py"
+    script.write_text(hanging(pids, "sleeps", SLEEP))
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(processes.Terminated):
+        with processes.contained():
+            started = processes.start([sys.executable, str(script)])
+            wait_for(lambda: set(recorded(pids)) == expected("sleeps"), "the command to start its processes")
+            track(tracked, set(recorded(pids).values()))
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(60)  # the handler raises Terminated first
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert started.process.returncode == -signal.SIGKILL
+    assert alive(tracked) == {}
+
+
+def _parent_pid(_: int) -> int:
+    return os.getppid()
+
+
+def test_pool_workers_run_in_forked_children() -> None:
+    with processes.process_pool(2) as pool:
+        assert set(pool.map(_parent_pid, range(4))) == {os.getpid()}

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     import socket  # imported when a process starts: commands that start none skip it
     from concurrent.futures import ProcessPoolExecutor
 
-GUARD_SCRIPT = Path(__file__).with_name("guard.py")
+# A script that testguard's own interpreter runs (standard library only), beside the package.
+GUARD_SCRIPT = Path(__file__).parent.parent / "guard.py"
 # How long to wait for a guard to report back after its lifeline was cut.
 _WAIT_AFTER_KILL = 10.0
 _ANSWER_LIMIT = 64 * 1024
