@@ -1,6 +1,7 @@
 """Runs one command so that nothing it starts outlives testguard.
 
-Run as a script by testguard's own interpreter (standard library only)::
+Run as a script by testguard's own interpreter (standard library only, kept
+light: it starts before every command)::
 
     python -I -S guard.py FD -- command args...
 
@@ -18,13 +19,18 @@ new session) come to it as orphans once their parents die, and die too.
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import socket
-import subprocess
+import select
 import sys
-import threading
+
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up time too
+if TYPE_CHECKING:
+    import signal
+else:
+    try:  # the C module: ``signal`` itself imports enum, a third of the guard's start-up time
+        import _signal as signal
+    except ImportError:
+        import signal
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -79,8 +85,6 @@ def kill_everything(command: int) -> None:
             os.waitpid(-1, 0)
         except ChildProcessError:
             return
-        except InterruptedError:
-            continue
 
 
 def end_like(returncode: int) -> None:
@@ -105,15 +109,21 @@ def end_like(returncode: int) -> None:
     os._exit(128 + number)
 
 
-def watch(lifeline: socket.socket, command: int) -> None:
-    """Block until testguard's end of the lifeline closes, then kill the command's group."""
+def spawn(argv: list[str]) -> int:
+    """Start ``argv`` in a new session, with the signal dispositions a fresh process has."""
+    defaults = {signal.SIGPIPE, signal.SIGXFSZ}  # Python ignores these; restore them, as Popen does
     try:
-        while lifeline.recv(4096):
-            pass
-    except OSError:
-        pass
-    kill_group(command)
-    kill(command)
+        return os.posix_spawnp(argv[0], argv, os.environ, setsid=True, setsigdef=defaults)
+    except (AttributeError, NotImplementedError):  # no posix_spawnp or no POSIX_SPAWN_SETSID
+        import subprocess
+
+        return subprocess.Popen(argv, start_new_session=True).pid
+
+
+def answer(fd: int, text: str) -> None:
+    data = (text + "\n").encode("utf-8", "surrogateescape")
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 def silence_stdio() -> None:
@@ -124,28 +134,60 @@ def silence_stdio() -> None:
     os.close(devnull)
 
 
+def reap(command: int) -> int | None:
+    """Reap the children that have ended (orphans adopted meanwhile too): the command's status if it has."""
+    while True:
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        if pid == command:
+            return status
+        if pid == 0:
+            return None
+
+
+def wait(command: int, lifeline: int, wakeup: int) -> int:
+    """The command's wait status; if the lifeline closes first, kill the command's group."""
+    while True:
+        readable, _, _ = select.select([lifeline, wakeup], [], [])
+        if wakeup in readable:
+            os.read(wakeup, 4096)  # a SIGCHLD arrived
+        status = reap(command)
+        if status is not None:
+            return status
+        if lifeline in readable and not os.read(lifeline, 4096):
+            kill_group(command)
+            kill(command)
+            return os.waitpid(command, 0)[1]
+
+
 def main(argv: list[str]) -> None:
-    lifeline = socket.socket(fileno=int(argv[0]))
+    lifeline = int(argv[0])
+    os.set_inheritable(lifeline, False)
     command_line = argv[2:] if argv[1:2] == ["--"] else argv[1:]
     become_subreaper()
+    wakeup_read, wakeup_write = os.pipe()
+    os.set_blocking(wakeup_write, False)
+    signal.set_wakeup_fd(wakeup_write)
+    signal.signal(signal.SIGCHLD, lambda number, frame: None)  # wakes select() up
     try:
-        command = subprocess.Popen(command_line, start_new_session=True)
+        command = spawn(command_line)
     except OSError as exc:
-        error = {"errno": exc.errno, "strerror": exc.strerror, "filename": exc.filename}
-        lifeline.sendall(("error " + json.dumps(error) + "\n").encode())
+        import json
+
+        filename = command_line[0] if exc.filename is None else exc.filename
+        error = {"errno": exc.errno, "strerror": exc.strerror, "filename": filename}
+        answer(lifeline, "error " + json.dumps(error))
         os._exit(127)
-    lifeline.sendall(f"ok {command.pid}\n".encode())
+    answer(lifeline, f"ok {command}")
     silence_stdio()
 
     def stop(number: int, frame: object) -> None:
-        kill_group(command.pid)
+        kill_group(command)
 
     for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(number, stop)
-    threading.Thread(target=watch, args=(lifeline, command.pid), daemon=True).start()
-    returncode = command.wait()
-    kill_everything(command.pid)
-    end_like(returncode)
+    status = wait(command, lifeline, wakeup_read)
+    kill_everything(command)
+    end_like(os.waitstatus_to_exitcode(status))
 
 
 if __name__ == "__main__":
