@@ -20,6 +20,7 @@ import pytest
 from conftest import run_testguard, write
 from conftest import testguard_env as env_for_testguard
 
+from testguard.checks.project_process import run_python
 from testguard.core import processes
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
@@ -214,21 +215,15 @@ def test_every_process_ends_with_testguard(
     assert alive(tracked) == {}
 
 
-def test_a_collect_timeout_ends_what_the_tests_started(tmp_path: Path, tracked: dict[int, str]) -> None:
-    """The child holds pytest's output pipe open: a timeout that kills pytest alone waits for it forever."""
+def test_a_timeout_ends_the_command_and_what_it_started(tmp_path: Path, tracked: dict[int, str]) -> None:
+    """How collect and coverage run the project's Python: on a timeout nothing it started lives on."""
     pids = tmp_path / "pids"
     pids.mkdir()
-    root = tmp_path / "project"
-    collect_project(root, pids, hang=SLEEP)
-    env = env_for_testguard()
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    proc = subprocess.run(
-        [sys.executable, "-m", "testguard", "collect", "--timeout", "3", "--format", "json"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )
-    assert proc.returncode == 1, proc.stderr
-    assert "did not finish collecting within 3s" in proc.stdout
-    assert set(recorded(pids)) == expected("busy")
+    script = tmp_path / "hangs.py"
+    script.write_text(hanging(pids, "sleeps", SLEEP))
+    completed = run_python(Path(sys.executable), [str(script)], tmp_path, timeout=3)
+    assert completed.timed_out
+    assert set(recorded(pids)) == expected("sleeps")
     track(tracked, set(recorded(pids).values()))
     assert alive(tracked) == {}
 
