@@ -31,6 +31,7 @@ PACKAGE: dict[str, str | bytes] = {
     # Modules that kill the worker importing them, or its whole process group.
     "pkg/killparent.py": "import os\n\n\n\nos.kill(os.getppid(), 9)\n",
     "pkg/killgroup.py": "import os\n\nos.killpg(0, 9)\n",
+    "pkg/killself.py": "import os\nimport signal\n\nos.kill(os.getpid(), signal.SIGKILL)\n",
     "pkg/syntax.py": "x = 1\ndef broken(:\n    pass\n",
     "pkg/cycle_a.py": "from pkg.cycle_b import B\n\nA = 1\n",
     "pkg/cycle_b.py": "from pkg.cycle_a import A\n\nB = 2\n",
@@ -60,6 +61,7 @@ EXPECTED = {
     "pkg/segv.py": ("TG105", 4),
     "pkg/killparent.py": ("TG105", 5),
     "pkg/killgroup.py": ("TG105", 3),
+    "pkg/killself.py": ("TG105", 4),
     "pkg/syntax.py": ("TG106", 2),
     "pkg/cycle_a.py": ("TG101", 1),
     "pkg/cycle_b.py": ("TG101", 1),
@@ -150,6 +152,9 @@ def test_messages_carry_the_root_cause(contained: tuple[Run, float, Path]) -> No
     killed = "the worker was killed by signal 9 (SIGKILL) while importing this module, sent by"
     assert found["pkg/killparent.py"]["message"] == f"{killed} os.kill(<the worker>, SIGKILL)"
     assert found["pkg/killgroup.py"]["message"] == f"{killed} os.killpg(0, SIGKILL)"
+    assert found["pkg/killself.py"]["message"] == (
+        "the interpreter crashed while importing (SIGKILL: Killed), sent by os.kill(<this process>, SIGKILL)"
+    )
     assert found["pkg/syntax.py"]["col"] > 1
     assert "circular import" in found["pkg/cycle_a.py"]["message"]
     cascade = found["pkg/uses_raises.py"]["message"]

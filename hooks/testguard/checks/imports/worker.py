@@ -43,6 +43,7 @@ from typing import Any
 Message = dict[str, Any]
 
 STACK_LIMIT = 64 * 1024
+NOTE_LIMIT = 4000  # below Linux's PIPE_BUF
 # Extra time the monitor grants past the child's own watchdog before SIGKILL.
 GRACE = 3.0
 
@@ -219,8 +220,14 @@ class ExitTrap:
     def note_kill(self, call: str, number: int, aimed_at_us: bool) -> None:
         if not aimed_at_us:
             return
-        note: Message = {"call": call, "signal": number, "frames": current_frames()[:-1]}
-        for fd, message in ((self.notes_fd, {"note": self.module, **note}), (self.status_fd, note)):
+        frames = current_frames()[:-1]
+        note: Message = {"note": self.module, "call": call, "signal": number, "frames": frames}
+        # One write of at most PIPE_BUF bytes is atomic: the worker may be writing to the
+        # same pipe.  The innermost frames, which hold the line, are kept.
+        while len(json.dumps(note)) > NOTE_LIMIT and note["frames"]:
+            note["frames"] = note["frames"][1:]
+        to_worker = {key: value for key, value in note.items() if key != "note"}
+        for fd, message in ((self.notes_fd, note), (self.status_fd, to_worker)):
             if fd < 0:
                 continue
             try:
