@@ -85,7 +85,7 @@ def start(
 
     ours, theirs = socket.socketpair()
     try:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # -I -S: the guard needs the standard library only, started fast
             [sys.executable, "-I", "-S", str(GUARD_SCRIPT), str(theirs.fileno()), "--", *command],
             pass_fds=(theirs.fileno(),),
             start_new_session=True,
