@@ -28,6 +28,10 @@ PACKAGE: dict[str, str | bytes] = {
     "pkg/osexit.py": "import os\n\n\nos._exit(4)\n",
     "pkg/hang.py": "import time\n\nwhile True:\n    time.sleep(0.05)\n",
     "pkg/segv.py": "import ctypes\n\n\nctypes.string_at(0)\n",
+    # Modules that kill the worker importing them, or its whole process group.
+    "pkg/killparent.py": "import os\n\n\n\nos.kill(os.getppid(), 9)\n",
+    "pkg/killgroup.py": "import os\n\nos.killpg(0, 9)\n",
+    "pkg/killself.py": "import os\nimport signal\n\nos.kill(os.getpid(), signal.SIGKILL)\n",
     "pkg/syntax.py": "x = 1\ndef broken(:\n    pass\n",
     "pkg/cycle_a.py": "from pkg.cycle_b import B\n\nA = 1\n",
     "pkg/cycle_b.py": "from pkg.cycle_a import A\n\nB = 2\n",
@@ -55,6 +59,9 @@ EXPECTED = {
     "pkg/osexit.py": ("TG103", 4),
     "pkg/hang.py": ("TG104", 4),
     "pkg/segv.py": ("TG105", 4),
+    "pkg/killparent.py": ("TG105", 5),
+    "pkg/killgroup.py": ("TG105", 3),
+    "pkg/killself.py": ("TG105", 4),
     "pkg/syntax.py": ("TG106", 2),
     "pkg/cycle_a.py": ("TG101", 1),
     "pkg/cycle_b.py": ("TG101", 1),
@@ -142,6 +149,12 @@ def test_messages_carry_the_root_cause(contained: tuple[Run, float, Path]) -> No
     assert "os._exit(4)" in found["pkg/osexit.py"]["message"]
     assert f"within {TIMEOUT}s" in found["pkg/hang.py"]["message"]
     assert "SIGSEGV" in found["pkg/segv.py"]["message"]
+    killed = "the worker was killed by signal 9 (SIGKILL) while importing this module, sent by"
+    assert found["pkg/killparent.py"]["message"] == f"{killed} os.kill(<the worker>, SIGKILL)"
+    assert found["pkg/killgroup.py"]["message"] == f"{killed} os.killpg(0, SIGKILL)"
+    assert found["pkg/killself.py"]["message"] == (
+        "the interpreter crashed while importing (SIGKILL: Killed), sent by os.kill(<this process>, SIGKILL)"
+    )
     assert found["pkg/syntax.py"]["col"] > 1
     assert "circular import" in found["pkg/cycle_a.py"]["message"]
     cascade = found["pkg/uses_raises.py"]["message"]
@@ -302,6 +315,7 @@ def test_worker_runs_in_other_supported_pythons(tmp_path: Path, version: str) ->
             "pkg/exits.py": "import sys\nsys.exit(1)\n",
             "pkg/segv.py": "import ctypes\nctypes.string_at(0)\n",
             "pkg/syntax.py": "def (:\n",
+            "pkg/killgroup.py": "import os\nos.killpg(0, 9)\n",
         },
     )
     (tmp_path / "pyproject.toml").write_text(
@@ -313,4 +327,5 @@ def test_worker_runs_in_other_supported_pythons(tmp_path: Path, version: str) ->
         ("pkg/exits.py", "TG103", 2),
         ("pkg/segv.py", "TG105", 2),
         ("pkg/syntax.py", "TG106", 1),
+        ("pkg/killgroup.py", "TG105", 2),
     }

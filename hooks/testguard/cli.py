@@ -14,6 +14,7 @@ from testguard import checks as registry
 from testguard.core.config import Config, load_config
 from testguard.core.findings import CheckResult, UsageError
 from testguard.core.project import find_root, relpath
+from testguard.core.processes import Terminated, contained
 from testguard.core.report import BASELINED_ANNOTATIONS, FORMATS, Report, render, write_summary
 from testguard.core.report.model import prefix_within
 from testguard.core.runner import Context, apply_filters, exit_code, run_checks
@@ -252,13 +253,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return _run(args)
+        with contained():  # whatever ends the run, no process it started outlives it
+            return _run(args)
     except UsageError as exc:
         print(f"testguard: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("testguard: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("testguard: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         return 1
     except Exception as exc:  # a bug in testguard, not the user's fault

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from testguard.core import processes
 from testguard.core.findings import UsageError
 
 _TAIL_CHARS = 4000
@@ -43,26 +43,18 @@ def run_python(
             parts.append(full_env["PYTHONPATH"])
         full_env["PYTHONPATH"] = os.pathsep.join(parts)
     try:
-        proc = subprocess.run(
-            [str(python), *args],
-            cwd=cwd,
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-            check=False,
+        proc = processes.run(
+            [str(python), *args], cwd=cwd, env=full_env, timeout=timeout, merge_stderr=True
         )
-    except subprocess.TimeoutExpired as exc:
-        out = exc.output or b""
-        text = out.decode("utf-8", "replace") if isinstance(out, bytes) else out
-        return Completed(returncode=-1, output=text, timed_out=True)
     except OSError as exc:
         raise UsageError(
             f"cannot run the project's interpreter {python}: {exc.strerror or exc};"
             " point 'python' in [tool.testguard] at a working interpreter"
         ) from None
-    return Completed(proc.returncode, proc.stdout.decode("utf-8", "replace"))
+    text = proc.stdout.decode("utf-8", "replace")
+    if proc.timed_out:
+        return Completed(returncode=-1, output=text, timed_out=True)
+    return Completed(proc.returncode, text)
 
 
 def missing_module(completed: Completed, module: str) -> bool:

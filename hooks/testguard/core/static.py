@@ -266,14 +266,13 @@ def run_static(
 
     stats = dict(todo)
     if len(todo) >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1 and sys.platform != "win32":
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from testguard.core.processes import process_pool
 
         _WORKER_STATE = state
         workers = min(os.cpu_count() or 1, 8)
         chunk = max(16, len(todo) // (workers * 8))
         batches = [[p for p, _ in todo[i : i + chunk]] for i in range(0, len(todo), chunk)]
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with process_pool(workers) as pool:
             for batch in pool.map(_worker, batches):
                 for path, digest, results in batch:
                     finish(path, digest, results, stats[path])

@@ -252,8 +252,13 @@ def classify(
                 message += f" in {place.elsewhere}"
     else:
         code = "TG105"
-        place = _place(_stack_frames(str(outcome.data.get("stack", ""))), own, reporter)
-        message = f"the interpreter crashed while importing{_signal_text(outcome.data)}"
+        data = outcome.data
+        frames = _frames(data.get("frames", [])) or _stack_frames(str(data.get("stack", "")))
+        place = _place(frames, own, reporter)
+        how = data.get("how")  # the worker itself died, e.g. the module killed it
+        message = str(how) if how else f"the interpreter crashed while importing{_signal_text(data)}"
+        if data.get("call") and not how:
+            message += f", sent by {data['call']}"
         if place.elsewhere:
             message += f" in {place.elsewhere}"
     details["status"] = status

@@ -18,6 +18,7 @@ from testguard.checks.imports.discover import (
     shard,
 )
 from testguard.checks.imports.runner import WORKER_SCRIPT
+from testguard.core import processes
 from testguard.core.config import Config
 from testguard.core.findings import Finding, UsageError
 from testguard.core.globs import GlobSet
@@ -150,25 +151,25 @@ def module_name(path: Path, roots: Sequence[Path]) -> str | None:
 def locate(python: Path, names: Sequence[str]) -> dict[str, dict[str, object] | None]:
     """Where ``python`` would import each top-level name from, without running its code."""
     try:
-        proc = subprocess.run(
+        proc = processes.run(
             [str(python), str(WORKER_SCRIPT), "--locate", *names],
-            capture_output=True,
-            text=True,
             timeout=LOCATE_TIMEOUT,
-            cwd=tempfile.gettempdir(),
-            check=False,
+            cwd=Path(tempfile.gettempdir()),
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except OSError as exc:
         raise UsageError(
             f"cannot run the project's interpreter {python}: {exc}"
         ) from None
-    lines = proc.stdout.strip().splitlines()
+    lines = proc.stdout.decode("utf-8", "replace").strip().splitlines()
     try:
         found = json.loads(lines[-1]) if lines else None
     except ValueError:
         found = None
     if not isinstance(found, dict):
-        detail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        stderr = proc.stderr.decode("utf-8", "replace")
+        detail = stderr.strip().splitlines()[-1:] or ["no output"]
+        if proc.timed_out:
+            detail = [f"it did not answer within {LOCATE_TIMEOUT:g}s"]
         raise UsageError(
             f"cannot query {python} for the installed package: {detail[0]}"
         )

@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from testguard.core import processes
 from testguard.core.findings import UsageError
+from testguard.core.processes import Started
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # A worker that says nothing for this long past the module timeout is presumed wedged.
 STALL_MARGIN = 30.0
 MAX_BATCH = 32
+# A worker's stdout has closed: how long its guard may take to report how it ended.
+EXIT_WAIT = 10.0
 
 
 @dataclass
@@ -84,24 +88,27 @@ class _Pool:
         if self.progress is not None:
             self.progress(done, self.total)
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self) -> Started:
         try:
-            proc = subprocess.Popen(
+            worker = processes.start(
                 [str(self.python), str(WORKER_SCRIPT)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 cwd=self.cwd,
-                start_new_session=os.name == "posix",
             )
         except OSError as exc:
             raise UsageError(
                 f"cannot run the project's interpreter {self.python}: {exc}"
             ) from exc
-        assert proc.stdin is not None
-        proc.stdin.write((json.dumps(self.config) + "\n").encode())
-        proc.stdin.flush()
-        return proc
+        stdin = worker.process.stdin
+        assert stdin is not None
+        try:
+            stdin.write((json.dumps(self.config) + "\n").encode())
+            stdin.flush()
+        except OSError:
+            pass  # it died at once: the first batch finds out how
+        return worker
 
     def serve(self, queue: _Queue) -> None:
         """One thread per worker process: feed it batches, collect its results."""
@@ -111,43 +118,49 @@ class _Pool:
             self.failures.append(exc)
 
     def _serve(self, queue: _Queue) -> None:
-        proc = self.start()
+        worker = self.start()
         try:
             while True:
                 batch = queue.take()
                 if not batch:
                     break
-                leftover = self._run_batch(proc, batch)
+                leftover = self._run_batch(worker, batch)
                 if leftover is not None:
-                    _stop(proc)
+                    _stop(worker)
                     queue.give_back(leftover)
-                    proc = self.start()
+                    worker = self.start()
         finally:
-            _stop(proc)
+            _stop(worker)
 
-    def _run_batch(
-        self, proc: subprocess.Popen[bytes], batch: list[str]
-    ) -> list[str] | None:
+    def _run_batch(self, worker: Started, batch: list[str]) -> list[str] | None:
         """Run one batch; on a wedged or dead worker return the modules still to do."""
-        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = worker.process.stdin, worker.process.stdout
+        assert stdin is not None and stdout is not None
         try:
-            proc.stdin.write((json.dumps(batch) + "\n").encode())
-            proc.stdin.flush()
+            stdin.write((json.dumps(batch) + "\n").encode())
+            stdin.flush()
         except OSError:
-            return self._lost(batch, "the worker process died")
+            return self._lost(batch, _death(worker))
         remaining = list(batch)
-        watchdog = _Watchdog(proc, float(self.config["timeout"]) * 2 + STALL_MARGIN)
+        notes: dict[str, dict[str, Any]] = {}  # kills aimed at the worker, by module
+        watchdog = _Watchdog(worker, float(self.config["timeout"]) * 2 + STALL_MARGIN)
         try:
             while True:
-                line = _readline(proc.stdout, watchdog)
+                line = _readline(stdout, watchdog)
                 if not line:
-                    reason = "timed out" if watchdog.fired else "died"
-                    return self._lost(remaining, f"the worker process {reason}")
+                    if watchdog.fired:
+                        lost = ImportOutcome("", "timeout", {"how": "the worker process timed out"})
+                    else:
+                        lost = _death(worker, notes.get(remaining[0]) if remaining else None)
+                    return self._lost(remaining, lost)
                 message = _parse(line)
                 if message is None:
                     continue  # not ours: e.g. a sitecustomize that prints at startup
                 if message.get("done"):
                     return None
+                if "note" in message:
+                    notes[str(message.pop("note"))] = message
+                    continue
                 module = message.pop("module")
                 status = message.pop("status")
                 if module in remaining:
@@ -156,16 +169,45 @@ class _Pool:
         finally:
             watchdog.cancel()
 
-    def _lost(self, remaining: list[str], reason: str) -> list[str]:
+    def _lost(self, remaining: list[str], lost: ImportOutcome) -> list[str]:
         """The module being imported took the worker with it: blame it, requeue the rest."""
         if remaining:
-            self.record(ImportOutcome(remaining[0], "timeout", {"how": reason}))
+            lost.module = remaining[0]
+            self.record(lost)
         return remaining[1:]
 
 
+def _death(worker: Started, note: dict[str, Any] | None = None) -> ImportOutcome:
+    """How a worker that stopped answering ended, as the outcome of the module it was importing.
+
+    Its guard ends the way the worker did (the worker's supervisor, the way the
+    worker of the moment did), so a module that killed its worker -- or the
+    worker's whole process group -- is reported with the signal, at once.
+    """
+    try:
+        returncode = worker.process.wait(timeout=EXIT_WAIT)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        return ImportOutcome("", "crash", {"how": "the worker process stopped answering"})
+    if returncode < 0:
+        number = -returncode
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        data: dict[str, Any] = {"signal": number, "signal_name": name}
+        data["how"] = f"the worker was killed by signal {number} ({name}) while importing this module"
+        if note is not None and note.get("signal") == number:
+            data["how"] += f", sent by {note.get('call')}"
+            data["frames"] = note.get("frames", [])
+        return ImportOutcome("", "crash", data)
+    how = f"the worker ended (exit status {returncode}) while importing this module"
+    return ImportOutcome("", "crash", {"how": how, "returncode": returncode})
+
+
 class _Watchdog:
-    def __init__(self, proc: subprocess.Popen[bytes], limit: float) -> None:
-        self.proc = proc
+    def __init__(self, worker: Started, limit: float) -> None:
+        self.worker = worker
         self.limit = limit
         self.fired = False
         self.timer: threading.Timer | None = None
@@ -179,7 +221,7 @@ class _Watchdog:
 
     def _fire(self) -> None:
         self.fired = True
-        _kill_group(self.proc)
+        self.worker.kill()
 
     def cancel(self) -> None:
         if self.timer is not None:
@@ -192,18 +234,9 @@ def _readline(stream: IO[bytes], watchdog: _Watchdog) -> bytes:
     return line
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
-    except OSError:
-        pass
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """End a worker and anything the imported modules left running in its session."""
+def _stop(worker: Started) -> None:
+    """End a worker and anything the imported modules left running."""
+    proc = worker.process
     try:
         if proc.stdin is not None:
             proc.stdin.close()
@@ -213,8 +246,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=2)
     except subprocess.TimeoutExpired:
         pass
-    _kill_group(proc)
-    proc.wait()
+    worker.end()
     if proc.stdout is not None:
         proc.stdout.close()
 
@@ -230,27 +262,24 @@ def _parse(line: bytes) -> dict[str, Any] | None:
 def check_interpreter(python: Path) -> None:
     """The project's interpreter must run the worker (Python 3.9+): say so plainly if not."""
     try:
-        proc = subprocess.run(
-            [str(python), str(WORKER_SCRIPT), "--version"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        proc = processes.run([str(python), str(WORKER_SCRIPT), "--version"], timeout=60)
+    except OSError as exc:
         raise UsageError(
             f"cannot run the project's interpreter {python}: {exc}"
         ) from None
-    version = proc.stdout.strip().split(".")
+    if proc.timed_out:
+        raise UsageError(
+            f"cannot run the project's interpreter {python}: it did not answer within 60s"
+        )
+    stdout = proc.stdout.decode("utf-8", "replace").strip()
+    stderr = proc.stderr.decode("utf-8", "replace").strip()
+    version = stdout.split(".")
     if (
         proc.returncode != 0
         or len(version) < 2
         or (int(version[0]), int(version[1])) < (3, 9)
     ):
-        found = (
-            proc.stdout.strip()
-            or (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        )
+        found = stdout or (stderr.splitlines() or ["no output"])[-1]
         raise UsageError(
             f"the project's interpreter {python} cannot run the import check"
             f" (it needs Python 3.9 or newer; got: {found})"

@@ -15,6 +15,11 @@ batch, so nothing a failed import left behind reaches another module.  When
 the whole batch succeeds the child *becomes* the worker (the parent exits),
 so each module is imported once and later forks start warm.  Without fork,
 each module is imported in a fresh subprocess (``--attempt``).
+
+The first process stays behind as the chain's supervisor (see ``supervise``):
+when the worker of the moment dies, the supervisor ends the same way, so
+testguard learns how the worker died -- say a module killed it with SIGKILL --
+from the exit status of the process it started.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from typing import Any
 Message = dict[str, Any]
 
 STACK_LIMIT = 64 * 1024
+NOTE_LIMIT = 4000  # below Linux's PIPE_BUF
 # Extra time the monitor grants past the child's own watchdog before SIGKILL.
 GRACE = 3.0
 
@@ -148,24 +154,59 @@ def describe(exc: BaseException) -> Message:
 
 
 class ExitTrap:
-    """Reports ``os._exit``/``os.abort`` with the caller's stack before they happen."""
+    """Reports ``os._exit``/``os.abort`` -- and a signal sent to this process, its worker or
+    their process group -- with the caller's stack, before they happen.
 
-    def __init__(self, status_fd: int) -> None:
+    A kill aimed at the worker is also noted straight to testguard (``notes_fd``):
+    the worker may not live to pass it on.
+    """
+
+    def __init__(self, status_fd: int, notes_fd: int = -1, module: str = "") -> None:
         self.status_fd = status_fd
+        self.notes_fd = notes_fd
+        self.module = module
+        self.active = False
         self.real_exit = os._exit
         self.real_abort = os.abort
+        self.real_kill = os.kill
+        self.real_killpg = getattr(os, "killpg", None)
+        self.parent = os.getppid()
+        self.group = os.getpgrp() if hasattr(os, "getpgrp") else -1
 
     def install(self) -> None:
         def trapped_exit(code: int) -> None:
-            self.report(f"os._exit({code!r})")
+            if self.active:
+                self.report(f"os._exit({code!r})")
             self.real_exit(code)
 
         def trapped_abort() -> None:
-            self.report("os.abort()")
+            if self.active:
+                self.report("os.abort()")
             self.real_abort()
 
+        def trapped_kill(pid: int, number: int) -> None:
+            if self.active and number:
+                self.note_kill(f"os.kill({self.target(pid)}, {signal_name(number)})",
+                               number, pid in (os.getpid(), self.parent, 0, -1, -self.group))
+            self.real_kill(pid, number)
+
+        def trapped_killpg(group: int, number: int) -> None:
+            if self.active and number and self.real_killpg is not None:
+                self.note_kill(f"os.killpg({group}, {signal_name(number)})", number,
+                               group in (0, self.group))
+            if self.real_killpg is not None:
+                self.real_killpg(group, number)
+
+        self.active = True
         os._exit = trapped_exit  # type: ignore[assignment]
         os.abort = trapped_abort  # type: ignore[assignment]
+        os.kill = trapped_kill
+        if self.real_killpg is not None:
+            os.killpg = trapped_killpg
+
+    def target(self, pid: int) -> str:
+        names = {os.getpid(): "<this process>", self.parent: "<the worker>"}
+        return names.get(pid, str(pid))
 
     def report(self, how: str) -> None:
         try:
@@ -176,16 +217,47 @@ class ExitTrap:
         except OSError:
             pass
 
+    def note_kill(self, call: str, number: int, aimed_at_us: bool) -> None:
+        if not aimed_at_us:
+            return
+        frames = current_frames()[:-1]
+        note: Message = {"note": self.module, "call": call, "signal": number, "frames": frames}
+        # One write of at most PIPE_BUF bytes is atomic: the worker may be writing to the
+        # same pipe.  The innermost frames, which hold the line, are kept.
+        while len(json.dumps(note)) > NOTE_LIMIT and note["frames"]:
+            note["frames"] = note["frames"][1:]
+        to_worker = {key: value for key, value in note.items() if key != "note"}
+        for fd, message in ((self.notes_fd, note), (self.status_fd, to_worker)):
+            if fd < 0:
+                continue
+            try:
+                send(fd, message)
+            except OSError:
+                pass
+
     def remove(self) -> None:
+        self.active = False
         os._exit = self.real_exit
         os.abort = self.real_abort
+        os.kill = self.real_kill
+        if self.real_killpg is not None:
+            os.killpg = self.real_killpg
 
 
-def attempt(module: str, status_fd: int, stack_fd: int, timeout: float) -> Message:
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
+def attempt(
+    module: str, status_fd: int, stack_fd: int, timeout: float, notes_fd: int = -1
+) -> Message:
     """Import ``module`` in this process; return what happened (only returns if it raised or succeeded)."""
     faulthandler.enable(file=stack_fd, all_threads=True)
     faulthandler.dump_traceback_later(timeout, exit=True, file=stack_fd)
-    trap = ExitTrap(status_fd)
+    trap = ExitTrap(status_fd, notes_fd, module)
     trap.install()
     try:
         importlib.import_module(module)
@@ -289,6 +361,7 @@ class Worker:
         self.fork = bool(config.get("fork", True)) and hasattr(os, "fork")
         self.sys_path: list[str] = list(config.get("sys_path", []))
         self.results_fd = results_fd
+        self.control_fd = -1  # where a worker names its successor to the supervisor at hand-off
         handle, self.stack_path = tempfile.mkstemp(prefix="testguard-stack-")
         self.stack_fd = handle
         if self.fork:
@@ -332,7 +405,7 @@ class Worker:
             if module in sys.modules:
                 send(write_end, {"module": module, "status": "ok", "cached": True})
                 continue
-            result = attempt(module, write_end, self.stack_fd, self.timeout)
+            result = attempt(module, write_end, self.stack_fd, self.timeout, self.results_fd)
             result["module"] = module
             send(write_end, result)
             if result["status"] != "ok":
@@ -358,9 +431,12 @@ class Worker:
                 if message is not None and message.get("handoff"):
                     # The child carries the batch's modules and goes on as the worker.
                     send(self.results_fd, {"done": True})
+                    if self.control_fd >= 0:
+                        write_all(self.control_fd, f"{self.child}\n".encode())
                     os._exit(0)
                 if message is not None and "module" in message:
                     position += 1
+                    pending = None
                     if message["status"] == "ok":
                         send(self.results_fd, message)
                         continue
@@ -368,7 +444,7 @@ class Worker:
                     send(self.results_fd, message)
                     return position
                 if message is not None:
-                    pending = message  # os._exit/os.abort reported itself before dying
+                    pending = message  # os._exit, os.abort or a kill reported itself first
                     continue
                 if timed_out:
                     kill(self.child)
@@ -401,6 +477,7 @@ class Worker:
                 "timeout": self.timeout,
                 "sys_path": self.sys_path,
                 "stack": self.stack_path,
+                "notes": self.results_fd,
             }
         )
         with open(self.stack_path, "wb"):
@@ -410,6 +487,7 @@ class Worker:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            pass_fds=(self.results_fd,),
         )
         timed_out = False
         try:
@@ -420,9 +498,13 @@ class Worker:
             out, _ = proc.communicate()
         with open(self.stack_path, "rb") as handle:
             stack = handle.read(STACK_LIMIT).decode("utf-8", "replace")
-        message = parse_message(out)
+        messages = [m for m in map(parse_message, out.splitlines()) if m is not None]
+        # The result has a status; a line before it may be a kill noted on the way.
+        message = next((m for m in reversed(messages) if "status" in m), None)
         if message is not None and message.get("status") == "ok" and not timed_out:
             return {"module": module, "status": "ok"}
+        if message is None and messages:
+            message = messages[-1]
         return failure(module, message, proc.returncode, stack, timed_out)
 
 
@@ -470,7 +552,7 @@ def serve() -> int:
     sys.path[0:0] = config.get("sys_path", [])
     worker = Worker(config, results_fd)
     if worker.fork:
-        reap_orphans(jobs_fd, results_fd)
+        worker.control_fd = supervise(jobs_fd, results_fd)
     try:
         while True:
             line = reader.readline()
@@ -483,32 +565,89 @@ def serve() -> int:
     os._exit(0)
 
 
-def reap_orphans(jobs_fd: int, results_fd: int) -> None:
-    """Stay behind as the reaper of the fork chain; the worker goes on in a child.
+def supervise(jobs_fd: int, results_fd: int) -> int:
+    """Stay behind as the supervisor of the fork chain; the worker goes on in a child.
 
-    Each hand-off leaves the next worker an orphan.  On Linux this process
-    adopts them (a child subreaper) and reaps them, so none lingers as a zombie
-    -- which matters when testguard is PID 1 in a container.  Elsewhere the
-    system's init adopts them.
+    Returns, in the worker, the pipe on which each worker names its successor.
+    Each hand-off leaves the next worker an orphan.  On Linux the supervisor
+    adopts them (a child subreaper), reaps them -- so none lingers as a zombie
+    when testguard is PID 1 in a container -- and, when the worker of the
+    moment dies, ends the way it ended.  Elsewhere the system's init adopts
+    them and the supervisor only waits for the chain to end.
     """
+    read_end, write_end = os.pipe()
+    subreaper = become_subreaper()
+    worker = os.fork()
+    if worker == 0:
+        os.close(read_end)
+        return write_end
+    os.close(write_end)
+    os.close(jobs_fd)
+    os.close(results_fd)
+    if subreaper:
+        follow_workers(read_end, worker)
+    else:
+        while os.read(read_end, 4096):
+            pass
+    os._exit(0)
+
+
+def become_subreaper() -> bool:
     try:
         import ctypes
 
-        ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        answer: int = ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        return answer == 0
     except (ImportError, OSError, AttributeError):
-        return
-    if os.fork() == 0:
-        return
-    os.close(jobs_fd)
-    os.close(results_fd)
+        return False
+
+
+def follow_workers(control_fd: int, worker: int) -> None:
+    """Reap every orphan; when the current worker ends, end the same way."""
+    os.set_blocking(control_fd, False)
+    announced = b""
     while True:
         try:
-            os.wait()
+            pid, status = os.wait()
         except ChildProcessError:
-            break
-        except InterruptedError:
-            continue
-    os._exit(0)
+            return
+        announced += read_available(control_fd)
+        *pids, announced = announced.split(b"\n")
+        if pids:
+            worker = int(pids[-1])
+        if pid == worker:
+            end_like(status)
+
+
+def read_available(fd: int) -> bytes:
+    data = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except BlockingIOError:
+            return data
+        if not chunk:
+            return data
+        data += chunk
+
+
+def end_like(status: int) -> None:
+    """Exit as a process with wait status ``status`` did: same exit code, or same signal."""
+    if not os.WIFSIGNALED(status):
+        os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+    number = os.WTERMSIG(status)
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ImportError, OSError, ValueError):
+        pass
+    try:
+        signal.signal(number, signal.SIG_DFL)
+    except (OSError, ValueError):
+        pass  # SIGKILL and SIGSTOP are never caught
+    os.kill(os.getpid(), number)
+    os._exit(128 + number)
 
 
 def attempt_main(request_text: str) -> int:
@@ -517,7 +656,8 @@ def attempt_main(request_text: str) -> int:
     request = json.loads(request_text)
     sys.path[0:0] = request.get("sys_path", [])
     stack_fd = os.open(request["stack"], os.O_WRONLY | os.O_APPEND)
-    result = attempt(request["module"], status_fd, stack_fd, float(request["timeout"]))
+    notes_fd = int(request.get("notes", -1))
+    result = attempt(request["module"], status_fd, stack_fd, float(request["timeout"]), notes_fd)
     send(status_fd, result)
     os._exit(0)
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from testguard.checks.mypy_gate.locate import build_command, find_mypy
 from testguard.checks.mypy_gate.output import check_outcome, parse_output, to_findings
+from testguard.core import processes
 from testguard.core.findings import CheckResult, UsageError
 from testguard.core.project import SKIP_DIRS
 from testguard.core.runner import Context
@@ -73,10 +74,13 @@ def run(ctx: Context) -> CheckResult:
     env = {k: v for k, v in os.environ.items() if k not in ("MYPY_FORCE_COLOR", "FORCE_COLOR")}
     env["PYTHONIOENCODING"] = "utf-8"
     try:
-        proc = subprocess.run(command, cwd=ctx.root, capture_output=True, text=True, encoding="utf-8",
-                              errors="replace", env=env, check=False)
+        finished = processes.run(command, cwd=ctx.root, env=env)
     except OSError as exc:
         raise UsageError(f"cannot run mypy ({command[0]}): {exc}") from None
+    proc = subprocess.CompletedProcess(
+        command, finished.returncode,
+        finished.stdout.decode("utf-8", "replace"), finished.stderr.decode("utf-8", "replace"),
+    )
     messages, other = parse_output(proc.stdout, mypy.json_output)
     check_outcome(proc, messages, other)
     findings, outside = to_findings(ctx, messages, NAME)

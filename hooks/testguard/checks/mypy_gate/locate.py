@@ -6,7 +6,6 @@ import configparser
 import importlib.util
 import os
 import re
-import subprocess
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from testguard.core import processes
 from testguard.core.findings import UsageError
 from testguard.core.project import detect_packages, source_roots
 from testguard.core.runner import Context
@@ -131,13 +131,16 @@ def _same_environment(python: Path) -> bool:
 
 def _probe(command: list[str], what: str) -> str:
     try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        proc = processes.run(command, timeout=120)
+    except OSError as exc:
         raise UsageError(f"cannot run {what} ({command[0]}): {exc}") from None
+    if proc.timed_out:
+        raise UsageError(f"cannot run {what} ({command[0]}): it did not answer within 120s")
+    stdout = proc.stdout.decode("utf-8", "replace")
     if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        detail = (proc.stderr.decode("utf-8", "replace") or stdout).strip().splitlines()
         raise UsageError(f"{what} ({command[0]}) does not run: {detail[-1] if detail else proc.returncode}")
-    return proc.stdout.strip()
+    return stdout.strip()
 
 
 def find_mypy(ctx: Context, python: Path) -> Mypy:

@@ -1,0 +1,194 @@
+"""Runs one command so that nothing it starts outlives testguard.
+
+Run as a script by testguard's own interpreter (standard library only, kept
+light: it starts before every command)::
+
+    python -I -S guard.py FD -- command args...
+
+FD is one end of a socket pair; only testguard holds the other end (the
+lifeline).  The guard starts the command in a session of its own, answers
+``ok PID`` on FD (or, when the command cannot start, the OSError as JSON),
+and waits.  When the lifeline closes -- testguard closed it on purpose, or
+testguard ended in any way, SIGKILL included -- the guard kills the command's
+process group.  When the command ends first, the guard kills whatever it left
+running, then ends the way the command ended (the same exit status or the same
+signal), so the caller sees the command's own return code.  On Linux the guard
+is a child subreaper: processes that left the command's group (a daemon, a
+new session) come to it as orphans once their parents die, and die too.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up time too
+if TYPE_CHECKING:
+    import signal
+else:
+    try:  # the C module: ``signal`` itself imports enum, a third of the guard's start-up time
+        import _signal as signal
+    except ImportError:
+        import signal
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (ImportError, OSError, AttributeError):
+        pass  # not Linux: orphans go to init; the process group still dies
+
+
+def kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def children() -> list[int]:
+    """This process's children (Linux); an empty list where that cannot be read."""
+    pid = os.getpid()
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+            return [int(word) for word in handle.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def kill_everything(command: int) -> None:
+    """Kill the command's group, then every orphan that comes here, until none is left."""
+    kill_group(command)
+    own_group = os.getpgrp()
+    while True:
+        for pid in children():
+            try:
+                group = os.getpgid(pid)
+            except OSError:
+                group = own_group
+            if group != own_group:
+                kill_group(group)
+            kill(pid)
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def end_like(returncode: int) -> None:
+    """Exit with ``returncode``; a negative one means: die by that signal, without a core file."""
+    if returncode >= 0:
+        os._exit(returncode)
+    number = -returncode
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ImportError, OSError, ValueError):
+        pass
+    try:
+        signal.signal(number, signal.SIG_DFL)
+    except (OSError, ValueError):
+        pass  # SIGKILL and SIGSTOP cannot be caught: they are default already
+    try:
+        os.kill(os.getpid(), number)
+    except OSError:
+        pass
+    os._exit(128 + number)
+
+
+def spawn(argv: list[str]) -> int:
+    """Start ``argv`` in a new session, with the signal dispositions a fresh process has."""
+    defaults = {signal.SIGPIPE, signal.SIGXFSZ}  # Python ignores these; restore them, as Popen does
+    try:
+        return os.posix_spawnp(argv[0], argv, os.environ, setsid=True, setsigdef=defaults)
+    except (AttributeError, NotImplementedError):  # no posix_spawnp or no POSIX_SPAWN_SETSID
+        import subprocess
+
+        return subprocess.Popen(argv, start_new_session=True).pid
+
+
+def answer(fd: int, text: str) -> None:
+    data = (text + "\n").encode("utf-8", "surrogateescape")
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def silence_stdio() -> None:
+    """Let go of the caller's pipes: the caller sees end of file once the command is done."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def reap(command: int) -> int | None:
+    """Reap the children that have ended (orphans adopted meanwhile too): the command's status if it has."""
+    while True:
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        if pid == command:
+            return status
+        if pid == 0:
+            return None
+
+
+def wait(command: int, lifeline: int, wakeup: int) -> int:
+    """The command's wait status; if the lifeline closes first, kill the command's group."""
+    while True:
+        readable, _, _ = select.select([lifeline, wakeup], [], [])
+        if wakeup in readable:
+            os.read(wakeup, 4096)  # a SIGCHLD arrived
+        status = reap(command)
+        if status is not None:
+            return status
+        if lifeline in readable and not os.read(lifeline, 4096):
+            kill_group(command)
+            kill(command)
+            return os.waitpid(command, 0)[1]
+
+
+def main(argv: list[str]) -> None:
+    lifeline = int(argv[0])
+    os.set_inheritable(lifeline, False)
+    command_line = argv[2:] if argv[1:2] == ["--"] else argv[1:]
+    become_subreaper()
+    wakeup_read, wakeup_write = os.pipe()
+    os.set_blocking(wakeup_write, False)
+    signal.set_wakeup_fd(wakeup_write)
+    signal.signal(signal.SIGCHLD, lambda number, frame: None)  # wakes select() up
+    try:
+        command = spawn(command_line)
+    except OSError as exc:
+        import json
+
+        filename = command_line[0] if exc.filename is None else exc.filename
+        error = {"errno": exc.errno, "strerror": exc.strerror, "filename": filename}
+        answer(lifeline, "error " + json.dumps(error))
+        os._exit(127)
+    answer(lifeline, f"ok {command}")
+    silence_stdio()
+
+    def stop(number: int, frame: object) -> None:
+        kill_group(command)
+
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(number, stop)
+    status = wait(command, lifeline, wakeup_read)
+    kill_everything(command)
+    end_like(os.waitstatus_to_exitcode(status))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
