@@ -194,3 +194,27 @@ def test_an_unreadable_directory_that_cannot_hold_tests_or_is_excluded_is_no_fin
     locked("tests/private")
     run = run_unprivileged(tmp_path, "exits")
     assert (run.code, run.out) == (0, "All checks passed.\n"), run.out + run.err
+
+
+def test_a_malformed_or_deeply_nested_cache_is_ignored(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    import json
+
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'shop'\n",
+        "tests/test_a.py": "import sys\nsys.exit(1)\n",
+        "tests/test_b.py": "import sys\nsys.exit(2)\n",
+    })
+    first = tg(tmp_path, "exits", "--format", "json")
+    expected = first.json()["findings"]
+    assert len(expected) == 2
+    (cache_file,) = (tmp_path / ".testguard_cache").glob("static-*.json")
+    data = json.loads(cache_file.read_text())
+    data["files"]["tests/test_a.py"]["results"] = [{"no": "keys"}]
+    data["files"]["tests/test_b.py"]["results"] = [{**expected[1], "severity": "fatal"}]
+    cache_file.write_text(json.dumps(data))
+    again = tg(tmp_path, "exits", "--format", "json")
+    assert "internal error" not in again.err and again.json()["findings"] == expected
+
+    cache_file.write_text("[" * 100_000 + "]" * 100_000)
+    deep = tg(tmp_path, "exits", "--format", "json")
+    assert "internal error" not in deep.err and deep.json()["findings"] == expected
