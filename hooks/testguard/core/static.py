@@ -11,8 +11,8 @@ is compiled by CPython first, so one that does not parse is a TG001 from every
 static check, whatever else is in it.  A whole-project scan (no paths, or a
 directory) parses only the files some rule can match, and those get their
 TG001 too; it does not compile the others.  On the bench corpus that would be
-4,813 of 5,127 test files (41 MB): about 9 s of CPU with CPython's compile
-(8.5 s with tree-sitter, 14.6 s for ``ast.parse``) against 1.5 s for ruff's
+4,813 of 5,127 test files (41 MB): 9 to 12 s of CPU with CPython's compile
+(tree-sitter is barely faster, ``ast.parse`` slower) against 1.5 s for ruff's
 whole run, where the goal is to stay within ruff's time.  Naming every file
 (``pre-commit run --all-files``) does pay it, once: the results are cached.
 A syntax error in a file no rule can match is left to the commit hook and to
