@@ -59,6 +59,30 @@ def test_given_files_are_compiled_even_when_the_cache_of_a_project_scan_has_them
     assert again.json()["findings"] == run.json()["findings"]
 
 
+@pytest.mark.parametrize("command", ["exits", "check", "run"])
+def test_a_test_file_broken_since_the_diff_base_is_tg001_in_a_project_scan(
+    tmp_path: Path, tg: Callable[..., Run], command: str
+) -> None:
+    git_init(tmp_path)
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'shop'\n",
+        "tests/test_cart.py": "def test_total():\n    assert 1 + 1 == 2\n",
+    })
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "initial")
+    git(tmp_path, "checkout", "-qb", "feature")
+    write(tmp_path, {
+        "tests/test_cart.py": "def test_total():\n    print 1 + 1\n",
+        "tests/test_new.py": "def test_new(:\n    pass\n",
+    })
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "break two test files")
+    run = tg(tmp_path, command, "--format", "json", "--diff-base", "main")
+    assert run.code == 1, run.out + run.err
+    got = sorted((f["path"], f["line"], f["code"]) for f in run.json()["findings"])
+    assert got == [("tests/test_cart.py", 2, "TG001"), ("tests/test_new.py", 1, "TG001")]
+
+
 @pytest.mark.slow
 def test_no_mocks_hook_fails_on_a_staged_test_file_that_does_not_parse(tmp_path: Path) -> None:
     git_init(tmp_path)

@@ -6,8 +6,9 @@ suppressions -> cache.  Files that no check's prefilter matches are fully
 checked without being parsed: a file with no ``exit`` in it has no process
 exit.  Cold runs over many files use a pool of forked workers.
 
-Syntax errors.  A test file given by name (as pre-commit passes staged files)
-is compiled by CPython first, so one that does not parse is a TG001 from every
+Syntax errors.  A test file given by name (as pre-commit passes staged files),
+or changed since ``--diff-base`` (as the Action runs on a pull request), is
+compiled by CPython first, so one that does not parse is a TG001 from every
 static check, whatever else is in it.  A whole-project scan (no paths, or a
 directory) parses only the files some rule can match, and those get their
 TG001 too; it does not compile the others.  On the bench corpus that would be
@@ -15,8 +16,9 @@ TG001 too; it does not compile the others.  On the bench corpus that would be
 (tree-sitter is barely faster, ``ast.parse`` slower) against 1.5 s for ruff's
 whole run, where the goal is to stay within ruff's time.  Naming every file
 (``pre-commit run --all-files``) does pay it, once: the results are cached.
-A syntax error in a file no rule can match is left to the commit hook and to
-pytest's collection (``testguard collect``, TG701).
+A syntax error in a file no rule can match is left to the commit hook, to the
+pull request's ``--diff-base`` run and to pytest's collection (``testguard
+collect``, TG701).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import json
 import os
 import sys
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -311,8 +314,12 @@ def run_static(
     checks: list[ModuleType],
     use_cache: bool = True,
     custom_rules: list[Rule] | None = None,
+    changed: Collection[str] = (),
 ) -> tuple[list[CheckResult], StaticState]:
-    """Runs the static ``checks`` over the project's (or the given) test files."""
+    """Runs the static ``checks`` over the project's (or the given) test files.
+
+    ``changed``: files changed since ``--diff-base``; they are compiled like given ones.
+    """
     state = StaticState(
         root=root,
         config=config,
@@ -327,7 +334,7 @@ def run_static(
     found = discover_files(root, paths, config)
     is_test = TestFileMatcher(root, config)
     test_files = [f for f in found.files if is_test(f)]
-    state.compile_paths = frozenset(paths).intersection(test_files)
+    state.compile_paths = frozenset(paths).union(changed).intersection(test_files)
     findings: list[Finding] = [bad_file(p, "file not found; not checked") for p in found.missing]
     findings.extend(
         bad_file(
