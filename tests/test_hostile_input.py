@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, git, git_init, try_repo, write
+from conftest import Run, git, git_init, run_testguard, try_repo, write
 from conftest import testguard_env as _testguard_env  # not a test, despite its name
 
 BROKEN = {
@@ -242,3 +242,14 @@ def test_a_malformed_or_deeply_nested_cache_is_ignored(tmp_path: Path, tg: Calla
     cache_file.write_text("[" * 100_000 + "]" * 100_000)
     deep = tg(tmp_path, "exits", "--format", "json")
     assert "internal error" not in deep.err and deep.json()["findings"] == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_a_named_pipe_among_the_tests_is_tg001_not_a_hang(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "[project]\nname = 'shop'\n", "tests/test_ok.py": "x = 1\n"})
+    os.mkfifo(tmp_path / "tests" / "test_pipe.py")
+    run = run_testguard(tmp_path, "exits", "--format", "json", "tests/test_pipe.py", "tests/test_ok.py", timeout=120)
+    assert run.code == 1, run.err
+    assert [(f["path"], f["message"]) for f in run.json()["findings"]] == [
+        ("tests/test_pipe.py", "not a regular file; not checked")
+    ]
