@@ -58,7 +58,7 @@ class StaticCache:
         """The cached results of ``path`` when its content hash is ``digest``.
 
         ``compiled``: only an entry made after CPython compiled the file will do
-        (an explicitly given file must get TG001 when it does not parse).
+        (a given or changed file must get TG001 when it does not parse).
         """
         entry = self.entries.get(path)
         if not isinstance(entry, dict) or entry.get("hash") != digest:

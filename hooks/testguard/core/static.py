@@ -64,8 +64,9 @@ class StaticState:
     checks: list[ModuleType]
     custom_rules: list[Rule] = field(default_factory=list)
     shared: dict[str, Any] = field(default_factory=dict)  # per-run data a check computes once
-    # Files given by name (as pre-commit passes them): CPython compiles each, so
-    # one that does not parse is a TG001 even when no rule could match it.
+    # Files given by name (as pre-commit passes them) or changed since --diff-base:
+    # CPython compiles each, so one that does not parse is a TG001 even when no
+    # rule could match it.
     compile_paths: frozenset[str] = frozenset()
 
 
@@ -171,7 +172,7 @@ def scan_source(source: Source, state: StaticState, compiled: bool = False) -> l
     """Runs every static check of ``state`` on one decoded file.
 
     ``compiled``: CPython compiles the file first, even when no rule can match
-    (an explicitly given file that does not parse is always a TG001).
+    (a given or changed file that does not parse is always a TG001).
     """
     if compiled:
         error = _compile_error(source)
