@@ -56,7 +56,7 @@ select = ["TID251"]
 "mock".msg = "mock library"
 """
 
-SECTIONS = ("exits", "check", "hook", "recall")
+SECTIONS = ("exits", "check", "given", "hook", "recall")
 
 # Typical staged test file for the hook call (a real one, ~300 lines).
 HOOK_FILE = "projects/pytest-8.3.4/testing/test_main.py"
@@ -258,28 +258,35 @@ def files_checked(run: Run) -> object:
 
 
 def compare(
-    tools: Tools, reps: int, tg_check: str, ruff_config: str
+    tools: Tools, reps: int, tg_check: str, ruff_config: str, given: Sequence[str] = ()
 ) -> dict[str, Series]:
-    """Cold then warm, runs interleaved so a load spike hits both tools alike."""
+    """Cold then warm, runs interleaved so a load spike hits both tools alike.
+
+    ``given``: files named on both command lines (as ``pre-commit run --all-files``
+    passes them) instead of the whole project.
+    """
+    scope = " (given files)" if given else ""
     cold_tg, cold_ruff = (
-        Series(f"testguard {tg_check} cold"),
-        Series(f"ruff TID251 ({ruff_config}) cold"),
+        Series(f"testguard {tg_check}{scope} cold"),
+        Series(f"ruff TID251 ({ruff_config}){scope} cold"),
     )
     warm_tg, warm_ruff = (
-        Series(f"testguard {tg_check} warm"),
-        Series(f"ruff TID251 ({ruff_config}) warm"),
+        Series(f"testguard {tg_check}{scope} warm"),
+        Series(f"ruff TID251 ({ruff_config}){scope} warm"),
     )
+    tg_cmd = tools.testguard_cmd(tg_check, *given)
+    paths = tuple(given) or (".",)
     for _ in range(reps):
         tools.clear_testguard_cache()
-        cold_tg.runs.append(tools.run(tools.testguard_cmd(tg_check)))
-        cold_ruff.runs.append(tools.run(tools.ruff_cmd(ruff_config, cache=False)))
+        cold_tg.runs.append(tools.run(tg_cmd))
+        cold_ruff.runs.append(tools.run(tools.ruff_cmd(ruff_config, cache=False, paths=paths)))
     tools.clear_ruff_cache(ruff_config)
-    tools.run(tools.ruff_cmd(ruff_config, cache=True))  # fill
+    tools.run(tools.ruff_cmd(ruff_config, cache=True, paths=paths))  # fill
     tools.clear_testguard_cache()
-    tools.run(tools.testguard_cmd(tg_check))  # fill
+    tools.run(tg_cmd)  # fill
     for _ in range(reps):
-        warm_tg.runs.append(tools.run(tools.testguard_cmd(tg_check)))
-        warm_ruff.runs.append(tools.run(tools.ruff_cmd(ruff_config, cache=True)))
+        warm_tg.runs.append(tools.run(tg_cmd))
+        warm_ruff.runs.append(tools.run(tools.ruff_cmd(ruff_config, cache=True, paths=paths)))
     for series in (cold_tg, cold_ruff, warm_tg, warm_ruff):
         print("  " + series.describe(), flush=True)
     counts = {
@@ -390,6 +397,17 @@ def testfile_matcher(root: Path) -> Callable[[str], bool]:
     except ImportError:
         patterns = [re.compile(glob_regex(g)) for g in corpus.TEST_GLOBS]
         return lambda path: any(p.fullmatch(path) for p in patterns)
+
+
+def test_files(root: Path) -> list[str]:
+    """The corpus's test files, as testguard sees them (its test globs)."""
+    is_test = testfile_matcher(root)
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        rel = Path(dirpath).relative_to(root).as_posix()
+        found += [f if rel == "." else f"{rel}/{f}" for f in filenames if f.endswith(".py")]
+    return sorted(f for f in found if is_test(f))
 
 
 def glob_regex(glob: str) -> str:
@@ -583,6 +601,12 @@ def main(argv: list[str] | None = None) -> int:
             "testguard check vs ruff TID251 (unittest.mock, mock)",
             "check",
             lambda: compare(tools, args.reps, "check", "mocks"),
+        )
+        section(
+            "given",
+            "testguard exits vs ruff TID251, every test file named (pre-commit run --all-files)",
+            "exits",
+            lambda: compare(tools, args.reps, "exits", "exits", given=test_files(root)),
         )
         section(
             "hook",

@@ -110,11 +110,33 @@ def test_git_files_honour_gitignore_and_nested_ignored_projects_are_walked(tmp_p
         "ignored/test_no.py": "", "vendor/sub/pyproject.toml": "", "vendor/sub/tests/test_v.py": "",
     })
     git(tmp_path, "add", "tests/test_tracked.py", ".gitignore")
-    files, missing = discover_files(tmp_path, [], load_config(tmp_path))
-    assert files == ["tests/test_tracked.py", "tests/test_untracked.py"] and missing == []
+    found = discover_files(tmp_path, [], load_config(tmp_path))
+    assert found.files == ["tests/test_tracked.py", "tests/test_untracked.py"] and found.missing == []
     nested = tmp_path / "vendor" / "sub"
-    files, _ = discover_files(nested, [], load_config(nested))
-    assert files == ["tests/test_v.py"]
+    assert discover_files(nested, [], load_config(nested)).files == ["tests/test_v.py"]
+
+
+@pytest.mark.parametrize(
+    ("tests", "directory", "may_hold"),
+    [
+        (["tests/**"], "tests/secret", True),
+        (["tests/**"], "tests", True),
+        (["tests/**"], "pgdata", False),
+        (["src/*/tests/**"], "src", True),
+        (["src/*/tests/**"], "src/pkg/tests", True),
+        (["src/*/tests/**"], "docs", False),
+        (["**/test_*.py"], "anything/below", True),
+        (["conftest.py"], "deep/dir", True),
+        (["/spec/check_*.py"], "spec", True),
+        (["/spec/check_*.py"], "other", False),
+    ],
+)
+def test_which_directories_may_hold_test_files(
+    tmp_path: Path, tests: list[str], directory: str, may_hold: bool
+) -> None:
+    config = load_config(tmp_path)
+    config.tests = tests
+    assert core_project.TestFileMatcher(tmp_path, config).may_hold_tests(directory) is may_hold
 
 
 def _make_venv(where: Path) -> Path:

@@ -8,12 +8,14 @@ comes with a message that says what to change.
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from testguard.core.findings import UsageError
+from testguard.core.options import MAX_FILE_SIZE, MAX_WORKERS, SECONDS_RANGE, valid_seconds
 
 MOCK_CLASSES = (
     "first-party",
@@ -45,7 +47,7 @@ def _str_list(value: Any) -> str | None:
 
 
 def _number(value: Any) -> str | None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     return None if ok else "a number"
 
 
@@ -55,15 +57,31 @@ def _percent(value: Any) -> str | None:
     return None
 
 
-def _positive(value: Any) -> str | None:
-    if _number(value) is not None or value <= 0:
-        return "a number greater than 0"
-    return None
+def _seconds(value: Any) -> str | None:
+    return None if _number(value) is None and valid_seconds(value) else SECONDS_RANGE
+
+
+def _whole(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value) and value.is_integer()
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _count(value: Any) -> str | None:
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
     return None if ok else "a whole number, 0 or more"
+
+
+def _file_size(value: Any) -> str | None:
+    if not _whole(value) or not 1 <= value <= MAX_FILE_SIZE:
+        return f"a whole number of bytes from 1 to {MAX_FILE_SIZE} (1 GiB)"
+    return None
+
+
+def _workers(value: Any) -> str | None:
+    if not _whole(value) or not 0 <= value <= MAX_WORKERS:
+        return f"a whole number from 0 (one per core) to {MAX_WORKERS}"
+    return None
 
 
 def _path_floors(value: Any) -> str | None:
@@ -111,13 +129,13 @@ SCHEMA: dict[str, dict[str, Validator]] = {
         "rules": _str_list,
         "checks": _str_list,
         "cache-dir": _str,
-        "max-file-size": _positive,
+        "max-file-size": _file_size,
     },
     "imports": {
-        "timeout": _positive,
+        "timeout": _seconds,
         "exclude": _str_list,
         "include-main": _bool,
-        "workers": _count,
+        "workers": _workers,
     },
     "mocks": {
         "allow": _mock_classes,
@@ -277,6 +295,7 @@ def from_table(table: dict[str, Any], file: Path | None) -> Config:
         else:
             setattr(config, _attr(key), value)
     config.imports.timeout = float(config.imports.timeout)
+    config.imports.workers = int(config.imports.workers)
     config.max_file_size = int(config.max_file_size)
     return config
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import configparser
 import os
 import re
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,14 +26,37 @@ SKIP_DIRS = frozenset(
 )
 
 
+def _is_file(path: Path) -> bool:
+    """Path.is_file() that says False, not PermissionError, behind a directory it cannot search."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def find_root(start: Path) -> Path:
     """The nearest directory upward with a pyproject.toml, else a .git, else start."""
     start = start.resolve()
     for directory in (start, *start.parents):
-        if (directory / "pyproject.toml").is_file():
+        if _is_file(directory / "pyproject.toml"):
             return directory
     for directory in (start, *start.parents):
-        if (directory / ".git").exists():
+        if _exists(directory / ".git"):
             return directory
     return start
 
@@ -46,8 +70,22 @@ def relpath(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def _git_files(root: Path) -> list[str] | None:
-    if not (root / ".git").exists() and not _inside_git(root):
+@dataclass
+class Discovered:
+    """What discovery found: files to check, given paths that do not exist, directories it could not read."""
+
+    files: list[str]
+    missing: list[str]
+    unreadable: dict[str, str]  # root-relative directory -> why (e.g. "Permission denied")
+
+
+# git's own warning (git 2.x dir.c), read with LC_ALL=C so that it is not translated.
+_GIT_UNREADABLE = re.compile(r"^warning: could not open directory '(.*)/': (.*)$")
+
+
+def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
+    top = _git_top(root)
+    if top is None:
         return None
     try:
         proc = subprocess.run(
@@ -55,22 +93,39 @@ def _git_files(root: Path) -> list[str] | None:
             cwd=root,
             capture_output=True,
             check=False,
+            env={**os.environ, "LC_ALL": "C", "LANGUAGE": ""},
         )
     except OSError:
         return None
     if proc.returncode != 0:
         return None
+    # git names directories from the top of the work tree, files from the cwd.
+    prefix = os.path.relpath(root, top).replace(os.sep, "/")
+    prefix = "" if prefix == "." else prefix + "/"
+    for line in proc.stderr.decode("utf-8", "surrogateescape").splitlines():
+        match = _GIT_UNREADABLE.match(line)
+        if match and match.group(1).startswith(prefix):
+            unreadable[match.group(1)[len(prefix):]] = match.group(2)
     names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
     return sorted({n for n in names if n})
 
 
-def _inside_git(root: Path) -> bool:
-    return any((d / ".git").exists() for d in root.parents)
+def _git_top(root: Path) -> Path | None:
+    """The nearest directory at or above ``root`` that holds a ``.git``."""
+    for directory in (root, *root.parents):
+        if _exists(directory / ".git"):
+            return directory
+    return None
 
 
-def _walk(root: Path, base: Path) -> list[str]:
+def _walk(root: Path, base: Path, unreadable: dict[str, str]) -> list[str]:
     found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(base):
+
+    def failed(error: OSError) -> None:
+        where = os.path.relpath(error.filename or base, root).replace(os.sep, "/")
+        unreadable[where] = error.strerror or str(error)
+
+    for dirpath, dirnames, filenames in os.walk(base, onerror=failed):
         dirnames[:] = sorted(
             d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info")
         )
@@ -80,32 +135,45 @@ def _walk(root: Path, base: Path) -> list[str]:
     return sorted(found)
 
 
+def _kind(path: Path) -> str:
+    """"dir", "missing" or "file": anything else there, even what cannot be read (reading it says why)."""
+    try:
+        info = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    except OSError:
+        return "file"
+    return "dir" if stat.S_ISDIR(info.st_mode) else "file"
+
+
 def discover_files(
     root: Path, paths: list[str], config: Config, suffixes: tuple[str, ...] = (".py",)
-) -> tuple[list[str], list[str]]:
-    """Files to check, root-relative, and explicit paths that do not exist.
+) -> Discovered:
+    """Files to check, root-relative, explicit paths that do not exist, and unreadable directories.
 
     With no paths: the whole project (git's tracked and not-ignored files in a
     git repo, else a directory walk).  Explicit files are always kept, even when
     excluded by suffix, so pre-commit's file list is honoured exactly; config
-    ``exclude`` applies to both.
+    ``exclude`` applies to both, and to the unreadable directories.
     """
     exclude = GlobSet(config.exclude)
     missing: list[str] = []
     files: list[str] = []
+    unreadable: dict[str, str] = {}
     if not paths:
-        candidates = _git_files(root)
+        candidates = _git_files(root, unreadable)
         if not candidates:
             # Not a git repo, or a project git ignores inside a parent repo
             # (a vendored or generated tree): walk the directory instead.
-            candidates = _walk(root, root)
+            unreadable.clear()
+            candidates = _walk(root, root, unreadable)
         files = [f for f in candidates if f.endswith(suffixes)]
     else:
         for given in paths:
-            absolute = root / given
-            if absolute.is_dir() and not absolute.is_symlink():
-                files.extend(f for f in _walk(root, absolute) if f.endswith(suffixes))
-            elif absolute.exists() or absolute.is_symlink():
+            kind = _kind(root / given)
+            if kind == "dir":
+                files.extend(f for f in _walk(root, root / given, unreadable) if f.endswith(suffixes))
+            elif kind == "file":
                 files.append(given)
             else:
                 missing.append(given)
@@ -115,11 +183,15 @@ def discover_files(
         if f not in seen and not exclude.match(f):
             seen.add(f)
             result.append(f)
-    return result, missing
+    skipped = {
+        d: why for d, why in sorted(unreadable.items())
+        if not exclude.match(d) and not exclude.match(d + "/")
+    }
+    return Discovered(result, missing, skipped)
 
 
 def _ini_section(file: Path, section: str) -> dict[str, list[str]] | None:
-    if not file.is_file():
+    if not _is_file(file):
         return None
     parser = configparser.ConfigParser(interpolation=None)
     try:
@@ -182,7 +254,7 @@ def _load_pyproject(root: Path) -> dict[str, Any]:
     from testguard.core.config import read_toml
 
     file = root / "pyproject.toml"
-    return read_toml(file) if file.is_file() else {}
+    return read_toml(file) if _is_file(file) else {}
 
 
 class TestFileMatcher:
@@ -191,10 +263,36 @@ class TestFileMatcher:
     __test__ = False  # not a pytest test class, despite the name
 
     def __init__(self, root: Path, config: Config) -> None:
-        self.globs = GlobSet(test_globs(root, config))
+        patterns = test_globs(root, config)
+        self.globs = GlobSet(patterns)
+        self._prefixes = [_literal_prefix(p) for p in patterns if p.strip()]
 
     def __call__(self, path: str) -> bool:
         return self.globs.match(path)
+
+    def may_hold_tests(self, directory: str) -> bool:
+        """Whether some test file could lie below ``directory`` (errs towards yes)."""
+        if self.globs.match(directory):
+            return True
+        parts = directory.split("/")
+        for prefix in self._prefixes:
+            depth = min(len(prefix), len(parts))
+            if prefix[:depth] == parts[:depth]:
+                return True
+        return False
+
+
+def _literal_prefix(pattern: str) -> list[str]:
+    """The leading directories a glob names literally: ``src/*/tests/**`` -> ``["src"]``."""
+    pattern = pattern.strip().replace("\\", "/").removeprefix("./")
+    if not pattern.startswith("/") and "/" not in pattern.rstrip("/"):
+        return []  # a bare name matches at any depth
+    prefix: list[str] = []
+    for segment in pattern.strip("/").split("/"):
+        if any(ch in segment for ch in "*?["):
+            break
+        prefix.append(segment)
+    return prefix
 
 
 _NAME = re.compile(r"[-_.]+")
@@ -225,9 +323,9 @@ def source_roots(root: Path, config: Config) -> list[Path]:
     pyproject = config.pyproject or _load_pyproject(root)
     for declared in _declared_roots(pyproject):
         candidate = (root / declared).resolve()
-        if candidate.is_dir() and candidate not in roots:
+        if _is_dir(candidate) and candidate not in roots:
             roots.append(candidate)
-    if (root / "src").is_dir() and (root / "src").resolve() not in roots:
+    if _is_dir(root / "src") and (root / "src").resolve() not in roots:
         roots.append(root / "src")
     if root.resolve() not in roots:
         roots.append(root)
@@ -244,7 +342,7 @@ def detect_packages(root: Path, config: Config) -> list[str]:
     for base in source_roots(root, config):
         if isinstance(name, str):
             candidate = _NAME.sub("_", name).lower()
-            if (base / candidate / "__init__.py").is_file() or (base / f"{candidate}.py").is_file():
+            if _is_file(base / candidate / "__init__.py") or _is_file(base / f"{candidate}.py"):
                 return [candidate]
     for base in source_roots(root, config):
         if base == root and found:
@@ -255,8 +353,8 @@ def detect_packages(root: Path, config: Config) -> list[str]:
             continue
         for entry in entries:
             if (
-                entry.is_dir()
-                and (entry / "__init__.py").is_file()
+                _is_dir(entry)
+                and _is_file(entry / "__init__.py")
                 and entry.name not in ("tests", "test", "testing", "docs", "bench", "benchmarks", "examples", "scripts")
                 and not entry.name.startswith(".")
             ):

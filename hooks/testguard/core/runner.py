@@ -111,6 +111,7 @@ def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
     if static or custom:
         from testguard.core.static import run_static
 
+        changed = ctx.changed
         static_results, _ = run_static(
             ctx.root,
             ctx.config,
@@ -118,6 +119,7 @@ def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
             static,
             use_cache=not ctx.option("no_cache", False),
             custom_rules=custom,
+            changed=changed.files if changed is not None else (),
         )
         results.extend(static_results)
         by_name = {r.check: r for r in static_results}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,27 +78,46 @@ def decode(path: str, data: bytes) -> Source | Finding:
     return Source(path=path, text=text, data=data)
 
 
-def read_source(root: Path, path: str, max_size: int) -> Source | Finding:
-    """Reads ``root/path`` as Python source, or says exactly why it cannot."""
-    absolute = root / path
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+"""O_NONBLOCK: opening a FIFO must not wait for a writer (it is then reported as not a file)."""
+
+
+def read_bytes(root: Path, path: str, max_size: int) -> bytes | Finding:
+    """The bytes of ``root/path``, or exactly why they cannot be read: one open, one fstat."""
+    absolute = os.path.join(root, path)
     try:
-        info = os.stat(absolute)
+        fd = os.open(absolute, _OPEN_FLAGS)
     except FileNotFoundError:
         if os.path.islink(absolute):
             return bad_file(path, f"broken symbolic link to {os.readlink(absolute)!r}; not checked")
         return bad_file(path, "file not found; not checked")
     except OSError as exc:
         return bad_file(path, f"cannot read file: {exc.strerror or exc}; not checked")
-    if not os.path.isfile(absolute):
-        return bad_file(path, "not a regular file; not checked")
-    if info.st_size > max_size:
-        return bad_file(
-            path,
-            f"file too large ({info.st_size} bytes, limit {max_size}); not checked"
-            " — raise 'max-file-size' in [tool.testguard] or exclude it",
-        )
     try:
-        data = absolute.read_bytes()
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return bad_file(path, "not a regular file; not checked")
+        if info.st_size > max_size:
+            return bad_file(
+                path,
+                f"file too large ({info.st_size} bytes, limit {max_size}); not checked"
+                " — raise 'max-file-size' in [tool.testguard] or exclude it",
+            )
+        return _read_to_end(fd, info.st_size)
     except OSError as exc:
         return bad_file(path, f"cannot read file: {exc.strerror or exc}; not checked")
-    return decode(path, data)
+    finally:
+        os.close(fd)
+
+
+def _read_to_end(fd: int, size: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, max(size + 1, 1 << 16)):
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def read_source(root: Path, path: str, max_size: int) -> Source | Finding:
+    """Reads ``root/path`` as Python source, or says exactly why it cannot."""
+    data = read_bytes(root, path, max_size)
+    return data if isinstance(data, Finding) else decode(path, data)

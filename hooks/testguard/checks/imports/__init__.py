@@ -22,7 +22,7 @@ from testguard.checks.imports.progress import progress_bar
 from testguard.checks.imports.runner import confirm_failures, run_imports
 from testguard.core.findings import CheckResult, Finding, UsageError
 from testguard.core.runner import Context
-from testguard.core.options import seconds
+from testguard.core.options import seconds, shard_spec, worker_count
 
 NAME = "imports"
 HELP = "import every module of the package, each contained (TG1xx)"
@@ -39,19 +39,6 @@ CODES = {
 }
 
 
-def _shard(value: str) -> tuple[int, int]:
-    try:
-        index_text, count_text = value.split("/")
-        index, count = int(index_text), int(count_text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected I/N such as 1/4, got {value!r}"
-        ) from None
-    if count < 1 or not 1 <= index <= count:
-        raise argparse.ArgumentTypeError(f"shard {value!r}: need 1 <= I <= N")
-    return index, count
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("imports")
     group.add_argument(
@@ -62,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--shard",
-        type=_shard,
+        type=shard_spec,
         metavar="I/N",
         help="check only shard I of N (deterministic; run N jobs to cover everything)",
     )
@@ -79,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--workers",
-        type=int,
+        type=worker_count,
         metavar="N",
         help="worker processes (default: imports.workers, 0 = one per core)",
     )
