@@ -239,6 +239,16 @@ def test_not_a_baseline_and_bad_entries(legacy: Path, run: Run) -> None:
     assert code == 2 and 'finding #1 has no string "path"' in err
 
 
+@pytest.mark.parametrize("figure", ["NaN", "Infinity", "-Infinity", '"85"', "true"])
+def test_a_figure_that_is_not_a_finite_number_is_a_clear_error(legacy: Path, run: Run, figure: str) -> None:
+    # A NaN floor would never fail: it must not be read as one.
+    (legacy / BASELINE).write_text(
+        '{"version": 1, "tool": "testguard", "findings": [], "figures": {"coverage:total": %s}}\n' % figure
+    )
+    code, _, err = run(legacy, "exits")
+    assert code == 2 and "figure 'coverage:total' must be a finite number" in err
+
+
 def test_baseline_from_a_newer_testguard(legacy: Path, run: Run) -> None:
     newer = json.dumps({"version": 99, "tool": "testguard", "findings": [], "figures": {}}) + "\n"
     (legacy / BASELINE).write_text(newer)

@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import sys
 import tempfile
@@ -300,8 +301,11 @@ def _figures(raw: object, path: Path) -> dict[str, float]:
         raise UsageError(f"baseline {path}: \"figures\" must be an object")
     figures: dict[str, float] = {}
     for key, value in raw.items():
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise UsageError(f"baseline {path}: figure {key!r} must be a number, not {value!r}")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise UsageError(
+                f"baseline {path}: figure {key!r} must be a finite number, not {value!r};"
+                " fix it, or re-create the baseline with `testguard baseline`"
+            )
         figures[str(key)] = float(value)
     return figures
 
