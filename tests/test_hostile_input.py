@@ -253,3 +253,25 @@ def test_a_named_pipe_among_the_tests_is_tg001_not_a_hang(tmp_path: Path) -> Non
     assert [(f["path"], f["message"]) for f in run.json()["findings"]] == [
         ("tests/test_pipe.py", "not a regular file; not checked")
     ]
+
+
+def test_a_cache_written_elsewhere_is_never_trusted(
+    tmp_path: Path, tg: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pull request can commit .testguard_cache/ with every result emptied; the CI
+    # machine must scan the files rather than believe it.
+    import json
+
+    project = tmp_path / "project"
+    write(project, {"pyproject.toml": "[project]\nname = 'shop'\n", "tests/test_a.py": "import sys\nsys.exit(1)\n"})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "author-machine"))
+    assert tg(project, "exits").code == 1
+    (cache_file,) = (project / ".testguard_cache").glob("static-*.json")
+    forged = json.loads(cache_file.read_text())
+    forged["files"]["tests/test_a.py"]["results"] = []
+    cache_file.write_text(json.dumps(forged))
+    assert tg(project, "exits").code == 0  # the author's own machine trusts its own cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "ci-machine"))
+    again = tg(project, "exits", "--format", "json")
+    assert again.code == 1 and [f["code"] for f in again.json()["findings"]] == ["TG301"]

@@ -24,6 +24,7 @@ from typing import Any, cast
 from ast_grep_py import Config as SgConfig
 from ast_grep_py import SgNode, SgRoot
 
+from testguard.core.cache import user_cache_dir
 from testguard.core.findings import UsageError
 
 _SEVERITIES = {"error": "error", "warning": "warning", "info": "note", "hint": "note", "note": "note"}
@@ -98,8 +99,7 @@ def _rule_from_doc(doc: Any, where: str) -> Rule:
 
 
 def _user_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "testguard" / "rules"
+    return user_cache_dir() / "rules"
 
 
 def _parse_yaml(text: str, where: str) -> list[Any]:

@@ -10,7 +10,10 @@ The key of the whole cache includes testguard's version, the checks run and
 the configuration they depend on, so a config change starts afresh.
 
 The cache is JSON, never pickle: a pull request could commit a crafted cache
-file, and loading it must not run code.
+file, and loading it must not run code.  Nor may such a file pass its forged
+results off as this machine's: the key of the whole cache also holds a random
+secret kept in the user's cache directory, so only a cache this machine wrote
+is ever read.
 """
 
 from __future__ import annotations
@@ -23,6 +26,36 @@ from pathlib import Path
 from typing import Any
 
 CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# testguard cache\n"
+
+
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/testguard`` (``~/.cache/testguard``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "testguard"
+
+
+def machine_secret() -> str:
+    """A random secret of this user on this machine, made on first use.
+
+    Where it cannot be kept, a new one for this run: the cache is then only not reused.
+    """
+    path = user_cache_dir() / "secret"
+    try:
+        secret = path.read_text("ascii").strip()
+        if len(secret) == 64:
+            return secret
+    except (OSError, UnicodeDecodeError):
+        pass
+    secret = os.urandom(32).hex()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret-", suffix=".tmp")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secret)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return secret
 
 
 def content_hash(data: bytes) -> str:

@@ -39,7 +39,7 @@ from ast_grep_py import SgNode
 from testguard import __version__
 from testguard.core import astgrep
 from testguard.core.astgrep import Rule
-from testguard.core.cache import StaticCache, content_hash
+from testguard.core.cache import StaticCache, content_hash, machine_secret
 from testguard.core.config import Config
 from testguard.core.findings import CheckResult, Finding, Severity
 from testguard.core.globs import GlobSet
@@ -244,6 +244,7 @@ def _fingerprint(state: StaticState) -> str:
         },
         "first_party": sorted(state.first_party.names),
         "rules": [(r.source, r.id, json.dumps(r.config, sort_keys=True, default=str)) for r in state.custom_rules],
+        "machine": machine_secret(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
