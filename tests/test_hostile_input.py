@@ -83,6 +83,23 @@ def test_a_test_file_broken_since_the_diff_base_is_tg001_in_a_project_scan(
     assert got == [("tests/test_cart.py", 2, "TG001"), ("tests/test_new.py", 1, "TG001")]
 
 
+def test_a_changed_file_that_no_longer_parses_is_tg001_wherever_the_error_points(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    # The change is on line 3; CPython reports the unclosed bracket on line 2, which nobody touched.
+    git_init(tmp_path)
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'shop'\n",
+        "tests/test_cart.py": "def test_total():\n    assert max(1,\n               2) == 2\n",
+    })
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "initial")
+    write(tmp_path, {"tests/test_cart.py": "def test_total():\n    assert max(1,\n               2 == 2\n"})
+    run = tg(tmp_path, "exits", "--format", "json", "--diff-base", "HEAD")
+    assert run.code == 1, run.out + run.err
+    assert [(f["line"], f["code"]) for f in run.json()["findings"]] == [(2, "TG001")]
+
+
 @pytest.mark.slow
 def test_no_mocks_hook_fails_on_a_staged_test_file_that_does_not_parse(tmp_path: Path) -> None:
     git_init(tmp_path)

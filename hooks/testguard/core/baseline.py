@@ -56,7 +56,7 @@ from testguard.core import gitobjects
 from testguard.core.entries import Entry, LineReader, needs_collapse, new_entries
 from testguard.core.findings import CheckResult, Finding, FixedEntry, Status, UsageError
 from testguard.core.matching import Matched, match, new_on_changed_lines
-from testguard.core.static import FILES_CHECK
+from testguard.core.source import FILES_CHECK
 
 if TYPE_CHECKING:
     from testguard.core.gitdiff import ChangedLines

@@ -12,7 +12,7 @@ from testguard import checks as registry
 from testguard.core.config import Config
 from testguard.core.findings import CheckResult, Finding, Severity, Status
 from testguard.core.interpreter import find_interpreter
-from testguard.core.source import Source, read_source
+from testguard.core.source import FILES_CHECK, Source, read_source
 
 # ast-grep (and with it the static pipeline) is imported only when needed:
 # `testguard mypy` on a warm cache must not pay for a parser it never uses.
@@ -88,7 +88,6 @@ def _suppress_nonstatic(root: Path, result: CheckResult, config: Config) -> None
             kept.extend(findings)
             continue
         from testguard.core import astgrep
-        from testguard.core.static import FILES_CHECK
         from testguard.core.suppress import parse_suppressions
 
         for f in findings:
@@ -157,6 +156,8 @@ def apply_filters(ctx: Context, results: list[CheckResult]) -> None:
                 on_changed = finding.line > 0 and changed.covers(
                     finding.path, finding.line, finding.end_line
                 )
+                if finding.code == "TG001" and finding.check == FILES_CHECK and finding.path in changed.files:
+                    on_changed = True  # a changed file that could not be checked, wherever its error is
                 if on_changed:
                     finding.details["changed"] = True
                 if on_changed or finding.line <= 0 or not line_bound:

@@ -35,8 +35,11 @@ class Source:
         return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
+FILES_CHECK = "files"  # the check that TG001 and TG002 findings belong to
+
+
 def bad_file(path: str, message: str, line: int = 1, col: int = 1) -> Finding:
-    return Finding(path=path, line=line, col=col, code="TG001", message=message, check="files")
+    return Finding(path=path, line=line, col=col, code="TG001", message=message, check=FILES_CHECK)
 
 
 def detect_encoding(data: bytes) -> tuple[str, bytes]:

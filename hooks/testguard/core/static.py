@@ -45,10 +45,9 @@ from testguard.core.findings import CheckResult, Finding, Severity
 from testguard.core.globs import GlobSet
 from testguard.core.project import FirstParty, TestFileMatcher, discover_files, first_party
 from testguard.core.pyimports import ImportMap, read_imports
-from testguard.core.source import Source, bad_file, decode, read_bytes, read_source
+from testguard.core.source import FILES_CHECK, Source, bad_file, decode, read_bytes, read_source
 from testguard.core.suppress import parse_suppressions
 
-FILES_CHECK = "files"
 CUSTOM_CHECK = "custom"
 _PARALLEL_MIN_FILES = 256
 _CACHE_MIN_FILES = 32
