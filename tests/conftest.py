@@ -120,6 +120,27 @@ def run(tg: Callable[..., Run]) -> Callable[..., tuple[int, str, str]]:
     return call
 
 
+def without_root_powers() -> list[str]:
+    """A command prefix under which permission bits apply, even to root.
+
+    Root ignores them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH); ``setpriv``
+    (util-linux, a system tool) drops those two from what the command may hold.
+    Skips the test when that cannot be done here.
+    """
+    if os.geteuid() != 0:
+        return []
+    import shutil
+
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root and setpriv (util-linux) is missing: permission bits cannot apply")
+    prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot drop root's permission override here: {probe.stderr.strip()}")
+    return prefix
+
+
 # --- one run of the suite: shared by every pytest process (xdist workers too) ---
 
 SHARED_DIR_VARIABLE = "TESTGUARD_TESTS_SHARED_DIR"

@@ -9,7 +9,6 @@ runs without the capabilities that let it (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import venv
@@ -20,20 +19,6 @@ import pytest
 
 import conftest
 from conftest import Run, write
-
-
-def _as_a_user_without_root_powers() -> list[str]:
-    """A command prefix under which permission bits apply to testguard."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")  # util-linux, a system tool
-    if setpriv is None:
-        pytest.skip("running as root and setpriv (util-linux) is missing: permission bits cannot apply")
-    prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
-    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True, check=False)
-    if probe.returncode != 0:
-        pytest.skip(f"cannot drop root's permission override here: {probe.stderr.strip()}")
-    return prefix
 
 
 @pytest.fixture
@@ -64,7 +49,7 @@ def _run_restricted(cwd: Path, path: str, *args: str) -> Run:
     env.pop("VIRTUAL_ENV", None)
     env["PATH"] = path
     proc = subprocess.run(
-        [*_as_a_user_without_root_powers(), sys.executable, "-m", "testguard", *args],
+        [*conftest.without_root_powers(), sys.executable, "-m", "testguard", *args],
         cwd=cwd, capture_output=True, text=True, env=env, timeout=300, check=False,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
