@@ -3,6 +3,7 @@ real project with podman where podman is available (``.ci/run`` installs it)."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -73,6 +74,27 @@ def _user_for_a_foreign_project(project: Path) -> list[str]:
     for path in [project, *project.rglob("*")]:
         os.chown(path, 12345, 12345, follow_symlinks=False)
     return conftest.without_root_powers()
+
+
+def test_write_hint_only_in_the_image_and_only_when_user_would_help(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from testguard.core.container import write_hint
+
+    denied = PermissionError(errno.EACCES, "Permission denied")
+    own = tmp_path / "own"
+    own.mkdir()
+    monkeypatch.setenv("TESTGUARD_CONTAINER", "1")
+    assert write_hint(own, denied) == ""  # already the owner: --user would not help
+    assert write_hint(own, OSError(errno.EROFS, "Read-only file system")) == ""
+    if os.geteuid() == 0:
+        foreign = tmp_path / "foreign"
+        foreign.mkdir()
+        os.chown(foreign, 12345, 12345)
+        assert '--user "$(id -u):$(id -g)"' in write_hint(foreign, denied)
+        assert '--user "$(id -u):$(id -g)"' in write_hint(tmp_path / "missing", denied)
+        monkeypatch.delenv("TESTGUARD_CONTAINER")
+        assert write_hint(foreign, denied) == ""
 
 
 @pytest.mark.parametrize(
