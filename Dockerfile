@@ -2,6 +2,10 @@
 #
 #   docker build -t testguard .
 #   docker run --rm -v "$PWD:/src" -w /src testguard check
+#   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD:/src" -w /src testguard baseline
+#
+# As your own user (--user), testguard can write into the project: --output,
+# --summary, the baseline.
 #
 # The static checks (check, mocks, exits, fallbacks) need nothing else. Checks that
 # import, type-check or run the project (imports, mypy, coverage, collect) need the
@@ -27,15 +31,23 @@ RUN apt-get update \
 
 # testguard lives in its own venv, so the image's python3 stays the project's
 # interpreter (testguard never type-checks or imports a project with its own env).
+# Dependencies pinned by docker/constraints.txt; bytecode compiled at install
+# (pip's default), so no run pays for compiling testguard, mypy and ast-grep.
 COPY pyproject.toml README.md /build/
+COPY docker/constraints.txt /build/docker/
 COPY hooks /build/hooks
 RUN python3 -m venv /opt/testguard \
-    && /opt/testguard/bin/pip install --no-cache-dir --no-compile /build \
+    && PIP_CONSTRAINT=/build/docker/constraints.txt \
+       /opt/testguard/bin/pip install --no-cache-dir /build \
     && /opt/testguard/bin/pip uninstall --yes --quiet pip setuptools \
     && rm -rf /build \
-    && find /opt/testguard -name __pycache__ -type d -prune -exec rm -rf {} + \
     && ln -s /opt/testguard/bin/testguard /usr/local/bin/testguard \
     && testguard --version
+
+# The mounted project belongs to the host user: the image's user 10001 can read
+# it but not write reports or the baseline into it. testguard says so, pointing
+# at `--user "$(id -u):$(id -g)"`, when it knows it runs here.
+ENV TESTGUARD_CONTAINER=1
 
 USER 10001:10001
 WORKDIR /src

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    import coverage
 
 REPO = Path(__file__).resolve().parent.parent
 HOOKS = REPO / "hooks"
@@ -115,21 +120,147 @@ def run(tg: Callable[..., Run]) -> Callable[..., tuple[int, str, str]]:
     return call
 
 
-_PRE_COMMIT_HOME: list[Path] = []
+def without_root_powers() -> list[str]:
+    """A command prefix under which permission bits apply, even to root.
+
+    Root ignores them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH); ``setpriv``
+    (util-linux, a system tool) drops those two from what the command may hold.
+    Skips the test when that cannot be done here.
+    """
+    if os.geteuid() != 0:
+        return []
+    import shutil
+
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root and setpriv (util-linux) is missing: permission bits cannot apply")
+    prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot drop root's permission override here: {probe.stderr.strip()}")
+    return prefix
+
+
+# --- one run of the suite: shared by every pytest process (xdist workers too) ---
+
+SHARED_DIR_VARIABLE = "TESTGUARD_TESTS_SHARED_DIR"
+COVERAGE_VARIABLE = "TESTGUARD_TESTS_COVERAGE"
+_CREATED_SHARED_DIR = pytest.StashKey[Path]()
+_COVERAGE = pytest.StashKey["coverage.Coverage"]()
+
+
+def _runs_tests_here(config: pytest.Config) -> bool:
+    """False only in the xdist controller, which hands every test to its workers."""
+    return hasattr(config, "workerinput") or config.getoption("dist", "no") == "no"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The first pytest process of a run makes the shared directory; the xdist
+    # workers it starts afterwards inherit the variable.
+    if SHARED_DIR_VARIABLE not in os.environ:
+        import tempfile
+
+        shared = Path(tempfile.mkdtemp(prefix="testguard-tests-"))
+        os.environ[SHARED_DIR_VARIABLE] = str(shared)
+        config.stash[_CREATED_SHARED_DIR] = shared
+    # scripts/test.sh measures coverage in each process that runs tests, into
+    # parallel data files that it combines afterwards (`coverage run -m pytest`
+    # would measure only the xdist controller, which runs none).
+    data_file = os.environ.get(COVERAGE_VARIABLE)
+    if data_file and _runs_tests_here(config):
+        import coverage
+
+        cov = coverage.Coverage(
+            data_file=data_file, data_suffix=True, config_file=str(REPO / "pyproject.toml")
+        )
+        cov.start()
+        config.stash[_COVERAGE] = cov
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    cov = config.stash.get(_COVERAGE, None)
+    if cov is not None:
+        cov.stop()
+        cov.save()
+    shared = config.stash.get(_CREATED_SHARED_DIR, None)
+    if shared is not None:
+        import shutil
+
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+def _shared_dir() -> Path:
+    return Path(os.environ[SHARED_DIR_VARIABLE])
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock between the pytest processes of this run."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _hook_repository() -> tuple[Path, str]:
+    """This checkout as a repository pre-commit can clone, and the commit to use.
+
+    The commit holds the working tree as it is (uncommitted and untracked files
+    too, .gitignore honoured), made once per content, so that every test of the
+    run uses one commit and pre-commit builds the hook environment once.
+    """
+    shared = _shared_dir()
+    shadow = shared / "hook-repo.git"
+    tree_git = ["git", f"--git-dir={shadow}", f"--work-tree={REPO}"]
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
+        env.pop(name, None)
+
+    def run_git(*args: str) -> str:
+        return subprocess.run(
+            [*tree_git, *args], capture_output=True, text=True, check=True, env=env
+        ).stdout.strip()
+
+    with _locked(shared / "hook-repo.lock"):
+        if not shadow.exists():
+            subprocess.run(["git", "init", "-q", "--bare", str(shadow)], check=True, env=env)
+        run_git("add", "--all")
+        tree = run_git("write-tree")
+        ref = f"refs/heads/tree-{tree}"
+        known = subprocess.run(
+            [*tree_git, "rev-parse", "--verify", "--quiet", ref],
+            capture_output=True, text=True, check=False, env=env,
+        )
+        if known.returncode == 0:
+            return shadow, known.stdout.strip()
+        commit = run_git("commit-tree", tree, "-m", "testguard checkout under test")
+        run_git("update-ref", ref, commit)
+        return shadow, commit
 
 
 def try_repo(project: Path, hook: str) -> subprocess.CompletedProcess[str]:
-    """Real `pre-commit try-repo` of this checkout's hook on the staged files of ``project``.
+    """Real pre-commit runs this checkout's ``hook`` on the staged files of ``project``.
 
-    One PRE_COMMIT_HOME per test session, so the hook environment is built once.
+    As ``pre-commit try-repo`` would, but with one PRE_COMMIT_HOME for the whole
+    run (try-repo builds a fresh hook environment on every call): a
+    ``.pre-commit-config.yaml`` naming this checkout at a commit of its working
+    tree, run with ``pre-commit run``.  pre-commit's own store lock keeps the
+    xdist workers from building the environment twice.
     """
-    if not _PRE_COMMIT_HOME:
-        import tempfile
-
-        _PRE_COMMIT_HOME.append(Path(tempfile.mkdtemp(prefix="pre-commit-home-")))
+    repo, rev = _hook_repository()
+    shared = _shared_dir()
+    config = shared / f"pre-commit-{hook}-{rev}.yaml"
+    if not config.exists():
+        spec = {"repos": [{"repo": str(repo), "rev": rev, "hooks": [{"id": hook}]}]}
+        partial = config.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(spec, indent=2), encoding="utf-8")  # JSON is YAML
+        os.replace(partial, config)
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONPATH", "VIRTUAL_ENV")}
-    env["PRE_COMMIT_HOME"] = str(_PRE_COMMIT_HOME[0])
+    env["PRE_COMMIT_HOME"] = str(shared / "pre-commit-home")
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--color", "never"],
+        [sys.executable, "-m", "pre_commit", "run", hook, "--config", str(config), "--color", "never"],
         cwd=project, capture_output=True, text=True, env=env, timeout=900, check=False,
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,8 @@ from actionrunner import ActionRun, CompositeAction
 
 REPO = Path(__file__).resolve().parent.parent
 ACTION = CompositeAction(REPO)
+# a test dependency: reached through the test interpreter, never through PATH
+CHECK_JSONSCHEMA = [sys.executable, "-m", "check_jsonschema"]
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "T Tester",
     "GIT_AUTHOR_EMAIL": "t@example.com",
@@ -122,12 +123,7 @@ def run_action(
 
 def test_action_metadata_validates_against_githubs_schema() -> None:
     proc = subprocess.run(
-        [
-            shutil.which("check-jsonschema") or "check-jsonschema",
-            "--builtin-schema",
-            "vendor.github-actions",
-            str(REPO / "action.yml"),
-        ],
+        [*CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-actions", str(REPO / "action.yml")],
         capture_output=True,
         text=True,
         check=False,
@@ -534,12 +530,7 @@ def test_documented_workflows_are_valid_and_use_real_inputs(tmp_path: Path) -> N
         path = tmp_path / f"workflow{i}.yml"
         path.write_text(body, encoding="utf-8")
         proc = subprocess.run(
-            [
-                shutil.which("check-jsonschema") or "check-jsonschema",
-                "--builtin-schema",
-                "vendor.github-workflows",
-                str(path),
-            ],
+            [*CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(path)],
             capture_output=True,
             text=True,
             check=False,

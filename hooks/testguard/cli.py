@@ -183,14 +183,16 @@ def _select(args: argparse.Namespace, root: Path, config: Config) -> list[str]:
 def _write(path: str, text: str, append: bool = False) -> None:
     # Encoded before the file is opened: a report is written whole or not at all.
     data = text.encode("utf-8", "backslashreplace")
+    target = Path(path)
     try:
-        target = Path(path)
         if target.parent and not target.parent.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("ab" if append else "wb") as handle:
             handle.write(data)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        from testguard.core.container import write_hint
+
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}{write_hint(target.parent, exc)}") from None
 
 
 def _emit(args: argparse.Namespace, report: Report) -> None:

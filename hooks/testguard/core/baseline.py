@@ -387,8 +387,11 @@ def write_atomic(path: Path, text: str) -> None:
                 os.unlink(temp)
             except OSError:
                 pass
+        from testguard.core.container import write_hint
+
         raise UsageError(
             f"cannot write the baseline {path}: {exc.strerror or exc}; the old file is unchanged"
+            + write_hint(directory, exc)
         ) from None
 
 

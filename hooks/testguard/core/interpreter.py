@@ -8,8 +8,10 @@ dependencies, so that one is never the answer unless nothing else exists).
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
 import sys
 from pathlib import Path
 
@@ -17,11 +19,64 @@ from testguard.core.config import Config
 from testguard.core.findings import UsageError
 
 
-def _venv_python(venv: Path) -> Path | None:
-    for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
+def _problem(candidate: Path) -> str | None:
+    """Why ``candidate`` (which exists) cannot be run, or None when it can.
+
+    ``Path.is_file()`` raises on EACCES: a venv made on another machine (or as
+    another user) can point into a directory this user cannot read.
+    """
+    try:
+        mode = candidate.stat().st_mode
+    except OSError as exc:
+        target = os.path.realpath(candidate)
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+            return f"it points to {target!r}, which does not exist"
+        resolves = f" (it resolves to {target!r})" if target != str(candidate.absolute()) else ""
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return f"permission denied{resolves}: this user cannot reach it"
+        return f"{exc.strerror or exc}{resolves}"
+    if not stat.S_ISREG(mode):
+        return "it is not a file"
+    if not os.access(candidate, os.X_OK):
+        return "it is not executable"
     return None
+
+
+def _exists(path: Path) -> bool:
+    """Whether there is anything at ``path`` (a dangling link or an unreachable file counts)."""
+    try:
+        path.lstat()
+    except OSError as exc:
+        return exc.errno not in (errno.ENOENT, errno.ENOTDIR)
+    return True
+
+
+def _venv_candidate(venv: Path) -> tuple[Path, str | None] | None:
+    """The venv's interpreter and why it cannot be run (None: it can); None without one."""
+    for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
+        if _exists(candidate):
+            return candidate, _problem(candidate)
+    return None
+
+
+def _skip(root: Path, candidate: Path, problem: str) -> None:
+    """One line on stderr per candidate that is there but cannot be used."""
+    shown = candidate.relative_to(root) if candidate.is_relative_to(root) else candidate
+    print(
+        f"testguard: warning: skipping the interpreter {str(shown)!r}: {problem}; trying the next candidate",
+        file=sys.stderr,
+    )
+
+
+def _usable_venv(root: Path, venv: Path) -> Path | None:
+    found = _venv_candidate(venv)
+    if found is None:
+        return None
+    candidate, problem = found
+    if problem is not None:
+        _skip(root, candidate, problem)
+        return None
+    return candidate
 
 
 def _own_prefix() -> Path:
@@ -35,11 +90,11 @@ def find_interpreter(root: Path, config: Config, override: str | None = None) ->
         return _configured(root, config, configured, from_config=not override)
     venv = os.environ.get("VIRTUAL_ENV")
     if venv:
-        found = _venv_python(Path(venv))
+        found = _usable_venv(root, Path(venv))
         if found is not None and not _is_own(found):
             return found
     for name in (".venv", "venv"):
-        found = _venv_python(root / name)
+        found = _usable_venv(root, root / name)
         if found is not None:
             return found
     own = _own_prefix()
@@ -47,9 +102,12 @@ def find_interpreter(root: Path, config: Config, override: str | None = None) ->
         if not directory:
             continue
         candidate = Path(directory) / "python3"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            if not _under(candidate, own):
-                return candidate
+        if not _exists(candidate) or _under(candidate, own):
+            continue
+        problem = _problem(candidate)
+        if problem is None:
+            return candidate
+        _skip(root, candidate, problem)
     return Path(sys.executable)
 
 
@@ -67,16 +125,29 @@ def _configured(root: Path, config: Config, configured: str, from_config: bool) 
             if which is None:
                 raise UsageError(f"python = {configured!r}{where} is not on PATH; {fix}")
             path = Path(which)
-    if path.is_dir():
-        found = _venv_python(path)
+    if not _exists(path):
+        raise UsageError(f"the project interpreter {configured!r}{where} does not exist; {fix}")
+    shown = configured
+    if _is_dir(path):
+        found = _venv_candidate(path)
         if found is None:
             raise UsageError(f"python = {configured!r}{where} is a directory without bin/python; {fix}")
-        return found
-    if not path.is_file():
-        raise UsageError(f"the project interpreter {configured!r}{where} does not exist; {fix}")
-    if not os.access(path, os.X_OK):
+        path, problem = found
+        shown = str(path)
+    else:
+        problem = _problem(path)
+    if problem == "it is not executable":
         raise UsageError(f"the project interpreter {path}{where} is not executable; {fix}")
+    if problem is not None:
+        raise UsageError(f"the project interpreter {shown!r}{where} cannot be used: {problem}; {fix}")
     return path
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def _is_own(python: Path) -> bool:
