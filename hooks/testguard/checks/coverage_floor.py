@@ -38,6 +38,7 @@ from testguard.checks.coverage_model import CoverageSet, Numbers, below, display
 from testguard.checks.coverage_source import load_coverage
 from testguard.core.findings import CheckResult, Finding, Severity
 from testguard.core.runner import Context
+from testguard.core.wording import plural
 
 NAME = "coverage"
 HELP = "total, per-path and changed-lines coverage floors (TG6xx)"
@@ -176,8 +177,7 @@ def _changed_findings(ctx: Context, cov: CoverageSet, changed: ChangedCoverage, 
         out.append(_project(
             "TG603",
             f"coverage of the lines changed since {ref} is {shown(pc, floor, cov.precision)}%,"
-            f" below the floor of {floor:g}% ({_counts(numbers)} in {changed.files}"
-            f" {'file' if changed.files == 1 else 'files'})",
+            f" below the floor of {floor:g}% ({_counts(numbers)} in {plural(changed.files, 'file')})",
             "floor changed lines", percent=pc, floor=floor,
         ))
     texts: dict[str, list[str]] = {}

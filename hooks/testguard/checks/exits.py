@@ -21,6 +21,7 @@ from ast_grep_py import SgNode
 
 from testguard.core import astgrep
 from testguard.core.findings import Finding
+from testguard.core.nodetext import compact
 from testguard.core.prefilter import Screened
 from testguard.core.static import FileContext
 
@@ -67,10 +68,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """No options of its own: the common ones are enough."""
 
 
-def _compact(text: str) -> str:
-    return "".join(text.split())
-
-
 def _within(outer: SgNode | None, node: SgNode) -> bool:
     if outer is None:
         return False
@@ -79,7 +76,7 @@ def _within(outer: SgNode | None, node: SgNode) -> bool:
 
 
 def _resolves_to(file: FileContext, text: str) -> str:
-    return file.imports.resolve(_compact(text))
+    return file.imports.resolve(compact(text))
 
 
 def _with_catches_exit(with_node: SgNode, file: FileContext) -> bool:
@@ -117,7 +114,7 @@ def _allowed_context(node: SgNode, file: FileContext) -> tuple[bool, str | None]
             condition = ancestor.field("condition")
             if (
                 condition is not None
-                and _compact(condition.text()) in _MAIN_GUARD
+                and compact(condition.text()) in _MAIN_GUARD
                 and _within(ancestor.field("consequence"), node)
             ):
                 return True, function
@@ -145,7 +142,7 @@ def _classify_call(call: SgNode, file: FileContext) -> str | None:
     function = call.field("function")
     if function is None:
         return None
-    text = _compact(function.text())
+    text = compact(function.text())
     name = file.imports.resolve(text)
     if name in ("exit", "quit") and (file.imports.is_bound(name) or _shadowed(file, name)):
         return None
@@ -159,7 +156,7 @@ def _classify_call(call: SgNode, file: FileContext) -> str | None:
         if first is not None and arguments is not None:
             first_arg = next((c for c in arguments.children() if c.is_named()), None)
             target = first_arg.field("function") if first_arg is not None and first_arg.kind() == "call" else None
-            if target is not None and file.imports.resolve(_compact(target.text())) in GETPID:
+            if target is not None and file.imports.resolve(compact(target.text())) in GETPID:
                 return "os.kill(os.getpid(), …)"
     return None
 
@@ -173,7 +170,7 @@ def _raises_system_exit(raise_node: SgNode, file: FileContext) -> bool:
         if callee is None:
             return False
         raised = callee
-    name = file.imports.resolve(_compact(raised.text()))
+    name = file.imports.resolve(compact(raised.text()))
     return name in ("SystemExit", "builtins.SystemExit")
 
 

@@ -14,7 +14,6 @@ same way are fine and not reported.
 from __future__ import annotations
 
 import argparse
-import ast
 import re
 import sys
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from ast_grep_py import SgNode
 from testguard.core.prefilter import Screened
 from testguard.core import astgrep
 from testguard.core.findings import Finding
+from testguard.core.nodetext import compact, literal
 from testguard.core.static import FileContext, StaticState
 
 NAME = "fallbacks"
@@ -65,22 +65,6 @@ def prepare(state: StaticState) -> None:
     PREFILTER.also = tuple(sorted(state.first_party.names))
 
 
-def _compact(text: str) -> str:
-    return "".join(text.split())
-
-
-def _literal(node: SgNode | None) -> str | None:
-    if node is None or node.kind() not in ("string", "concatenated_string"):
-        return None
-    if node.find(kind="interpolation") is not None:
-        return None
-    try:
-        value = ast.literal_eval(node.text())
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-    return value if isinstance(value, str) else None
-
-
 def _first_argument(call: SgNode, *keywords: str) -> SgNode | None:
     args = call.field("arguments")
     if args is None:
@@ -98,7 +82,7 @@ def _first_argument(call: SgNode, *keywords: str) -> SgNode | None:
 
 def _callee(file: FileContext, call: SgNode) -> str:
     function = call.field("function")
-    return file.imports.resolve(_compact(function.text())) if function is not None else ""
+    return file.imports.resolve(compact(function.text())) if function is not None else ""
 
 
 @dataclass
@@ -131,17 +115,17 @@ def _first_party_imports(file: FileContext, body: SgNode) -> list[tuple[SgNode, 
         if kind == "import_statement":
             for child in node.field_children("name"):
                 name = child.field("name") if child.kind() == "aliased_import" else child
-                module = _compact(name.text()) if name is not None else ""
+                module = compact(name.text()) if name is not None else ""
                 if module in first_party:
                     found.append((node, module))
                     break
         elif kind == "import_from_statement":
             module_node = node.field("module_name")
-            module = _compact(module_node.text()) if module_node is not None else ""
+            module = compact(module_node.text()) if module_node is not None else ""
             if module and not module.startswith(".") and module in first_party:
                 found.append((node, module))
         elif kind == "call" and _callee(file, node) in _IMPORT_MODULE:
-            module = _literal(_first_argument(node, "name")) or ""
+            module = literal(_first_argument(node, "name")) or ""
             if module in first_party:
                 found.append((node, module))
     return found
@@ -171,7 +155,7 @@ def _raises_skip(file: FileContext, node: SgNode) -> bool:
         raised = raised.field("function")
     if raised is None:
         return False
-    name = file.imports.resolve(_compact(raised.text()))
+    name = file.imports.resolve(compact(raised.text()))
     return name in _SKIPS or name.endswith(("SkipTest", "skip.Exception"))
 
 
@@ -224,7 +208,7 @@ def _mentions(node: SgNode | None, flags: dict[str, Fallback]) -> str | None:
     """The first flag a condition refers to (string conditions too: skipif("not HAS_X"))."""
     if node is None:
         return None
-    text = _literal(node)
+    text = literal(node)
     if text is not None:
         words: list[str] = re.findall(r"[A-Za-z_]\w*", text)
         return next((w for w in words if w in flags), None)
@@ -303,7 +287,7 @@ def scan(file: FileContext) -> list[Finding]:
     for call in candidates:
         if call.kind() != "call" or _callee(file, call) not in _IMPORTORSKIP:
             continue
-        skipped = _literal(_first_argument(call, "modname"))
+        skipped = literal(_first_argument(call, "modname"))
         if skipped is not None and skipped in file.state.first_party:
             findings.append(file.finding(
                 call, "TG402",

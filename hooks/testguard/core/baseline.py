@@ -57,6 +57,7 @@ from testguard.core.entries import Entry, LineReader, needs_collapse, new_entrie
 from testguard.core.findings import CheckResult, Finding, FixedEntry, Status, UsageError
 from testguard.core.matching import Matched, match, new_on_changed_lines
 from testguard.core.source import FILES_CHECK
+from testguard.core.wording import plural
 
 if TYPE_CHECKING:
     from testguard.core.gitdiff import ChangedLines
@@ -215,7 +216,7 @@ class Baseline:
                 text = f"{entry.line_text} {GONE}" if gone.get(path) else entry.line_text
                 result.fixed.append(FixedEntry(entry.code, path, text, check))
         if by_text:
-            files = _plural(len(by_text), "file")
+            files = plural(len(by_text), "file")
             their = "its" if len(by_text) == 1 else "their"
             print(BY_TEXT_NOTE.format(files=files, their=their), file=sys.stderr)
 
@@ -454,9 +455,9 @@ def record(ctx: Context, names: list[str], prune: bool) -> int:
         )
         text = render(entries, new_figures, old.blobs)
         write_atomic(path, text)
-        what = f"{removed} fixed {'entry' if removed == 1 else 'entries'} removed"
+        what = f"{plural(removed, 'fixed entry', 'fixed entries')} removed"
         if raised:
-            what += f", {_plural(raised, 'figure')} raised"
+            what += f", {plural(raised, 'figure')} raised"
         print(f"Baseline {_display(path, ctx.root)}: {what}; {_tally(entries)}.", file=sys.stderr)
         return 0
 
@@ -473,7 +474,7 @@ def record(ctx: Context, names: list[str], prune: bool) -> int:
     entries = kept + current
     all_figures = {**kept_figures, **{k: v for k, (_, v) in figures.items()}}
     write_atomic(path, render(entries, all_figures, blobs))
-    extra = f" and {_plural(len(all_figures), 'figure')}" if all_figures else ""
+    extra = f" and {plural(len(all_figures), 'figure')}" if all_figures else ""
     print(
         f"Baseline {_display(path, ctx.root)}: {_tally(entries, recorded=True)}{extra}.",
         file=sys.stderr,
@@ -501,10 +502,6 @@ def _recorded(
     return entries, blobs
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _is_newer(path: Path) -> bool:
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
@@ -516,7 +513,7 @@ def _is_newer(path: Path) -> bool:
 
 def _tally(entries: list[Entry], recorded: bool = False) -> str:
     count = len(set(entries))
-    head = _plural(count, "finding") + (" recorded" if recorded else " remain")
+    head = plural(count, "finding") + (" recorded" if recorded else " remain")
     per: dict[str, int] = {}
     for entry in set(entries):
         per[entry.check] = per.get(entry.check, 0) + 1

@@ -14,7 +14,7 @@ PROJECT_URL = "https://github.com/testguard/testguard"
 
 
 @dataclass(frozen=True)
-class Rule:
+class RuleDoc:
     code: str
     check: str
     name: str
@@ -39,7 +39,7 @@ _E = Severity.ERROR
 _SUPPRESS = "Suppress one line with `# testguard: ignore[{code}]`, or record it with `testguard baseline`."
 
 _RULES = [
-    Rule(
+    RuleDoc(
         "TG001",
         "core",
         "file-not-checked",
@@ -52,7 +52,7 @@ _RULES = [
         "Save the file as UTF-8 (or declare its encoding with a PEP 263 cookie), fix the "
         "syntax, or exclude generated and binary files with `exclude` in `[tool.testguard]`.",
     ),
-    Rule(
+    RuleDoc(
         "TG002",
         "core",
         "bare-ignore",
@@ -64,7 +64,7 @@ _RULES = [
         "from unittest import mock  # testguard: ignore[TG201]",
         "Name the codes you mean: `# testguard: ignore[TG201]` (several comma-separated).",
     ),
-    Rule(
+    RuleDoc(
         "TG101",
         "imports",
         "import-failed",
@@ -77,7 +77,7 @@ _RULES = [
         "Fix the import or add the missing dependency to the project. Modules that are meant "
         "to be optional go in `[tool.testguard.imports] exclude`.",
     ),
-    Rule(
+    RuleDoc(
         "TG102",
         "imports",
         "import-raised",
@@ -89,7 +89,7 @@ _RULES = [
         "# mypkg/settings.py\ndef port() -> int:\n    return int(os.environ.get('PORT', '8000'))",
         "Move the work out of module level into a function that is called when needed.",
     ),
-    Rule(
+    RuleDoc(
         "TG103",
         "imports",
         "import-exited",
@@ -101,7 +101,7 @@ _RULES = [
         "# mypkg/cli.py\nimport sys\nif __name__ == '__main__':\n    sys.exit(main())",
         'Guard the exit with `if __name__ == "__main__":` or move it into a function.',
     ),
-    Rule(
+    RuleDoc(
         "TG104",
         "imports",
         "import-timeout",
@@ -113,7 +113,7 @@ _RULES = [
         "Do not block at import time; raise `[tool.testguard.imports] timeout` only for "
         "modules that are legitimately slow to import.",
     ),
-    Rule(
+    RuleDoc(
         "TG105",
         "imports",
         "import-crashed",
@@ -125,7 +125,7 @@ _RULES = [
         "# after rebuilding the extension for this interpreter\nfrom mypkg._speedups import kernel",
         "Rebuild or reinstall the native extension for the project's interpreter.",
     ),
-    Rule(
+    RuleDoc(
         "TG106",
         "imports",
         "syntax-error",
@@ -136,7 +136,7 @@ _RULES = [
         "def total(items):\n    return sum(items)",
         "Fix the syntax; check the project's interpreter version matches the syntax you use.",
     ),
-    Rule(
+    RuleDoc(
         "TG201",
         "mocks",
         "mock-import",
@@ -150,7 +150,7 @@ _RULES = [
         "Allow classes with `[tool.testguard.mocks] allow`. "
         + _SUPPRESS.format(code="TG201"),
     ),
-    Rule(
+    RuleDoc(
         "TG202",
         "mocks",
         "first-party-patched",
@@ -163,7 +163,7 @@ _RULES = [
         "Call the real code; pass collaborators in as arguments so tests can hand in real, "
         "simple ones. " + _SUPPRESS.format(code="TG202"),
     ),
-    Rule(
+    RuleDoc(
         "TG203",
         "mocks",
         "third-party-patched",
@@ -176,7 +176,7 @@ _RULES = [
         "Use a real local substitute (HTTP server, SQLite, tmp_path) or allow the class or "
         "target with `allow` / `allow-targets`. " + _SUPPRESS.format(code="TG203"),
     ),
-    Rule(
+    RuleDoc(
         "TG204",
         "mocks",
         "mock-object",
@@ -189,7 +189,7 @@ _RULES = [
         "Pass a small real implementation of the interface. "
         + _SUPPRESS.format(code="TG204"),
     ),
-    Rule(
+    RuleDoc(
         "TG205",
         "mocks",
         "mocker-fixture",
@@ -201,7 +201,7 @@ _RULES = [
         "Drop the fixture and use real collaborators. "
         + _SUPPRESS.format(code="TG205"),
     ),
-    Rule(
+    RuleDoc(
         "TG301",
         "exits",
         "exit-at-module-level",
@@ -213,7 +213,7 @@ _RULES = [
         "import sys, pytest\npytestmark = pytest.mark.skipif(sys.platform == 'win32', reason='POSIX only')",
         "Skip with a marker instead of exiting. " + _SUPPRESS.format(code="TG301"),
     ),
-    Rule(
+    RuleDoc(
         "TG302",
         "exits",
         "exit-in-test",
@@ -226,7 +226,7 @@ _RULES = [
         "Assert on the exit with `pytest.raises(SystemExit)`, or return/skip. "
         + _SUPPRESS.format(code="TG302"),
     ),
-    Rule(
+    RuleDoc(
         "TG303",
         "exits",
         "pytest-exit",
@@ -237,7 +237,7 @@ _RULES = [
         "def test_db():\n    if not db_up():\n        pytest.skip('no db')",
         "Use `pytest.skip()` / `pytest.fail()`. " + _SUPPRESS.format(code="TG303"),
     ),
-    Rule(
+    RuleDoc(
         "TG401",
         "fallbacks",
         "import-fallback",
@@ -249,7 +249,7 @@ _RULES = [
         "from mypkg import parser",
         "Import first-party code directly. " + _SUPPRESS.format(code="TG401"),
     ),
-    Rule(
+    RuleDoc(
         "TG402",
         "fallbacks",
         "importorskip-first-party",
@@ -261,7 +261,7 @@ _RULES = [
         "from mypkg import parser",
         "Import the module directly. " + _SUPPRESS.format(code="TG402"),
     ),
-    Rule(
+    RuleDoc(
         "TG403",
         "fallbacks",
         "skip-on-import-flag",
@@ -274,7 +274,7 @@ _RULES = [
         "Import directly and let a broken import fail. "
         + _SUPPRESS.format(code="TG403"),
     ),
-    Rule(
+    RuleDoc(
         "TG501",
         "mypy",
         "mypy-error",
@@ -286,7 +286,7 @@ _RULES = [
         "Fix the type error; mypy's own `# type: ignore[code]` works as usual. Existing errors "
         "are recorded with `testguard baseline` so only new ones block.",
     ),
-    Rule(
+    RuleDoc(
         "TG601",
         "coverage",
         "total-coverage-below-floor",
@@ -298,7 +298,7 @@ _RULES = [
         "Add tests for the uncovered code shown in the summary, or lower `fail-under` on purpose.",
         lang="toml",
     ),
-    Rule(
+    RuleDoc(
         "TG602",
         "coverage",
         "path-coverage-below-floor",
@@ -310,7 +310,7 @@ _RULES = [
         "Add tests for that path or change its floor in `[tool.testguard.coverage] paths`.",
         lang="toml",
     ),
-    Rule(
+    RuleDoc(
         "TG603",
         "coverage",
         "changed-lines-coverage-below-floor",
@@ -322,7 +322,7 @@ _RULES = [
         "Cover the changed lines marked TG604, or set `changed-lines-fail-under`.",
         lang="toml",
     ),
-    Rule(
+    RuleDoc(
         "TG604",
         "coverage",
         "changed-line-not-covered",
@@ -333,7 +333,7 @@ _RULES = [
         "def test_refund_paid_order():\n    assert refund(paid_order()).status == 'refunded'",
         "Add a test that runs the line.",
     ),
-    Rule(
+    RuleDoc(
         "TG701",
         "collect",
         "collection-error",
@@ -345,7 +345,7 @@ _RULES = [
         "# tests/test_api.py\nfrom mypkg.api import Client",
         "Run `pytest --collect-only` and fix the error it reports.",
     ),
-    Rule(
+    RuleDoc(
         "TG702",
         "collect",
         "tests-collected-below-floor",
@@ -360,9 +360,5 @@ _RULES = [
     ),
 ]
 
-RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+RULES: dict[str, RuleDoc] = {rule.code: rule for rule in _RULES}
 
-
-def rule_for(code: str) -> Rule | None:
-    """The rule of ``code``; custom ast-grep rules have none here."""
-    return RULES.get(code)

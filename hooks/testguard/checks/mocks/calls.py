@@ -7,7 +7,8 @@ from typing import Any
 
 from ast_grep_py import SgNode
 
-from testguard.checks.mocks.names import FileNames, compact, literal, string_value
+from testguard.checks.mocks.names import FileNames, string_value
+from testguard.core.nodetext import compact, literal
 from testguard.checks.mocks.uses import MOCK_CLASSES, PATCHERS, Use, mock_name, scope_of
 from testguard.core import astgrep
 

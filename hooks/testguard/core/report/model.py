@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from testguard.core.findings import CheckResult, FixedEntry, Finding, Severity, Status, UsageError
+from testguard.core.wording import plural
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
 
@@ -189,10 +190,6 @@ def importance_key(f: Finding) -> tuple[int, int, int, str, int, int, str]:
         0 if f.details.get("changed") is True else 1,
         *f.sort_key(),
     )
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def count_line(report: Report) -> str:

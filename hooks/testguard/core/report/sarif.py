@@ -9,14 +9,14 @@ from testguard.core.findings import Finding, Severity, Status
 from testguard.core.report.escape import uri_path
 from testguard.core.report.json import dump
 from testguard.core.report.model import Report
-from testguard.core.rulebook import PROJECT_URL, RULES, Rule
+from testguard.core.rulebook import PROJECT_URL, RULES, RuleDoc
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 
 
 def _rule_descriptor(
-    code: str, rule: Rule | None, example: Finding | None
+    code: str, rule: RuleDoc | None, example: Finding | None
 ) -> dict[str, Any]:
     if rule is None:
         # A custom ast-grep rule: all we know is what its findings say.

@@ -8,7 +8,8 @@ from typing import Any
 
 from testguard.core.findings import Finding, Status
 from testguard.core.report.escape import encodable, inert_markup, one_line, uri_path
-from testguard.core.report.model import Report, count_line, plural
+from testguard.core.report.model import Report, count_line
+from testguard.core.wording import plural
 from testguard.core.report.text import location
 
 # GitHub rejects a step summary over 1 MiB; stay well clear of it.
@@ -241,9 +242,7 @@ def render(
     fixed = [e for r in report.results for e in report.fixed_entries(r)]
     if fixed:
         budget.add(
-            f"#### {plural(len(fixed), 'baseline entry')} fixed".replace(
-                "entrys", "entries"
-            )
+            f"#### {plural(len(fixed), 'baseline entry', 'baseline entries')} fixed"
         )
         budget.add("")
         for e in fixed:
