@@ -37,9 +37,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "hooks"))
 
 import coverage
-from testguard.checks import coverage_floor
-from testguard.checks.coverage_data import in_directory, load_sqlite, project_settings
-from testguard.checks.coverage_eval import FloorRules, changed_coverage, evaluate
+from testguard.checks import coverage as coverage_floor
+from testguard.checks.coverage.data import in_directory, load_sqlite, project_settings
+from testguard.checks.coverage.floors import FloorRules, changed_coverage, evaluate
 from testguard.core.config import load_config
 from testguard.core.gitdiff import ChangedLines
 from testguard.core.runner import Context

@@ -393,7 +393,7 @@ def test_a_broken_json_report_is_a_clear_error(tmp_path: Path, tg: Callable[...,
 
 def test_the_projects_own_coverage_reads_data_this_one_cannot(tmp_path: Path) -> None:
     """The fallback for data from another coverage.py: ``<python> -m coverage json``."""
-    from testguard.checks.coverage_data import _with_project_coverage, project_settings
+    from testguard.checks.coverage.data import _with_project_coverage, project_settings
 
     root = make_project(tmp_path, 'paths = { "pkg/core/**" = 90 }\n')
     measure(root)

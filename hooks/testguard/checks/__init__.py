@@ -11,8 +11,8 @@ CHECK_MODULES: dict[str, str] = {
     "mocks": "testguard.checks.mocks",
     "exits": "testguard.checks.exits",
     "fallbacks": "testguard.checks.fallbacks",
-    "mypy": "testguard.checks.mypy_gate",
-    "coverage": "testguard.checks.coverage_floor",
+    "mypy": "testguard.checks.mypy",
+    "coverage": "testguard.checks.coverage",
     "collect": "testguard.checks.collect",
 }
 STATIC_CHECKS = ("mocks", "exits", "fallbacks")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from testguard.checks.imports.depgraph import DepGraph
+from testguard.core.importgraph import DepGraph
 from testguard.checks.imports.discover import (
     ModuleSpec,
     discover_modules,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from testguard.checks.coverage_model import CoverageSet, FileCoverage, Numbers
+from testguard.checks.coverage.model import CoverageSet, FileCoverage, Numbers
 from testguard.core.globs import compile_glob
 
 if TYPE_CHECKING:

@@ -33,8 +33,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from testguard.checks.mypy_gate.locate import build_command, find_mypy
-from testguard.checks.mypy_gate.output import check_outcome, parse_output, to_findings
+from testguard.checks.mypy.locate import build_command, find_mypy
+from testguard.checks.mypy.output import check_outcome, parse_output, to_findings
 from testguard.core import processes
 from testguard.core.findings import CheckResult, UsageError
 from testguard.core.project import SKIP_DIRS

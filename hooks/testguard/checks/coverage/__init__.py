@@ -27,15 +27,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from testguard.checks.coverage_eval import (
+from testguard.checks.coverage.floors import (
     ChangedCoverage,
     Evaluation,
     FloorRules,
     changed_coverage,
     evaluate,
 )
-from testguard.checks.coverage_model import CoverageSet, Numbers, below, display, shown
-from testguard.checks.coverage_source import load_coverage
+from testguard.checks.coverage.model import CoverageSet, Numbers, below, display, shown
+from testguard.checks.coverage.source import load_coverage
 from testguard.core.findings import CheckResult, Finding, Severity
 from testguard.core.runner import Context
 from testguard.core.wording import plural

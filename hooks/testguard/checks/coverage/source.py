@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from testguard.checks.coverage_data import (
+from testguard.checks.coverage.data import (
     HOW_TO_PRODUCE,
     Settings,
     load_json,
@@ -17,8 +17,8 @@ from testguard.checks.coverage_data import (
     parallel_files,
     project_settings,
 )
-from testguard.checks.coverage_model import CoverageSet
-from testguard.checks.project_process import Completed, missing_module, run_python
+from testguard.checks.coverage.model import CoverageSet
+from testguard.core.project_process import Completed, missing_module, run_python
 from testguard.core.config import CoverageConfig
 from testguard.core.findings import UsageError
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from testguard.checks.coverage_model import CoverageSet, FileCoverage
-from testguard.checks.project_process import missing_module, run_python
+from testguard.checks.coverage.model import CoverageSet, FileCoverage
+from testguard.core.project_process import missing_module, run_python
 from testguard.core.findings import UsageError
 
 HOW_TO_PRODUCE = (

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from testguard.checks.collect_run import (
+from testguard.checks.collect.run import (
     CollectError,
     CollectOutcome,
     collect,
