@@ -38,7 +38,8 @@ from testguard import checks as registry
 from testguard import cli
 from testguard.core.baseline import Baseline
 from testguard.core.config import load_config
-from testguard.core.runner import Context, run_checks
+from testguard.core.context import Context
+from testguard.core.runner import run_checks
 
 PER_FILE = 5  # findings per legacy test file
 GIT = [
@@ -159,7 +160,7 @@ def _child_cpu(root: Path, *args: str) -> float:
 
 def _context(root: Path, command: list[str]) -> Context:
     args = cli.build_parser(command[0]).parse_args(command)
-    return Context(root=root, config=load_config(root), paths=[], options=args)
+    return Context(root=root, config=load_config(root), paths=[], options=cli.run_options(args))
 
 
 def matching_cost(root: Path, names: list[str], reps: int, use_cache: bool) -> dict[str, float]:

@@ -42,7 +42,7 @@ from testguard.checks.coverage.data import in_directory, load_sqlite, project_se
 from testguard.checks.coverage.floors import FloorRules, changed_coverage, evaluate
 from testguard.core.config import load_config
 from testguard.core.gitdiff import ChangedLines
-from testguard.core.runner import Context
+from testguard.core.context import Context, RunOptions
 
 BODY = 8  # statements in each function body, plus its def line
 
@@ -134,14 +134,13 @@ def main() -> int:
         })
 
         def testguard() -> None:
-            ns = argparse.Namespace(diff_base=None, no_baseline=False, baseline=None, python=sys.executable)
-            ctx = Context(root=root, config=config, paths=[], options=ns)
-            ctx._changed, ctx._changed_loaded = changed, True
+            ctx = Context(root=root, config=config, paths=[], options=RunOptions(python=sys.executable))
+            ctx.changed = changed
             result = coverage_floor.run(ctx)
             assert result.figures["coverage:total"] > 0
 
         settings = project_settings(root, None)
-        loaded = load_sqlite(root, settings.data_file, settings, lambda: Path(sys.executable))
+        loaded = load_sqlite(root, settings.data_file, settings)
 
         def floors() -> None:
             ev = evaluate(loaded, FloorRules(config.coverage.paths))

@@ -2,78 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from testguard import checks as registry
 from testguard.core.config import Config
+from testguard.core.context import Context
 from testguard.core.findings import CheckResult, Finding, Severity, Status
-from testguard.core.interpreter import find_interpreter
 from testguard.core.source import FILES_CHECK, Source, read_source
 
 # ast-grep (and with it the static pipeline) is imported only when needed:
 # `testguard mypy` on a warm cache must not pay for a parser it never uses.
-
-if TYPE_CHECKING:
-    from testguard.core.baseline import Baseline
-    from testguard.core.gitdiff import ChangedLines
-
-
-@dataclass
-class Context:
-    """What every check gets: where the project is, its config, what to look at."""
-
-    root: Path
-    config: Config
-    paths: list[str]
-    options: argparse.Namespace
-    _interpreter: Path | None = None
-    _baseline: Any = None
-    _baseline_loaded: bool = False
-    _changed: Any = None
-    _changed_loaded: bool = False
-    cache: dict[str, Any] = field(default_factory=dict)
-
-    def option(self, name: str, default: Any = None) -> Any:
-        return getattr(self.options, name, default)
-
-    def interpreter(self) -> Path:
-        """The project's own Python (raises UsageError when there is none)."""
-        if self._interpreter is None:
-            self._interpreter = find_interpreter(self.root, self.config, self.option("python"))
-        return self._interpreter
-
-    @property
-    def baseline_path(self) -> Path:
-        given = self.option("baseline")
-        return Path(given) if given else self.root / self.config.baseline
-
-    @property
-    def baseline(self) -> Baseline | None:
-        """The baseline, unless there is none or ``--no-baseline`` was given."""
-        if not self._baseline_loaded:
-            self._baseline_loaded = True
-            path = self.baseline_path
-            if not self.option("no_baseline", False) and (path.exists() or path.is_symlink()):
-                from testguard.core.baseline import Baseline
-
-                self._baseline = Baseline.load(self.baseline_path, self.root)
-        return self._baseline  # type: ignore[no-any-return]
-
-    @property
-    def changed(self) -> ChangedLines | None:
-        """Lines changed since ``--diff-base`` (None without it)."""
-        if not self._changed_loaded:
-            self._changed_loaded = True
-            ref = self.option("diff_base")
-            if ref:
-                from testguard.core.gitdiff import changed_lines
-
-                self._changed = changed_lines(self.root, ref)
-        return self._changed  # type: ignore[no-any-return]
 
 
 def _suppress_nonstatic(root: Path, result: CheckResult, config: Config) -> None:
@@ -103,7 +43,7 @@ def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
     static = [registry.load(n) for n in names if n in registry.STATIC_CHECKS]
     results: list[CheckResult] = []
     custom: list[Any] = []
-    if ctx.option("custom_rules", False) and ctx.config.rules:
+    if ctx.options.custom_rules and ctx.config.rules:
         from testguard.core import astgrep
 
         custom = astgrep.load_custom_rules(ctx.root, ctx.config.rules)
@@ -116,7 +56,7 @@ def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
             ctx.config,
             ctx.paths,
             static,
-            use_cache=not ctx.option("no_cache", False),
+            use_cache=ctx.options.use_cache,
             custom_rules=custom,
             changed=changed.files if changed is not None else (),
         )

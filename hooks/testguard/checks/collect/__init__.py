@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from testguard.checks.collect.run import (
@@ -26,8 +27,8 @@ from testguard.checks.collect.run import (
     project_location,
 )
 from testguard.core.findings import CheckResult, Finding
-from testguard.core.runner import Context
-from testguard.core.options import seconds
+from testguard.core.context import Context
+from testguard.core.options import add_python, seconds
 
 NAME = "collect"
 HELP = "pytest collection has no errors and does not shrink (TG7xx)"
@@ -46,8 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("collect")
     group.add_argument("--timeout", type=seconds, metavar="SECONDS",
                        help=f"give up on pytest after this long (default {DEFAULT_TIMEOUT:g})")
-    group.add_argument("--python", metavar="PATH",
-                       help="the project's interpreter (default: config, $VIRTUAL_ENV, .venv, venv, python3)")
+    add_python(group)
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -143,9 +143,16 @@ def _floor(ctx: Context) -> tuple[int, str] | None:
     return max(floors) if floors else None
 
 
+@dataclass(frozen=True)
+class CollectOptions:
+    """The options of ``testguard collect`` (defaults when another command runs the check)."""
+
+    timeout: float | None = None
+
+
 def run(ctx: Context) -> CheckResult:
-    timeout = float(ctx.option("timeout") or DEFAULT_TIMEOUT)
-    python = ctx.interpreter()
+    timeout = float(ctx.options.own(CollectOptions).timeout or DEFAULT_TIMEOUT)
+    python = ctx.interpreter
     outcome = collect(ctx.root, python, list(ctx.config.collect.args), timeout)
     result = CheckResult(check=NAME, raw_output=outcome.completed.tail())
     for error in outcome.errors:

@@ -37,7 +37,8 @@ from testguard.checks.coverage.floors import (
 from testguard.checks.coverage.model import CoverageSet, Numbers, below, display, shown
 from testguard.checks.coverage.source import load_coverage
 from testguard.core.findings import CheckResult, Finding, Severity
-from testguard.core.runner import Context
+from testguard.core.options import add_python
+from testguard.core.context import Context
 from testguard.core.wording import plural
 
 NAME = "coverage"
@@ -55,8 +56,7 @@ _ACCEPT = "recorded figures only rise; run 'testguard baseline' to record a lowe
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("coverage")
-    group.add_argument("--python", metavar="PATH",
-                       help="the project's interpreter, for run = ... (default: config, $VIRTUAL_ENV, .venv, venv, python3)")
+    add_python(group, ", for run = ...")
 
 
 def _pc(numbers: Numbers, precision: int) -> str:
@@ -264,7 +264,7 @@ def render_coverage_table_text(rows: list[dict[str, Any]]) -> str:
 
 
 def run(ctx: Context) -> CheckResult:
-    cov, completed = load_coverage(ctx.root, ctx.config.coverage, ctx.interpreter)
+    cov, completed = load_coverage(ctx, ctx.config.coverage)
     ev = evaluate(cov, FloorRules(ctx.config.coverage.paths))
     result = CheckResult(check=NAME, files_checked=len(cov.files))
     if completed is not None:
@@ -282,7 +282,7 @@ def run(ctx: Context) -> CheckResult:
     changed = ctx.changed
     if changed is not None:
         cc = changed_coverage(cov, changed, ctx.root)
-        result.findings.extend(_changed_findings(ctx, cov, cc, str(ctx.option("diff_base"))))
+        result.findings.extend(_changed_findings(ctx, cov, cc, str(ctx.options.diff_base)))
         summary["changed"] = {
             "files": cc.files, "statements": cc.numbers.statements, "missed": cc.numbers.missing,
             "branches": cc.numbers.branches, "missed_branches": cc.numbers.missing_branches,

@@ -15,14 +15,15 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from testguard.checks.imports import plan
 from testguard.checks.imports.classify import Reporter, classify
 from testguard.checks.imports.progress import progress_bar
 from testguard.checks.imports.runner import confirm_failures, run_imports
 from testguard.core.findings import CheckResult, Finding, UsageError
-from testguard.core.runner import Context
-from testguard.core.options import seconds, shard_spec, worker_count
+from testguard.core.context import Context
+from testguard.core.options import add_python, seconds, shard_spec, worker_count
 
 NAME = "imports"
 HELP = "import every module of the package, each contained (TG1xx)"
@@ -59,11 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="per-module timeout (default: imports.timeout, 30)",
     )
-    group.add_argument(
-        "--python",
-        metavar="PATH",
-        help="the project's interpreter (default: config, $VIRTUAL_ENV, .venv, venv, python3)",
-    )
+    add_python(group)
     group.add_argument(
         "--workers",
         type=worker_count,
@@ -82,24 +79,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@dataclass(frozen=True)
+class ImportsOptions:
+    """The options of ``testguard imports`` (defaults when another command runs the check)."""
+
+    installed: bool = False
+    shard: tuple[int, int] | None = None
+    timeout: float | None = None
+    workers: int | None = None
+    fresh: bool = False
+    confirm: bool = False
+
+
 def run(ctx: Context) -> CheckResult:
     started = time.monotonic()
-    options = ctx.options
-    timeout = float(getattr(options, "timeout", None) or ctx.config.imports.timeout)
-    workers = getattr(options, "workers", None)
-    workers = ctx.config.imports.workers if workers is None else workers
+    options = ctx.options.own(ImportsOptions)
+    timeout = float(options.timeout or ctx.config.imports.timeout)
+    workers = ctx.config.imports.workers if options.workers is None else options.workers
     if workers < 0:
         raise UsageError("--workers must be 0 (one per core) or more")
-    python = ctx.interpreter()
+    python = ctx.interpreter
     work = plan.make_plan(
         ctx.root,
         ctx.config,
         python,
         ctx.paths,
-        installed=bool(getattr(options, "installed", False)),
-        shard_spec=getattr(options, "shard", None),
+        installed=options.installed,
+        shard_spec=options.shard,
     )
-    fresh = bool(getattr(options, "fresh", False))
     names = [spec.name for spec in work.modules]
     outcomes = run_imports(
         python,
@@ -108,13 +115,12 @@ def run(ctx: Context) -> CheckResult:
         workers=workers,
         sys_path=work.sys_path,
         cwd=work.cwd,
-        fork=not fresh,
+        fork=not options.fresh,
         progress=progress_bar(sys.stderr),
     )
-    if not fresh:
+    if not options.fresh:
         # A crash in a forked child is re-checked in a fresh interpreter (rare, and
         # it may be the fork); with --confirm every failure is.
-        confirm = getattr(options, "confirm", False)
         outcomes = confirm_failures(
             python,
             outcomes,
@@ -122,7 +128,7 @@ def run(ctx: Context) -> CheckResult:
             workers=workers,
             sys_path=work.sys_path,
             cwd=work.cwd,
-            statuses=("error", "exit", "crash") if confirm else ("crash",),
+            statuses=("error", "exit", "crash") if options.confirm else ("crash",),
         )
     reporter = Reporter(
         root=ctx.root,

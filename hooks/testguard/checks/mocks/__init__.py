@@ -21,6 +21,7 @@ import argparse
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from testguard.checks.mocks import detect, inventory
@@ -32,7 +33,7 @@ from testguard.core.findings import CheckResult, Finding
 from testguard.core.static import FileContext, StaticState
 
 if TYPE_CHECKING:
-    from testguard.core.runner import Context
+    from testguard.core.context import Context
 
 NAME = "mocks"
 HELP = "flag mock use in tests and classify what is mocked (TG2xx)"
@@ -125,9 +126,16 @@ def scan(file: FileContext) -> list[Finding]:
     return findings
 
 
+@dataclass(frozen=True)
+class MocksOptions:
+    """The options of ``testguard mocks`` (defaults when another command runs the check)."""
+
+    inventory: bool = False
+
+
 def finish(result: CheckResult, ctx: Context) -> None:
     """After the static pass (runner hook): the inventory when ``--inventory`` was given."""
-    if ctx.option("inventory", False):
+    if ctx.options.own(MocksOptions).inventory:
         result.sections["inventory"] = inventory.build(result.findings)
 
 

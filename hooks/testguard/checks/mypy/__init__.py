@@ -37,8 +37,9 @@ from testguard.checks.mypy.locate import build_command, find_mypy
 from testguard.checks.mypy.output import check_outcome, parse_output, to_findings
 from testguard.core import processes
 from testguard.core.findings import CheckResult, UsageError
+from testguard.core.options import add_python
 from testguard.core.project import SKIP_DIRS
-from testguard.core.runner import Context
+from testguard.core.context import Context
 
 NAME = "mypy"
 HELP = "run mypy against the project's own environment; only new errors block (TG5xx)"
@@ -48,8 +49,7 @@ CODES = {"TG501": "mypy error (mypy's own code in the title)"}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("mypy")
-    group.add_argument("--python", metavar="PATH",
-                       help="the project's interpreter (default: config, $VIRTUAL_ENV, .venv, venv, python3)")
+    add_python(group)
 
 
 def _count_files(root: Path, targets: list[str]) -> int:
@@ -66,7 +66,7 @@ def _count_files(root: Path, targets: list[str]) -> int:
 
 
 def run(ctx: Context) -> CheckResult:
-    python = ctx.interpreter()
+    python = ctx.interpreter
     if not python.is_file():
         raise UsageError(f"the project interpreter {python} does not exist")
     mypy = find_mypy(ctx, python)

@@ -16,7 +16,7 @@ from typing import Any
 from testguard.core import processes
 from testguard.core.findings import UsageError
 from testguard.core.project import detect_packages, source_roots
-from testguard.core.runner import Context
+from testguard.core.context import Context
 
 JSON_SINCE = (1, 11)  # mypy's -O json
 # Without JSON output: one line per message, with columns, ends and codes, nothing else.

@@ -17,7 +17,8 @@ from testguard.core.project import find_root, relpath
 from testguard.core.processes import Terminated, contained
 from testguard.core.report import BASELINED_ANNOTATIONS, FORMATS, Report, render, write_summary
 from testguard.core.report.model import prefix_within
-from testguard.core.runner import Context, apply_filters, exit_code, run_checks
+from testguard.core.context import Context, RunOptions
+from testguard.core.runner import apply_filters, exit_code, run_checks
 
 DESCRIPTION = """\
 testguard keeps a Python project's tests honest.
@@ -35,9 +36,9 @@ exit codes: 0 nothing blocking, 1 blocking findings, 2 usage or configuration er
 _BASELINED_ENV = "TESTGUARD_ANNOTATE_BASELINED"
 
 
-def _baselined_annotations(args: argparse.Namespace) -> str:
-    if args.annotate_baselined:
-        return str(args.annotate_baselined)
+def _baselined_annotations(options: RunOptions) -> str:
+    if options.annotate_baselined:
+        return options.annotate_baselined
     value = os.environ.get(_BASELINED_ENV, "").strip() or BASELINED_ANNOTATIONS[0]
     if value not in BASELINED_ANNOTATIONS:
         raise UsageError(f"{_BASELINED_ENV}={value!r}: choose one of {', '.join(BASELINED_ANNOTATIONS)}")
@@ -58,6 +59,7 @@ def _report_spec(value: str) -> tuple[str, str]:
 
 
 def _common(with_paths: bool = True) -> argparse.ArgumentParser:
+    """The options every command has (``RunOptions``)."""
     parser = argparse.ArgumentParser(add_help=False)
     if with_paths:
         parser.add_argument(
@@ -195,35 +197,64 @@ def _write(path: str, text: str, append: bool = False) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}{write_hint(target.parent, exc)}") from None
 
 
-def _emit(args: argparse.Namespace, report: Report) -> None:
-    fmt = args.format or _default_format()
+def _emit(options: RunOptions, report: Report) -> None:
+    fmt = options.format or _default_format()
     text = render(fmt, report)
-    if args.output:
-        _write(args.output, text)
+    if options.output:
+        _write(options.output, text)
     elif text:
         encoding = sys.stdout.encoding or "utf-8"
         sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
         sys.stdout.flush()
-    for extra_fmt, path in args.report:
+    for extra_fmt, path in options.reports:
         _write(path, render(extra_fmt, report))
-    if args.summary:
-        _write(args.summary, write_summary(report), append=True)
+    if options.summary:
+        _write(options.summary, write_summary(report), append=True)
+
+
+# Everything else the parser gives is the command's own (RunOptions.given).
+_SHARED = frozenset(action.dest for action in _common()._actions) | {"command", "python", "custom_rules"}
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The parsed command line as the run's options; the command's own options go in ``given``."""
+    parsed = vars(args)
+    python = parsed.get("python")
+    return RunOptions(
+        diff_base=args.diff_base,
+        baseline=args.baseline,
+        no_baseline=args.no_baseline,
+        fail_on=args.fail_on,
+        use_cache=not args.no_cache,
+        python=str(python) if python else None,
+        config=args.config,
+        custom_rules=bool(parsed.get("custom_rules", False)),
+        format=args.format,
+        output=args.output,
+        summary=args.summary,
+        reports=tuple(args.report),
+        paths_relative_to=args.paths_relative_to,
+        annotate_baselined=args.annotate_baselined,
+        given={name: value for name, value in parsed.items() if name not in _SHARED},
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
-    explicit = Path(args.config).resolve() if args.config else None
+    options = run_options(args)
+    explicit = Path(options.config).resolve() if options.config else None
     root = explicit.parent if explicit else find_root(Path.cwd())
     config = load_config(root, explicit)
-    paths = [relpath(root, Path(p)) for p in getattr(args, "paths", [])]
-    ctx = Context(root=root, config=config, paths=paths, options=args)
+    paths = [relpath(root, Path(p)) for p in args.paths]
+    ctx = Context(root=root, config=config, paths=paths, options=options)
     names = _select(args, root, config)
     if args.command == "baseline":
-        from testguard.core.baseline import record
+        from testguard.cli.baseline import record
 
-        return record(ctx, names, prune=args.prune)
+        static = any(n in registry.STATIC_CHECKS for n in names)
+        return record(ctx, names, static=static, explicit=bool(args.checks), prune=args.prune)
     # Output options are checked before the checks run, which can take minutes.
-    baselined_annotations = _baselined_annotations(args)
-    path_base = Path(args.paths_relative_to) if args.paths_relative_to else None
+    baselined_annotations = _baselined_annotations(options)
+    path_base = Path(options.paths_relative_to) if options.paths_relative_to else None
     if path_base is not None:
         prefix_within(root, path_base)
     results: list[CheckResult] = run_checks(ctx, names)
@@ -232,7 +263,7 @@ def _run(args: argparse.Namespace) -> int:
         results=results,
         root=root,
         version=__version__,
-        diff_base=args.diff_base,
+        diff_base=options.diff_base,
         baseline_path=str(ctx.baseline_path.relative_to(root))
         if ctx.baseline is not None and ctx.baseline_path.is_relative_to(root)
         else None,
@@ -240,10 +271,10 @@ def _run(args: argparse.Namespace) -> int:
         baselined_annotations=baselined_annotations,
         given_paths=bool(paths),
     )
-    _emit(args, report)
-    if getattr(args, "inventory", False):
+    _emit(options, report)
+    if options.given.get("inventory"):
         return 0  # an inventory is a report, not a gate
-    return exit_code(results, args.fail_on)
+    return exit_code(results, options.fail_on)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
