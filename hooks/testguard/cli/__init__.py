@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from testguard import __version__
-from testguard import checks as registry
+from testguard.checks import CHECKS
+from testguard.core.check import Check, find
 from testguard.core.config import Config, load_config
 from testguard.core.findings import CheckResult, UsageError
 from testguard.core.project import find_root, relpath
@@ -91,10 +92,9 @@ def _common(with_paths: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; only ``command``'s own module is imported (a hook call stays fast)."""
-    names = registry.available()
-    listing = "\n".join(f"  {n:<11} {registry.HELP[n]}" for n in names)
+def build_parser(checks: Sequence[Check], command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s own options are added (a hook call stays fast)."""
+    listing = "\n".join(f"  {c.name:<11} {c.help}" for c in checks)
     parser = argparse.ArgumentParser(
         prog="testguard",
         description=DESCRIPTION.format(checks=listing),
@@ -103,19 +103,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"testguard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = _common()
-    for name in names:
-        module = registry.load(name) if name == command else None
+    for check in checks:
         p = sub.add_parser(
-            name, parents=[common], help=registry.HELP[name],
-            description=((module.__doc__ if module else None) or registry.HELP[name]).strip(),
+            check.name, parents=[common], help=check.help,
+            description=(check.description or check.help).strip(),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        if module is not None:
-            module.add_arguments(p)
-    static = [n for n in names if n in registry.STATIC_CHECKS]
-    check = sub.add_parser("check", parents=[common],
-                           help="the static checks (" + ", ".join(static) + ") in one pass")
-    check.set_defaults(custom_rules=True)
+        if check.name == command:
+            check.add_arguments(p)
+    static = [c.name for c in checks if c.is_static]
+    check_command = sub.add_parser("check", parents=[common],
+                                   help="the static checks (" + ", ".join(static) + ") in one pass")
+    check_command.set_defaults(custom_rules=True)
     run = sub.add_parser("run", parents=[common], help="every configured check, one report")
     run.add_argument("--checks", metavar="A,B", help="comma-separated checks (default: all configured)")
     run.set_defaults(custom_rules=True)
@@ -132,54 +131,40 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def configured_checks(root: Path, config: Config) -> list[str]:
-    """What ``run`` runs by default: the static checks, plus each other one the project set up."""
-    names = registry.available()
-    if config.checks:
-        unknown = [c for c in config.checks if c not in names]
-        if unknown:
-            raise UsageError(f"{config.file}: [tool.testguard] checks: unknown check {unknown[0]!r};"
-                             f" choose from {', '.join(names)}")
-        return list(config.checks)
-    chosen = [n for n in names if n in registry.STATIC_CHECKS]
-    raw = config.raw
-    if "imports" in names:
-        from testguard.core.project import detect_packages
-
-        if detect_packages(root, config):
-            chosen.append("imports")
-    if "mypy" in names and ("mypy" in raw or _has_mypy_config(root, config)):
-        chosen.append("mypy")
-    for name in ("coverage", "collect"):
-        if name in names and name in raw:
-            chosen.append(name)
+def _named(checks: Sequence[Check], names: Sequence[str], where: str = "") -> list[Check]:
+    """The checks called ``names``, in that order; ``where`` says where a bad name came from."""
+    chosen = []
+    for name in names:
+        check = find(checks, name)
+        if check is None:
+            known = ", ".join(c.name for c in checks)
+            raise UsageError(f"{where}unknown check {name!r}; choose from {known}")
+        chosen.append(check)
     return chosen
 
 
-def _has_mypy_config(root: Path, config: Config) -> bool:
-    tool = config.pyproject.get("tool", {})
-    if isinstance(tool, dict) and "mypy" in tool:
-        return True
-    return any((root / f).is_file() for f in ("mypy.ini", ".mypy.ini"))
+def configured_checks(root: Path, config: Config, checks: Sequence[Check]) -> list[Check]:
+    """What ``run`` runs by default: the static checks, plus each other one the project set up."""
+    if config.checks:
+        return _named(checks, config.checks, f"{config.file}: [tool.testguard] checks: ")
+    return [c for c in checks if c.is_static] + [
+        c for c in checks if not c.is_static and c.configured(root, config)
+    ]
 
 
-def _select(args: argparse.Namespace, root: Path, config: Config) -> list[str]:
+def _select(args: argparse.Namespace, root: Path, config: Config, checks: Sequence[Check]) -> list[Check]:
     command = args.command
-    names = registry.available()
     if command == "check":
-        return [n for n in names if n in registry.STATIC_CHECKS]
+        return [c for c in checks if c.is_static]
     if command == "run" and args.checks:
         chosen = [c.strip() for c in args.checks.split(",") if c.strip()]
     elif command == "baseline" and args.checks:
         chosen = list(args.checks)
     elif command in ("run", "baseline"):
-        return configured_checks(root, config)
+        return configured_checks(root, config, checks)
     else:
-        return [command]
-    for c in chosen:
-        if c not in names:
-            raise UsageError(f"unknown check {c!r}; choose from {', '.join(names)}")
-    return chosen
+        chosen = [command]
+    return _named(checks, chosen)
 
 
 def _write(path: str, text: str, append: bool = False) -> None:
@@ -246,19 +231,18 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config(root, explicit)
     paths = [relpath(root, Path(p)) for p in args.paths]
     ctx = Context(root=root, config=config, paths=paths, options=options)
-    names = _select(args, root, config)
+    selected = _select(args, root, config, CHECKS)
     if args.command == "baseline":
         from testguard.cli.baseline import record
 
-        static = any(n in registry.STATIC_CHECKS for n in names)
-        return record(ctx, names, static=static, explicit=bool(args.checks), prune=args.prune)
+        return record(ctx, selected, explicit=bool(args.checks), prune=args.prune)
     # Output options are checked before the checks run, which can take minutes.
     baselined_annotations = _baselined_annotations(options)
     path_base = Path(options.paths_relative_to) if options.paths_relative_to else None
     if path_base is not None:
         prefix_within(root, path_base)
-    results: list[CheckResult] = run_checks(ctx, names)
-    apply_filters(ctx, results)
+    results: list[CheckResult] = run_checks(ctx, selected)
+    apply_filters(ctx, results, selected)
     report = Report(
         results=results,
         root=root,
@@ -270,17 +254,18 @@ def _run(args: argparse.Namespace) -> int:
         path_base=path_base,
         baselined_annotations=baselined_annotations,
         given_paths=bool(paths),
+        checks=CHECKS,
     )
     _emit(options, report)
-    if options.given.get("inventory"):
-        return 0  # an inventory is a report, not a gate
+    if any(check.report_only(options) for check in selected):
+        return 0  # e.g. an inventory: a report, not a gate
     return exit_code(results, options.fail_on)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in arguments if not a.startswith("-")), None)
-    parser = build_parser(command)
+    parser = build_parser(CHECKS, command)
     args = parser.parse_args(arguments)
     if not args.command:
         parser.print_help()

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from testguard.core import gitobjects
 from testguard.core.baseline import Baseline, ratchet, render, unchecked_files, write_atomic, written_by_newer
+from testguard.core.check import Check
 from testguard.core.context import Context
 from testguard.core.entries import Entry, LineReader, new_entries
 from testguard.core.findings import CheckResult, UsageError
@@ -35,11 +37,10 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def record(ctx: Context, names: list[str], static: bool, explicit: bool, prune: bool) -> int:
-    """Writes the baseline file with the findings of the checks ``names``; returns 0.
+def record(ctx: Context, checks: Sequence[Check], explicit: bool, prune: bool) -> int:
+    """Writes the baseline file with the findings of ``checks``; returns 0.
 
-    ``static``: one of them is a static check; ``explicit``: the checks were named
-    (the entries of the others are kept).
+    ``explicit``: the checks were named (the entries of the others are kept).
     """
     if ctx.options.diff_base:
         raise UsageError("--diff-base cannot be used with `testguard baseline`: it records every finding")
@@ -63,9 +64,9 @@ def record(ctx: Context, names: list[str], static: bool, explicit: bool, prune: 
 
     # Every finding counts, whatever the old file says.
     options = dataclasses.replace(ctx.options, diff_base=None, no_baseline=True)
-    results = run_checks(Context(ctx.root, ctx.config, ctx.paths, options), names)
-    ran = {r.check for r in results} | set(names)
-    if static:
+    results = run_checks(Context(ctx.root, ctx.config, ctx.paths, options), checks)
+    ran = {r.check for r in results} | {check.name for check in checks}
+    if any(check.is_static for check in checks):
         ran.add(FILES_CHECK)  # the static pass checks every test file can be read
 
     reader = LineReader(ctx.root)

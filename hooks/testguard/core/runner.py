@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
 
-from testguard import checks as registry
+from testguard.core.check import Check, find
 from testguard.core.config import Config
 from testguard.core.context import Context
 from testguard.core.findings import CheckResult, Finding, Severity, Status
@@ -14,6 +14,8 @@ from testguard.core.source import FILES_CHECK, Source, read_source
 
 # ast-grep (and with it the static pipeline) is imported only when needed:
 # `testguard mypy` on a warm cache must not pay for a parser it never uses.
+if TYPE_CHECKING:
+    from testguard.core.astgrep import Rule
 
 
 def _suppress_nonstatic(root: Path, result: CheckResult, config: Config) -> None:
@@ -38,11 +40,11 @@ def _suppress_nonstatic(root: Path, result: CheckResult, config: Config) -> None
     result.findings = kept
 
 
-def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
-    """Runs the named checks; the static ones share one pass over the files."""
-    static = [registry.load(n) for n in names if n in registry.STATIC_CHECKS]
+def run_checks(ctx: Context, checks: Sequence[Check]) -> list[CheckResult]:
+    """Runs ``checks``; the static ones share one pass over the files."""
+    static = [check for check in checks if check.is_static]
     results: list[CheckResult] = []
-    custom: list[Any] = []
+    custom: list[Rule] = []
     if ctx.options.custom_rules and ctx.config.rules:
         from testguard.core import astgrep
 
@@ -55,28 +57,26 @@ def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
             ctx.root,
             ctx.config,
             ctx.paths,
-            static,
+            [load() for check in static if (load := check.static) is not None],
             use_cache=ctx.options.use_cache,
             custom_rules=custom,
             changed=changed.files if changed is not None else (),
         )
         results.extend(static_results)
         by_name = {r.check: r for r in static_results}
-        for static_module in static:
-            finish = getattr(static_module, "finish", None)
-            if finish is not None and static_module.NAME in by_name:
-                finish(by_name[static_module.NAME], ctx)  # per-run results such as the mock inventory
-    for name in names:
-        if name in registry.STATIC_CHECKS:
+        for check in static:
+            if check.finish is not None and check.name in by_name:
+                check.finish(by_name[check.name], ctx)  # per-run results such as the mock inventory
+    for check in checks:
+        if check.run is None:
             continue
-        module: ModuleType = registry.load(name)
-        result: CheckResult = module.run(ctx)
+        result = check.run(ctx)
         _suppress_nonstatic(ctx.root, result, ctx.config)
         results.append(result)
     return results
 
 
-def apply_filters(ctx: Context, results: list[CheckResult]) -> None:
+def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Check]) -> None:
     """Baseline (marks findings as baselined, lists fixed entries) and --diff-base."""
     baseline = ctx.baseline
     changed = ctx.changed
@@ -90,7 +90,8 @@ def apply_filters(ctx: Context, results: list[CheckResult]) -> None:
         baseline.apply(results, checked, changed)
     if changed is not None:
         for result in results:
-            line_bound = _diff_filtered(result.check)
+            check = find(checks, result.check)
+            line_bound = check.diff_filter if check is not None else True
             kept = []
             for finding in result.findings:
                 on_changed = finding.line > 0 and changed.covers(
@@ -103,18 +104,6 @@ def apply_filters(ctx: Context, results: list[CheckResult]) -> None:
                 if on_changed or finding.line <= 0 or not line_bound:
                     kept.append(finding)
             result.findings = kept
-
-
-def _diff_filtered(check: str) -> bool:
-    """Whether --diff-base keeps only a check's findings on changed lines.
-
-    Checks set ``DIFF_FILTER = False`` when a change breaks code elsewhere: a
-    renamed class makes a dependant fail to import at a line nobody touched.
-    Project-level findings (``line <= 0``) are never filtered.
-    """
-    if check not in registry.CHECK_MODULES:
-        return True
-    return bool(getattr(registry.load(check), "DIFF_FILTER", True))
 
 
 def exit_code(results: list[CheckResult], fail_on: str) -> int:

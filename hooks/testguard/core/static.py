@@ -31,7 +31,6 @@ import warnings
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from ast_grep_py import SgNode
@@ -40,6 +39,7 @@ from testguard import __version__
 from testguard.core import astgrep
 from testguard.core.astgrep import Rule
 from testguard.core.cache import StaticCache, content_hash, machine_secret
+from testguard.core.check import StaticScan
 from testguard.core.config import Config
 from testguard.core.findings import CheckResult, Finding, Severity
 from testguard.core.globs import GlobSet
@@ -60,7 +60,7 @@ class StaticState:
     root: Path
     config: Config
     first_party: FirstParty
-    checks: list[ModuleType]
+    checks: list[StaticScan]
     custom_rules: list[Rule] = field(default_factory=list)
     shared: dict[str, Any] = field(default_factory=dict)  # per-run data a check computes once
     # Files given by name (as pre-commit passes them) or changed since --diff-base:
@@ -178,7 +178,7 @@ def scan_source(source: Source, state: StaticState, compiled: bool = False) -> l
         if error is not None:
             return [error]
     text = source.text
-    wanted = [c for c in state.checks if c.PREFILTER.search(text)]
+    wanted = [c for c in state.checks if c.prefilter.search(text)]
     has_directive = "testguard:" in text
     if not wanted and not state.custom_rules and not has_directive:
         return []
@@ -237,7 +237,7 @@ def _fingerprint(state: StaticState) -> str:
         "cache-format": 2,  # 2: entries verified by content hash, flagged when CPython compiled the file
         "version": __version__,
         "python": sys.version_info[:2],
-        "checks": sorted(c.NAME for c in state.checks),
+        "checks": sorted(c.name for c in state.checks),
         "config": {
             k: v for k, v in state.config.raw.items() if k not in ("coverage", "collect", "mypy", "imports")
         },
@@ -311,7 +311,7 @@ def run_static(
     root: Path,
     config: Config,
     paths: list[str],
-    checks: list[ModuleType],
+    checks: list[StaticScan],
     use_cache: bool = True,
     custom_rules: list[Rule] | None = None,
     changed: Collection[str] = (),
@@ -328,9 +328,8 @@ def run_static(
         custom_rules=custom_rules or [],
     )
     for check in checks:
-        prepare = getattr(check, "prepare", None)
-        if prepare is not None:
-            prepare(state)
+        if check.prepare is not None:
+            check.prepare(state)
     found = discover_files(root, paths, config)
     is_test = TestFileMatcher(root, config)
     test_files = [f for f in found.files if is_test(f)]
@@ -353,7 +352,7 @@ def run_static(
 
     for path in test_files:
         findings.extend(collected.get(path, []))
-    by_check: dict[str, CheckResult] = {c.NAME: CheckResult(check=c.NAME, files_checked=len(test_files)) for c in checks}
+    by_check: dict[str, CheckResult] = {c.name: CheckResult(check=c.name, files_checked=len(test_files)) for c in checks}
     extra: dict[str, CheckResult] = {}
     for finding in findings:
         target = by_check.get(finding.check)

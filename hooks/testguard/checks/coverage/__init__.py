@@ -22,290 +22,44 @@ honoured, 100 means 100).
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from testguard.checks.coverage.floors import (
-    ChangedCoverage,
-    Evaluation,
-    FloorRules,
-    changed_coverage,
-    evaluate,
-)
-from testguard.checks.coverage.model import CoverageSet, Numbers, below, display, shown
-from testguard.checks.coverage.source import load_coverage
-from testguard.core.findings import CheckResult, Finding, Severity
-from testguard.core.options import add_python
+from testguard.core.check import Check
+from testguard.core.config import Config
 from testguard.core.context import Context
-from testguard.core.wording import plural
-
-NAME = "coverage"
-HELP = "total, per-path and changed-lines coverage floors (TG6xx)"
-STATIC = False
-CODES = {
-    "TG601": "total coverage below floor",
-    "TG602": "a configured path below its floor",
-    "TG603": "changed-lines coverage below floor",
-    "TG604": "changed line not covered",
-}
-TOTAL = "coverage:total"
-_ACCEPT = "recorded figures only rise; run 'testguard baseline' to record a lower one on purpose"
+from testguard.core.findings import CheckResult
+from testguard.core.options import add_python
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("coverage")
     add_python(group, ", for run = ...")
 
 
-def _pc(numbers: Numbers, precision: int) -> str:
-    return display(numbers.percent, precision) + "%"
+def _run(ctx: Context) -> CheckResult:
+    from testguard.checks.coverage import gate
+
+    return gate.run(ctx)
 
 
-def _counts(numbers: Numbers) -> str:
-    text = f"{numbers.missing} of {numbers.statements} statements missed"
-    if numbers.branches:
-        text += f", {numbers.missing_branches} of {numbers.branches} branches"
-    return text
+def _configured(root: Path, config: Config) -> bool:
+    return "coverage" in config.raw
 
 
-def _project(code: str, message: str, fingerprint: str, **details: Any) -> Finding:
-    return Finding(path="", line=0, col=0, code=code, message=message, check=NAME,
-                   details={"fingerprint": fingerprint, **details})
-
-
-def _ratchet_digits(precision: int) -> int:
-    return max(precision, 2)
-
-
-def _figure(percent: float, precision: int) -> float:
-    return round(percent, _ratchet_digits(precision))
-
-
-def _dropped(ctx: Context, key: str, now: float, precision: int) -> float | None:
-    """The recorded figure when ``now`` is below it, else None."""
-    baseline = ctx.baseline
-    recorded = baseline.figure(key) if baseline is not None else None
-    if recorded is None:
-        return None
-    digits = _ratchet_digits(precision)
-    return recorded if round(now, digits) < round(recorded, digits) else None
-
-
-def _total_findings(ctx: Context, cov: CoverageSet, ev: Evaluation) -> list[Finding]:
-    out: list[Finding] = []
-    p = cov.precision
-    pc = ev.total.percent
-    floor = ctx.config.coverage.fail_under
-    if floor is None and cov.fail_under > 0:
-        floor = cov.fail_under
-    if floor is not None and below(pc, floor, p):
-        out.append(_project(
-            "TG601",
-            f"total coverage {shown(pc, floor, p)}% is below the floor of {floor:g}%"
-            f" ({_counts(ev.total)}; from {cov.source})",
-            "floor total", percent=pc, floor=floor,
-        ))
-    recorded = _dropped(ctx, TOTAL, pc, p)
-    if recorded is not None:
-        d = _ratchet_digits(p)
-        out.append(_project(
-            "TG601",
-            f"total coverage fell to {pc:.{d}f}% from the recorded {recorded:.{d}f}% ({_ACCEPT})",
-            "ratchet total", percent=pc, recorded=recorded,
-        ))
-    return out
-
-
-def _path_findings(ctx: Context, cov: CoverageSet, ev: Evaluation) -> list[Finding]:
-    out: list[Finding] = []
-    p = cov.precision
-    d = _ratchet_digits(p)
-    for path, rule in sorted(ev.governed.items()):
-        numbers = cov.files[path].numbers
-        pc = numbers.percent
-        if below(pc, rule.floor, p):
-            out.append(Finding(
-                path=path, line=0, col=0, code="TG602", check=NAME,
-                message=f"coverage {shown(pc, rule.floor, p)}% is below the floor of"
-                f" {rule.floor:g}% for '{rule.glob}' ({_counts(numbers)})",
-                details={"fingerprint": f"floor {rule.glob}", "percent": pc,
-                         "floor": rule.floor, "glob": rule.glob},
-            ))
-        recorded = _dropped(ctx, f"coverage:{path}", pc, p)
-        if recorded is not None:
-            out.append(Finding(
-                path=path, line=0, col=0, code="TG602", check=NAME,
-                message=f"coverage fell to {pc:.{d}f}% from the recorded {recorded:.{d}f}% ({_ACCEPT})",
-                details={"fingerprint": "ratchet", "percent": pc, "recorded": recorded},
-            ))
-    for glob, numbers in sorted(ev.by_glob.items()):
-        if glob in ev.governed:
-            continue  # an exact file path: its own figure was compared above
-        recorded = _dropped(ctx, f"coverage:{glob}", numbers.percent, p)
-        if recorded is not None:
-            out.append(_project(
-                "TG602",
-                f"coverage of '{glob}' fell to {numbers.percent:.{d}f}% from the recorded"
-                f" {recorded:.{d}f}% ({_ACCEPT})",
-                f"ratchet {glob}", glob=glob, percent=numbers.percent, recorded=recorded,
-            ))
-    return out
-
-
-def _line_text(root: Path, path: str, line: int, cache: dict[str, list[str]]) -> str:
-    if path not in cache:
-        try:
-            cache[path] = (root / path).read_text(encoding="utf-8", errors="replace").split("\n")
-        except OSError:
-            cache[path] = []
-    lines = cache[path]
-    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
-
-
-def _arc_text(dest: int) -> str:
-    return "the function's exit" if dest < 0 else f"line {dest}"
-
-
-def _changed_findings(ctx: Context, cov: CoverageSet, changed: ChangedCoverage, ref: str) -> list[Finding]:
-    out: list[Finding] = []
-    floor = ctx.config.coverage.changed_lines_fail_under
-    numbers = changed.numbers
-    pc = numbers.percent
-    if floor is not None and numbers.statements and below(pc, floor, cov.precision):
-        out.append(_project(
-            "TG603",
-            f"coverage of the lines changed since {ref} is {shown(pc, floor, cov.precision)}%,"
-            f" below the floor of {floor:g}% ({_counts(numbers)} in {plural(changed.files, 'file')})",
-            "floor changed lines", percent=pc, floor=floor,
-        ))
-    texts: dict[str, list[str]] = {}
-    for run in changed.uncovered:
-        what = f"line {run.start}" if run.start == run.end else f"lines {run.start}-{run.end}"
-        out.append(Finding(
-            path=run.path, line=run.start, end_line=run.end, col=0, code="TG604", check=NAME,
-            severity=Severity.WARNING, message=f"changed {what} not covered by the tests",
-            details={"lines": run.lines},
-            line_text=_line_text(ctx.root, run.path, run.start, texts),
-        ))
-    for part in changed.partial:
-        missed = ", ".join(_arc_text(d) for d in part.missed) or "one of its branches"
-        out.append(Finding(
-            path=part.path, line=part.line, col=0, code="TG604", check=NAME,
-            severity=Severity.WARNING,
-            message=f"changed line {part.line} ran, but never jumped to {missed}",
-            details={"missed_branches": part.missed},
-            line_text=_line_text(ctx.root, part.path, part.line, texts),
-        ))
-    return out
-
-
-def _table(cov: CoverageSet, ev: Evaluation, failed: set[str]) -> list[dict[str, Any]]:
-    p = cov.precision
-    rows: list[dict[str, Any]] = []
-    for path, f in cov.files.items():
-        numbers = f.numbers
-        rule = ev.governed.get(path)
-        rows.append({
-            "path": path,
-            "statements": numbers.statements,
-            "missed": numbers.missing,
-            "branches": numbers.branches,
-            "missed_branches": numbers.missing_branches,
-            "percent": round(numbers.percent, _ratchet_digits(p)),
-            "floor": rule.floor if rule else None,
-            "glob": rule.glob if rule else None,
-            "passed": path not in failed,
-        })
-    rows.sort(key=lambda r: (r["percent"], -r["missed"], -r["statements"], r["path"]))
-    total = ev.total
-    rows.append({
-        "path": "TOTAL", "statements": total.statements, "missed": total.missing,
-        "branches": total.branches, "missed_branches": total.missing_branches,
-        "percent": round(total.percent, _ratchet_digits(p)), "floor": None, "glob": None,
-        "passed": "" not in failed,
-    })
-    return rows
-
-
-TEXT_TABLE_ROWS = 40
-
-
-def render_coverage_table_text(rows: list[dict[str, Any]]) -> str:
-    """The per-path table for the text report, worst first, like `coverage report`.
-
-    Shown only when a floor failed, so that a passing run stays one line (the
-    JSON report and the job summary always carry the table).
-    """
-    if not rows or all(r["passed"] for r in rows):
+def _render_text(result: CheckResult) -> str:
+    if "coverage_table" not in result.sections:
         return ""
-    total = rows[-1] if rows[-1]["path"] == "TOTAL" else None
-    body = rows[:-1] if total is not None else rows
-    shown_rows = body[:TEXT_TABLE_ROWS]
-    width = max([len("Name"), *(len(r["path"]) for r in shown_rows), 5])
-    head = f"{'Name':<{width}}  {'Stmts':>6}  {'Miss':>6}  {'Cover':>7}  {'Floor':>5}  Result"
-    out = ["Coverage, worst first:", head, "-" * len(head)]
+    from testguard.checks.coverage import gate
 
-    def row(r: dict[str, Any]) -> str:
-        floor = "" if r["floor"] is None else f"{r['floor']:g}"
-        verdict = "ok" if r["passed"] else "FAIL"
-        return (
-            f"{r['path']:<{width}}  {r['statements']:>6}  {r['missed']:>6}  "
-            f"{r['percent']:>6.2f}%  {floor:>5}  {verdict}"
-        )
-
-    out.extend(row(r) for r in shown_rows)
-    if len(body) > len(shown_rows):
-        out.append(f"... {len(body) - len(shown_rows)} more files (all of them in --format json and --summary)")
-    if total is not None:
-        out += ["-" * len(head), row(total)]
-    return "\n".join(out)
+    return gate.render_coverage_table_text(result.sections["coverage_table"])
 
 
-def run(ctx: Context) -> CheckResult:
-    cov, completed = load_coverage(ctx, ctx.config.coverage)
-    ev = evaluate(cov, FloorRules(ctx.config.coverage.paths))
-    result = CheckResult(check=NAME, files_checked=len(cov.files))
-    if completed is not None:
-        result.raw_output = completed.tail()
-    result.findings.extend(_total_findings(ctx, cov, ev))
-    result.findings.extend(_path_findings(ctx, cov, ev))
-    summary: dict[str, Any] = {
-        "source": cov.source, "branch": cov.branch, "precision": cov.precision,
-        "percent": ev.total.percent, "display": _pc(ev.total, cov.precision),
-        "statements": ev.total.statements, "missed": ev.total.missing,
-        "branches": ev.total.branches, "missed_branches": ev.total.missing_branches,
-    }
-    if completed is not None:
-        summary["tests_exit_code"] = completed.returncode
-    changed = ctx.changed
-    if changed is not None:
-        cc = changed_coverage(cov, changed, ctx.root)
-        result.findings.extend(_changed_findings(ctx, cov, cc, str(ctx.options.diff_base)))
-        summary["changed"] = {
-            "files": cc.files, "statements": cc.numbers.statements, "missed": cc.numbers.missing,
-            "branches": cc.numbers.branches, "missed_branches": cc.numbers.missing_branches,
-            "percent": cc.numbers.percent if cc.numbers.statements else None,
-        }
-    p = cov.precision
-    result.figures[TOTAL] = _figure(ev.total.percent, p)
-    for glob, numbers in ev.by_glob.items():
-        if numbers.statements:
-            result.figures[f"coverage:{glob}"] = _figure(numbers.percent, p)
-    for path in ev.governed:
-        if not cov.files[path].statements:
-            continue  # an empty file is 100% and says nothing
-        result.figures[f"coverage:{path}"] = _figure(cov.files[path].numbers.percent, p)
-    failed = {f.path for f in result.findings if f.code in ("TG601", "TG602") and f.path}
-    if any(f.code == "TG601" for f in result.findings):
-        failed.add("")
-    result.sections["coverage_table"] = _table(cov, ev, failed)
-    result.sections["coverage"] = summary
-    return result
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from testguard import cli
-
-    return cli.main([NAME, *(sys.argv[1:] if argv is None else argv)])
+CHECK = Check(
+    name="coverage",
+    help="total, per-path and changed-lines coverage floors (TG6xx)",
+    description=__doc__ or "",
+    add_arguments=_add_arguments,
+    run=_run,
+    configured=_configured,
+    render_text=_render_text,
+)

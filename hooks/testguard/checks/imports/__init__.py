@@ -14,30 +14,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from testguard.checks.imports import plan
-from testguard.checks.imports.classify import Reporter, classify
-from testguard.checks.imports.progress import progress_bar
-from testguard.checks.imports.runner import confirm_failures, run_imports
-from testguard.core.findings import CheckResult, Finding, UsageError
+from testguard.core.check import Check
+from testguard.core.config import Config
 from testguard.core.context import Context
+from testguard.core.findings import CheckResult, Finding, UsageError
 from testguard.core.options import add_python, seconds, shard_spec, worker_count
 
 NAME = "imports"
-HELP = "import every module of the package, each contained (TG1xx)"
-STATIC = False
-# --diff-base does not narrow it: a change breaks dependants at lines nobody touched.
-DIFF_FILTER = False
-CODES = {
-    "TG101": "module failed to import: a name or module is missing",
-    "TG102": "module raised another exception while importing",
-    "TG103": "module exited the process while importing",
-    "TG104": "module import timed out",
-    "TG105": "the interpreter crashed while importing",
-    "TG106": "syntax error",
-}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -92,6 +78,12 @@ class ImportsOptions:
 
 
 def run(ctx: Context) -> CheckResult:
+    # The work is imported here: declaring the check must stay cheap (core/check.py).
+    from testguard.checks.imports import plan
+    from testguard.checks.imports.classify import Reporter, classify
+    from testguard.checks.imports.progress import progress_bar
+    from testguard.checks.imports.runner import confirm_failures, run_imports
+
     started = time.monotonic()
     options = ctx.options.own(ImportsOptions)
     timeout = float(options.timeout or ctx.config.imports.timeout)
@@ -163,7 +155,20 @@ def run(ctx: Context) -> CheckResult:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from testguard import cli
 
-    return cli.main([NAME, *(sys.argv[1:] if argv is None else argv)])
+def _configured(root: Path, config: Config) -> bool:
+    """Run by default when the project has a package to import."""
+    from testguard.core.project import detect_packages
+
+    return bool(detect_packages(root, config))
+
+
+CHECK = Check(
+    name=NAME,
+    help="import every module of the package, each contained (TG1xx)",
+    description=__doc__ or "",
+    add_arguments=add_arguments,
+    run=run,
+    diff_filter=False,  # a change breaks dependants at lines nobody touched
+    configured=_configured,
+)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from testguard.core.findings import CheckResult, FixedEntry, Finding, Severity, Status, UsageError
 from testguard.core.wording import plural
+
+if TYPE_CHECKING:
+    from testguard.core.check import Check
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
 
@@ -52,6 +57,9 @@ class Report:
     # files over several processes and prints their outputs one after another, so
     # each verdict speaks for its own files only, and a clean one says nothing.
     given_paths: bool = False
+    # Every check there is (testguard.checks.CHECKS): each renders its own report
+    # sections, and SARIF takes its rules' documentation from them.
+    checks: Sequence[Check] = ()
     path_prefix: str = field(init=False, default="")
 
     def __post_init__(self) -> None:

@@ -1,40 +1,20 @@
-"""``testguard fallbacks``: tests that hide a first-party import failure (TG401–TG403).
-
-A test that does ``try: from mypkg.x import y`` / ``except ImportError:``
-passes — or silently skips — when the project's own module is broken, which
-is exactly when it should fail.  Reported: a first-party import inside a try
-whose handler catches ImportError, ModuleNotFoundError, Exception,
-BaseException or everything and does not re-raise or fail (TG401);
-``pytest.importorskip`` of a first-party module (TG402); skip conditions
-(``skipif``, ``skipIf``, ``skipUnless``, ``if not X: pytest.skip()``) on a name
-such a handler sets (TG403).  Optional third-party dependencies handled the
-same way are fine and not reported.
-"""
+"""How a test that hides a first-party import failure is found (TG401/TG402/TG403)."""
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ast_grep_py import SgNode
 
-from testguard.core.prefilter import Screened
 from testguard.core import astgrep
+from testguard.core.check import StaticScan
 from testguard.core.findings import Finding
 from testguard.core.nodetext import compact, literal
+from testguard.core.prefilter import Screened
 from testguard.core.static import FileContext, StaticState
 
 NAME = "fallbacks"
-HELP = "flag tests that hide first-party import failures (TG4xx)"
-STATIC = True
-CODES = {
-    "TG401": "first-party import inside try/except ImportError (or broader) in test code",
-    "TG402": "pytest.importorskip of a first-party module",
-    "TG403": "skip condition on a flag set by a failed import",
-}
 # A handler that can swallow an import failure, or importorskip.
 PREFILTER = Screened(
     ("except", "importorskip"),
@@ -54,10 +34,6 @@ _SKIP_DECORATORS = {
 }
 _SKIPS = {"pytest.skip", "_pytest.outcomes.skip", "unittest.SkipTest", "unittest.case.SkipTest"}
 _SCOPES = frozenset({"function_definition", "class_definition", "lambda"})
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options of its own: the common ones are enough."""
 
 
 def prepare(state: StaticState) -> None:
@@ -300,11 +276,5 @@ def scan(file: FileContext) -> list[Finding]:
     return findings
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from testguard import cli
 
-    return cli.main([NAME, *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+SCAN = StaticScan(NAME, PREFILTER, scan, prepare)

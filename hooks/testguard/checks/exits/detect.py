@@ -1,38 +1,20 @@
-"""``testguard exits``: no process exits in test code (TG301–TG303).
-
-A ``sys.exit(1)`` at module level of a test module ends collection of that
-file (and with it every test in it); inside a test it ends or fakes the run;
-``pytest.exit()`` ends the whole session.  Allowed: code under
-``if __name__ == "__main__":``, exits inside ``pytest.raises(SystemExit)`` /
-``assertRaises(SystemExit)``, inside a ``try`` whose handler catches
-SystemExit (or BaseException, or everything), and references that are not
-calls (``assertRaises(SystemExit, sys.exit, 1)``).
-"""
+"""How a process exit is found in a test file and judged (allowed, or TG301/TG302/TG303)."""
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
-from collections.abc import Sequence
 from typing import Any
 
 from ast_grep_py import SgNode
 
 from testguard.core import astgrep
+from testguard.core.check import StaticScan
 from testguard.core.findings import Finding
 from testguard.core.nodetext import compact
 from testguard.core.prefilter import Screened
 from testguard.core.static import FileContext
 
 NAME = "exits"
-HELP = "flag process exits in test code (TG3xx)"
-STATIC = True
-CODES = {
-    "TG301": "process exit at module level of a test module or conftest",
-    "TG302": "process exit inside a test, fixture or helper",
-    "TG303": "pytest.exit() in test code",
-}
 # A call of an exit function, raise SystemExit, or an alias of one (`exit as bye`);
 # `import sys as s` needs no entry: its call `s.exit(` matches the first branch.
 PREFILTER = Screened(
@@ -62,10 +44,6 @@ _MAIN_GUARD = {
     "'__main__'==__name__",
     '"__main__"==__name__',
 }
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options of its own: the common ones are enough."""
 
 
 def _within(outer: SgNode | None, node: SgNode) -> bool:
@@ -228,11 +206,5 @@ def scan(file: FileContext) -> list[Finding]:
     return findings
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from testguard import cli
 
-    return cli.main([NAME, *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+SCAN = StaticScan(NAME, PREFILTER, scan)

@@ -1,0 +1,150 @@
+"""One pytest collection: its errors and its count as findings (TG701, TG702) and the figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from testguard.checks.collect.settings import DEFAULT_TIMEOUT, CollectOptions
+from testguard.checks.collect.run import (
+    CollectError,
+    CollectOutcome,
+    collect,
+    locations_in_output,
+    project_location,
+)
+from testguard.core.findings import CheckResult, Finding
+from testguard.core.context import Context
+
+NAME = "collect"
+FIGURE = "collect:tests"
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _finding(root: Path, frames: list[tuple[str, int]], fallback: str, message: str,
+             **details: object) -> Finding:
+    where = project_location(frames, root)
+    if where is not None:
+        path, line = _rel(root, where[0]), where[1]
+    else:
+        path, line = fallback, 0
+    return Finding(path=path, line=line, col=0, code="TG701", message=message, check=NAME,
+                   details=dict(details))
+
+
+def _error_finding(root: Path, error: CollectError) -> Finding:
+    frames = error.frames or locations_in_output(error.longrepr)
+    collector = project_location([(error.path, 1)], root) if error.path else None
+    cause = project_location(frames, root)
+    if collector is not None:
+        collecting = _rel(root, collector[0])
+    elif cause is not None:
+        collecting = _rel(root, cause[0])
+    else:
+        collecting = error.nodeid or "a conftest.py"
+    what = f"{error.type}: {error.message}" if error.message else error.type
+    if not what:
+        lines = [ln.strip() for ln in error.longrepr.splitlines() if ln.strip()]
+        what = lines[-1] if lines else "collection failed"
+    if error.stage == "conftest":
+        message = f"pytest could not load {collecting}: {what}"
+    elif error.type == "SystemExit":
+        message = f"process exit while collecting {collecting} ({what})"
+    else:
+        message = f"{collecting} failed to collect: {what}"
+    if error.stage == "internal":
+        message += ": pytest stopped, so no test of any module was collected"
+    elif error.stage == "conftest":
+        message += ": pytest stopped before collecting any test"
+    elif error.type == "SystemExit":
+        message += ": none of its tests are collected"
+    finding = _finding(root, frames, collecting if collector else "", message,
+                       nodeid=error.nodeid, exception=error.type, stage=error.stage)
+    if collector is not None and finding.path != collecting:
+        finding.message += f" (raised while collecting {collecting})"
+    return finding
+
+
+def _crash_finding(root: Path, outcome: CollectOutcome, timeout: float) -> Finding | None:
+    completed = outcome.completed
+    frames = locations_in_output(completed.output)
+    tail = completed.tail(1500)
+    if completed.timed_out:
+        return _finding(root, [], "", f"pytest did not finish collecting within {timeout:g}s"
+                        " (a test module or conftest hangs at import?)", returncode=None)
+    if completed.returncode < 0:
+        return _finding(root, frames, "", f"pytest was killed by signal {-completed.returncode}"
+                        f" while collecting:\n{tail}", returncode=completed.returncode)
+    if outcome.errors:
+        return None
+    if outcome.current and outcome.stage != "finished" and not frames:
+        frames = [(outcome.current, 0)]
+    if "INTERNALERROR>" in completed.output:
+        return _finding(root, frames, "", f"pytest crashed with an internal error:\n{tail}",
+                        returncode=completed.returncode)
+    if outcome.items is None:
+        said = f":\n{tail}" if tail else " and printed nothing (a hard process exit such as os._exit?)"
+        where = "before collecting" if not outcome.current else "while collecting"
+        return _finding(root, frames, "", f"pytest stopped {where} (exit code"
+                        f" {completed.returncode}){said}", returncode=completed.returncode)
+    if completed.returncode not in (0, 5) and outcome.stage != "finished":
+        return _finding(root, frames, "", f"pytest exited with code {completed.returncode}"
+                        f" during collection:\n{tail}", returncode=completed.returncode)
+    return None
+
+
+def _floor(ctx: Context) -> tuple[int, str] | None:
+    """The count not to go below, and where it comes from."""
+    configured = ctx.config.collect.min_tests
+    floors: list[tuple[int, str]] = []
+    if isinstance(configured, int) and not isinstance(configured, bool):
+        floors.append((configured, f"min-tests = {configured}"))
+    baseline = ctx.baseline
+    if baseline is not None:
+        recorded = baseline.figure(FIGURE)
+        if recorded is not None:
+            floors.append((int(recorded), "the count recorded in the baseline"))
+    return max(floors) if floors else None
+
+
+def run(ctx: Context) -> CheckResult:
+    timeout = float(ctx.options.own(CollectOptions).timeout or DEFAULT_TIMEOUT)
+    python = ctx.interpreter
+    outcome = collect(ctx.root, python, list(ctx.config.collect.args), timeout)
+    result = CheckResult(check=NAME, raw_output=outcome.completed.tail())
+    for error in outcome.errors:
+        result.findings.append(_error_finding(ctx.root, error))
+    crash = _crash_finding(ctx.root, outcome, timeout)
+    if crash is not None:
+        result.findings.append(crash)
+    if outcome.items is None or crash is not None or any(
+        e.stage in ("internal", "conftest") for e in outcome.errors
+    ):
+        return result  # collection did not complete: its count means nothing
+    count = outcome.items
+    result.figures[FIGURE] = float(count)
+    result.sections["collect"] = {"tests": count, "errors": len(outcome.errors),
+                                  "command": outcome.command}
+    if count == 0 and not outcome.errors and ctx.config.collect.min_tests != 0:
+        result.findings.append(Finding(
+            path="", line=0, col=0, code="TG701", check=NAME,
+            message="pytest collected no tests: check testpaths / python_files, or"
+            " [tool.testguard.collect] args (set min-tests = 0 if that is intended)",
+        ))
+        return result
+    floor = _floor(ctx)
+    if floor is not None and count < floor[0]:
+        missing = floor[0] - count
+        result.findings.append(Finding(
+            path="", line=0, col=0, code="TG702", check=NAME,
+            message=f"{count} tests collected, {missing} fewer than {floor[0]}"
+            f" ({floor[1]})",
+            details={"collected": count, "floor": floor[0], "missing": missing},
+        ))
+    return result
+
