@@ -160,7 +160,7 @@ def _child_cpu(root: Path, *args: str) -> float:
 
 def _context(root: Path, command: list[str]) -> Context:
     args = cli.build_parser(CHECKS, command[0]).parse_args(command)
-    return Context(root=root, config=load_config(root), paths=[], options=cli.run_options(args))
+    return Context(root=root, config=load_config(root, sections=[check.config for check in CHECKS]), paths=[], options=cli.run_options(args))
 
 
 def matching_cost(root: Path, names: list[str], reps: int, use_cache: bool) -> dict[str, float]:

@@ -37,7 +37,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "hooks"))
 
 import coverage
-from testguard.checks import coverage as coverage_floor
+from testguard.checks import CHECKS
+from testguard.checks.coverage import gate as coverage_floor
+from testguard.checks.coverage.settings import SECTION as COVERAGE
 from testguard.checks.coverage.data import in_directory, load_sqlite, project_settings
 from testguard.checks.coverage.floors import FloorRules, changed_coverage, evaluate
 from testguard.core.config import load_config
@@ -127,7 +129,7 @@ def main() -> int:
                 cov.load()
                 cov.report(file=io.StringIO())
 
-        config = load_config(root)
+        config = load_config(root, sections=[check.config for check in CHECKS])
         rel = {os.path.relpath(p, root): lines for p, lines in ran.items()}
         changed = ChangedLines(ref="main", merge_base="0" * 40, _lines={
             p: set(range(1, 40)) for i, p in enumerate(sorted(rel)) if i % 10 == 0
@@ -143,7 +145,7 @@ def main() -> int:
         loaded = load_sqlite(root, settings.data_file, settings)
 
         def floors() -> None:
-            ev = evaluate(loaded, FloorRules(config.coverage.paths))
+            ev = evaluate(loaded, FloorRules(COVERAGE.of(config).paths))
             changed_coverage(loaded, changed)
             assert ev.total.statements == statements
 

@@ -228,7 +228,7 @@ def _run(args: argparse.Namespace) -> int:
     options = run_options(args)
     explicit = Path(options.config).resolve() if options.config else None
     root = explicit.parent if explicit else find_root(Path.cwd())
-    config = load_config(root, explicit)
+    config = load_config(root, explicit, [check.config for check in CHECKS])
     paths = [relpath(root, Path(p)) for p in args.paths]
     ctx = Context(root=root, config=config, paths=paths, options=options)
     selected = _select(args, root, config, CHECKS)

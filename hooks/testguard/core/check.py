@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from testguard.core.config import Config
+    from testguard.core.config import Config, Section
     from testguard.core.context import Context, RunOptions
     from testguard.core.findings import CheckResult, Finding
     from testguard.core.prefilter import Screened
@@ -59,6 +59,8 @@ class Check:
     """The subcommand, the ``check`` of its findings and the ``[tool.testguard.<name>]`` table."""
     help: str
     """One line for ``testguard --help``."""
+    config: Section[object]
+    """Its ``[tool.testguard.<name>]`` table: keys, validators and typed settings."""
     description: str = ""
     """``testguard <name> --help``: the check's package docstring (``help`` without one)."""
     add_arguments: Callable[[argparse.ArgumentParser], None] = no_arguments

@@ -238,9 +238,7 @@ def _fingerprint(state: StaticState) -> str:
         "version": __version__,
         "python": sys.version_info[:2],
         "checks": sorted(c.name for c in state.checks),
-        "config": {
-            k: v for k, v in state.config.raw.items() if k not in ("coverage", "collect", "mypy", "imports")
-        },
+        "config": state.config.static_table(),
         "first_party": sorted(state.first_party.names),
         "rules": [(r.source, r.id, json.dumps(r.config, sort_keys=True, default=str)) for r in state.custom_rules],
         "machine": machine_secret(),

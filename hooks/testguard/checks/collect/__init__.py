@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from testguard.checks.collect.settings import DEFAULT_TIMEOUT
+from testguard.checks.collect.settings import DEFAULT_TIMEOUT, SECTION
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context
@@ -44,6 +44,7 @@ def _configured(root: Path, config: Config) -> bool:
 CHECK = Check(
     name="collect",
     help="pytest collection has no errors and does not shrink (TG7xx)",
+    config=SECTION,
     description=__doc__ or "",
     add_arguments=_add_arguments,
     run=_run,

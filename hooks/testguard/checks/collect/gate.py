@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from testguard.checks.collect.settings import DEFAULT_TIMEOUT, CollectOptions
+from testguard.checks.collect.settings import DEFAULT_TIMEOUT, SECTION, CollectOptions
 from testguard.checks.collect.run import (
     CollectError,
     CollectOutcome,
@@ -100,7 +100,7 @@ def _crash_finding(root: Path, outcome: CollectOutcome, timeout: float) -> Findi
 
 def _floor(ctx: Context) -> tuple[int, str] | None:
     """The count not to go below, and where it comes from."""
-    configured = ctx.config.collect.min_tests
+    configured = SECTION.of(ctx.config).min_tests
     floors: list[tuple[int, str]] = []
     if isinstance(configured, int) and not isinstance(configured, bool):
         floors.append((configured, f"min-tests = {configured}"))
@@ -115,7 +115,8 @@ def _floor(ctx: Context) -> tuple[int, str] | None:
 def run(ctx: Context) -> CheckResult:
     timeout = float(ctx.options.own(CollectOptions).timeout or DEFAULT_TIMEOUT)
     python = ctx.interpreter
-    outcome = collect(ctx.root, python, list(ctx.config.collect.args), timeout)
+    settings = SECTION.of(ctx.config)
+    outcome = collect(ctx.root, python, list(settings.args), timeout)
     result = CheckResult(check=NAME, raw_output=outcome.completed.tail())
     for error in outcome.errors:
         result.findings.append(_error_finding(ctx.root, error))
@@ -130,7 +131,7 @@ def run(ctx: Context) -> CheckResult:
     result.figures[FIGURE] = float(count)
     result.sections["collect"] = {"tests": count, "errors": len(outcome.errors),
                                   "command": outcome.command}
-    if count == 0 and not outcome.errors and ctx.config.collect.min_tests != 0:
+    if count == 0 and not outcome.errors and settings.min_tests != 0:
         result.findings.append(Finding(
             path="", line=0, col=0, code="TG701", check=NAME,
             message="pytest collected no tests: check testpaths / python_files, or"

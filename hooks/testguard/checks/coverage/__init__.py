@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from testguard.checks.coverage.settings import SECTION
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context
@@ -57,6 +58,7 @@ def _render_text(result: CheckResult) -> str:
 CHECK = Check(
     name="coverage",
     help="total, per-path and changed-lines coverage floors (TG6xx)",
+    config=SECTION,
     description=__doc__ or "",
     add_arguments=_add_arguments,
     run=_run,

@@ -12,6 +12,7 @@ from testguard.checks.coverage.floors import (
     changed_coverage,
     evaluate,
 )
+from testguard.checks.coverage.settings import SECTION
 from testguard.checks.coverage.model import CoverageSet, Numbers, below, display, shown
 from testguard.checks.coverage.source import load_coverage
 from testguard.core.findings import CheckResult, Finding, Severity
@@ -61,7 +62,7 @@ def _total_findings(ctx: Context, cov: CoverageSet, ev: Evaluation) -> list[Find
     out: list[Finding] = []
     p = cov.precision
     pc = ev.total.percent
-    floor = ctx.config.coverage.fail_under
+    floor = SECTION.of(ctx.config).fail_under
     if floor is None and cov.fail_under > 0:
         floor = cov.fail_under
     if floor is not None and below(pc, floor, p):
@@ -134,7 +135,7 @@ def _arc_text(dest: int) -> str:
 
 def _changed_findings(ctx: Context, cov: CoverageSet, changed: ChangedCoverage, ref: str) -> list[Finding]:
     out: list[Finding] = []
-    floor = ctx.config.coverage.changed_lines_fail_under
+    floor = SECTION.of(ctx.config).changed_lines_fail_under
     numbers = changed.numbers
     pc = numbers.percent
     if floor is not None and numbers.statements and below(pc, floor, cov.precision):
@@ -228,8 +229,9 @@ def render_coverage_table_text(rows: list[dict[str, Any]]) -> str:
 
 
 def run(ctx: Context) -> CheckResult:
-    cov, completed = load_coverage(ctx, ctx.config.coverage)
-    ev = evaluate(cov, FloorRules(ctx.config.coverage.paths))
+    settings = SECTION.of(ctx.config)
+    cov, completed = load_coverage(ctx, settings)
+    ev = evaluate(cov, FloorRules(settings.paths))
     result = CheckResult(check=NAME, files_checked=len(cov.files))
     if completed is not None:
         result.raw_output = completed.tail()

@@ -20,7 +20,7 @@ from testguard.checks.coverage.data import (
 )
 from testguard.checks.coverage.model import CoverageSet
 from testguard.core.project_process import Completed, missing_module, run_python
-from testguard.core.config import CoverageConfig
+from testguard.checks.coverage.settings import CoverageConfig
 from testguard.core.context import Context
 from testguard.core.findings import UsageError
 

@@ -12,6 +12,7 @@ calls (``assertRaises(SystemExit, sys.exit, 1)``).
 from __future__ import annotations
 
 from testguard.core.check import Check, StaticScan
+from testguard.core.config import NoSettings, Section
 
 
 def _scanner() -> StaticScan:
@@ -23,6 +24,7 @@ def _scanner() -> StaticScan:
 CHECK = Check(
     name="exits",
     help="flag process exits in test code (TG3xx)",
+    config=Section("exits", {}, NoSettings, static=True),  # no keys yet
     description=__doc__ or "",
     static=_scanner,
 )

@@ -14,6 +14,7 @@ same way are fine and not reported.
 from __future__ import annotations
 
 from testguard.core.check import Check, StaticScan
+from testguard.core.config import NoSettings, Section
 
 
 def _scanner() -> StaticScan:
@@ -25,6 +26,7 @@ def _scanner() -> StaticScan:
 CHECK = Check(
     name="fallbacks",
     help="flag tests that hide first-party import failures (TG4xx)",
+    config=Section("fallbacks", {}, NoSettings, static=True),  # no keys yet
     description=__doc__ or "",
     static=_scanner,
 )

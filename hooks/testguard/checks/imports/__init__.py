@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from testguard.checks.imports.settings import SECTION
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context
@@ -86,8 +87,9 @@ def run(ctx: Context) -> CheckResult:
 
     started = time.monotonic()
     options = ctx.options.own(ImportsOptions)
-    timeout = float(options.timeout or ctx.config.imports.timeout)
-    workers = ctx.config.imports.workers if options.workers is None else options.workers
+    settings = SECTION.of(ctx.config)
+    timeout = float(options.timeout or settings.timeout)
+    workers = settings.workers if options.workers is None else options.workers
     if workers < 0:
         raise UsageError("--workers must be 0 (one per core) or more")
     python = ctx.interpreter
@@ -166,6 +168,7 @@ def _configured(root: Path, config: Config) -> bool:
 CHECK = Check(
     name=NAME,
     help="import every module of the package, each contained (TG1xx)",
+    config=SECTION,
     description=__doc__ or "",
     add_arguments=add_arguments,
     run=run,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
+from testguard.checks.mocks.settings import SECTION
 from testguard.core.check import Check, StaticScan
 from testguard.core.context import Context, RunOptions
 from testguard.core.findings import CheckResult
@@ -69,6 +70,7 @@ def _render_text(result: CheckResult) -> str:
 CHECK = Check(
     name="mocks",
     help="flag mock use in tests and classify what is mocked (TG2xx)",
+    config=SECTION,
     description=__doc__ or "",
     add_arguments=_add_arguments,
     static=_scanner,

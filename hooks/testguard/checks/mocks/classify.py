@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from testguard.checks.mocks import targets
+from testguard.checks.mocks.settings import SECTION
 from testguard.core import astgrep
 from testguard.core.nodetext import dotted
 from testguard.core.project import FirstParty, source_roots
@@ -97,8 +98,9 @@ class Classifier:
         self.roots = source_roots(state.root, state.config)
         self.first_party: FirstParty = state.first_party
         self.max_size = state.config.max_file_size
-        self.user = {p: cls for cls, ps in state.config.mocks.classes.items() for p in ps}
-        self.table = targets.build_table(state.config.mocks.classes)
+        classes = SECTION.of(state.config).classes
+        self.user = {p: cls for cls, ps in classes.items() for p in ps}
+        self.table = targets.build_table(classes)
         self._files: dict[str, tuple[Path, bool] | None] = {}
         self._modules: dict[str, ModuleInfo | None] = {}
 

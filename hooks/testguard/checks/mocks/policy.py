@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from testguard.checks.mocks.uses import Use
-from testguard.core.config import MocksConfig
+from testguard.checks.mocks.settings import MocksConfig
 
 
 @dataclass(frozen=True)

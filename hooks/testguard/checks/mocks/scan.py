@@ -8,6 +8,7 @@ from typing import Any
 from testguard.checks.mocks import detect
 from testguard.checks.mocks.classify import Classified, classifier
 from testguard.checks.mocks.policy import Policy, reported
+from testguard.checks.mocks.settings import SECTION
 from testguard.checks.mocks.uses import Use
 from testguard.core.check import StaticScan
 from testguard.core.findings import Finding
@@ -25,7 +26,7 @@ PREFILTER = Screened(
 
 
 def prepare(state: StaticState) -> None:
-    state.shared["mocks.policy"] = Policy.from_config(state.config.mocks)
+    state.shared["mocks.policy"] = Policy.from_config(SECTION.of(state.config))
 
 
 def _describe(dotted: str) -> str:
@@ -69,7 +70,7 @@ def scan(file: FileContext) -> list[Finding]:
     if not uses:
         return []
     _classify(uses, file.state)
-    policy = file.state.shared.get("mocks.policy") or Policy.from_config(file.state.config.mocks)
+    policy = file.state.shared.get("mocks.policy") or Policy.from_config(SECTION.of(file.state.config))
     kept = reported(uses, policy)
     # `unittest.mock.ANY` after `import unittest` is reported only where nothing else is.
     lines = {u.node.range().start.line for u in kept if u.kind != "attribute"}

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from testguard.checks.mypy.settings import SECTION
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context
@@ -60,6 +61,7 @@ def _configured(root: Path, config: Config) -> bool:
 CHECK = Check(
     name="mypy",
     help="run mypy against the project's own environment; only new errors block (TG5xx)",
+    config=SECTION,
     description=__doc__ or "",
     add_arguments=_add_arguments,
     run=_run,
