@@ -4,6 +4,7 @@ the baseline and the reporters.  Adding a check: its package, and its line here.
 from __future__ import annotations
 
 from testguard.checks import collect, coverage, exits, fallbacks, imports, mocks, mypy
+from testguard.core import rulebook
 from testguard.core.check import Check
 
 # In the order `testguard --help` lists them; `run` runs the static ones first, in one pass.
@@ -16,3 +17,6 @@ CHECKS: tuple[Check, ...] = (
     coverage.CHECK,
     collect.CHECK,
 )
+
+RULES = rulebook.collect(CHECKS)
+"""Every rule testguard reports, by code: the core's, then each check's."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from testguard.core.context import Context, RunOptions
     from testguard.core.findings import CheckResult, Finding
     from testguard.core.prefilter import Screened
+    from testguard.core.rulebook import RuleDoc
     from testguard.core.static import FileContext, StaticState
 
 
@@ -61,6 +62,8 @@ class Check:
     """One line for ``testguard --help``."""
     config: Section[object]
     """Its ``[tool.testguard.<name>]`` table: keys, validators and typed settings."""
+    rules: Sequence[RuleDoc]
+    """The documentation of every rule it reports (its ``rules.py``); its codes are theirs."""
     description: str = ""
     """``testguard <name> --help``: the check's package docstring (``help`` without one)."""
     add_arguments: Callable[[argparse.ArgumentParser], None] = no_arguments
@@ -81,6 +84,10 @@ class Check:
     """Whether these options make the run a report whose exit code is 0 (``mocks --inventory``)."""
     render_text: Callable[[CheckResult], str] | None = None
     """Its report sections as plain text, after the findings ("" for none)."""
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(rule.code for rule in self.rules)
 
     @property
     def is_static(self) -> bool:

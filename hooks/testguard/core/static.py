@@ -148,7 +148,7 @@ def _compile_error(source: Source) -> Finding | None:
 
 def _syntax_error(source: Source, tree: SgNode) -> Finding | None:
     """TG001 when the file is not valid Python; tree-sitter finds, CPython confirms."""
-    if astgrep.find(tree, astgrep.builtin_rules("syntax")["parse-error"].config) is None:
+    if astgrep.find(tree, astgrep.builtin_rules("testguard.core", "syntax.yml")["parse-error"].config) is None:
         return None
     return _compile_error(source)
 

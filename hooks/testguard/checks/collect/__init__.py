@@ -17,6 +17,7 @@ import argparse
 from pathlib import Path
 
 from testguard.checks.collect.settings import DEFAULT_TIMEOUT, SECTION
+from testguard.checks.collect.rules import RULES
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context
@@ -44,6 +45,7 @@ def _configured(root: Path, config: Config) -> bool:
 CHECK = Check(
     name="collect",
     help="pytest collection has no errors and does not shrink (TG7xx)",
+    rules=RULES,
     config=SECTION,
     description=__doc__ or "",
     add_arguments=_add_arguments,

@@ -25,6 +25,7 @@ import argparse
 from pathlib import Path
 
 from testguard.checks.coverage.settings import SECTION
+from testguard.checks.coverage.rules import RULES
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context
@@ -58,6 +59,7 @@ def _render_text(result: CheckResult) -> str:
 CHECK = Check(
     name="coverage",
     help="total, per-path and changed-lines coverage floors (TG6xx)",
+    rules=RULES,
     config=SECTION,
     description=__doc__ or "",
     add_arguments=_add_arguments,

@@ -11,6 +11,7 @@ calls (``assertRaises(SystemExit, sys.exit, 1)``).
 
 from __future__ import annotations
 
+from testguard.checks.exits.rules import RULES
 from testguard.core.check import Check, StaticScan
 from testguard.core.config import NoSettings, Section
 
@@ -24,6 +25,7 @@ def _scanner() -> StaticScan:
 CHECK = Check(
     name="exits",
     help="flag process exits in test code (TG3xx)",
+    rules=RULES,
     config=Section("exits", {}, NoSettings, static=True),  # no keys yet
     description=__doc__ or "",
     static=_scanner,

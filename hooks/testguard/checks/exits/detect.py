@@ -15,6 +15,7 @@ from testguard.core.prefilter import Screened
 from testguard.core.static import FileContext
 
 NAME = "exits"
+RULES = "testguard.checks.exits"  # its rules.yml
 # A call of an exit function, raise SystemExit, or an alias of one (`exit as bye`);
 # `import sys as s` needs no entry: its call `s.exit(` matches the first branch.
 PREFILTER = Screened(
@@ -161,13 +162,13 @@ def _alias_rule(file: FileContext) -> dict[str, Any] | None:
     ]
     if not aliases:
         return None
-    rule = astgrep.builtin_rules(NAME)["exit-alias-call"].config
+    rule = astgrep.builtin_rules(RULES)["exit-alias-call"].config
     regex = "^(" + "|".join(re.escape(a) for a in sorted(aliases)) + ")$"
     return {"rule": {**rule["rule"], "has": {**rule["rule"]["has"], "regex": regex}}}
 
 
 def scan(file: FileContext) -> list[Finding]:
-    rules = astgrep.builtin_rules(NAME)
+    rules = astgrep.builtin_rules(RULES)
     findings: list[Finding] = []
     candidates: list[tuple[SgNode, str]] = []
     for call in rules["exit-call"].find_all(file.tree):

@@ -13,6 +13,7 @@ same way are fine and not reported.
 
 from __future__ import annotations
 
+from testguard.checks.fallbacks.rules import RULES
 from testguard.core.check import Check, StaticScan
 from testguard.core.config import NoSettings, Section
 
@@ -26,6 +27,7 @@ def _scanner() -> StaticScan:
 CHECK = Check(
     name="fallbacks",
     help="flag tests that hide first-party import failures (TG4xx)",
+    rules=RULES,
     config=Section("fallbacks", {}, NoSettings, static=True),  # no keys yet
     description=__doc__ or "",
     static=_scanner,

@@ -15,6 +15,7 @@ from testguard.core.prefilter import Screened
 from testguard.core.static import FileContext, StaticState
 
 NAME = "fallbacks"
+RULES = "testguard.checks.fallbacks"  # its rules.yml
 # A handler that can swallow an import failure, or importorskip.
 PREFILTER = Screened(
     ("except", "importorskip"),
@@ -212,7 +213,7 @@ def _skips(file: FileContext, block: SgNode | None) -> bool:
 
 
 def _skip_findings(file: FileContext, flags: dict[str, Fallback]) -> list[Finding]:
-    rules = astgrep.builtin_rules(NAME)
+    rules = astgrep.builtin_rules(RULES)
     findings: list[Finding] = []
     for call in rules["skip-condition-call"].find_all(file.tree):
         what = _SKIP_DECORATORS.get(_callee(file, call))
@@ -243,7 +244,7 @@ def scan(file: FileContext) -> list[Finding]:
     findings: list[Finding] = []
     flags: dict[str, Fallback] = {}
     seen: set[int] = set()
-    candidates = astgrep.builtin_rules(NAME)["fallback-candidate"].find_all(file.tree)
+    candidates = astgrep.builtin_rules(RULES)["fallback-candidate"].find_all(file.tree)
     tries = [n for n in candidates if n.kind() == "try_statement"]
     for fallback in _fallbacks(file, tries):
         for node, module in fallback.imports:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from testguard.checks.imports.settings import SECTION
+from testguard.checks.imports.rules import RULES
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context
@@ -168,6 +169,7 @@ def _configured(root: Path, config: Config) -> bool:
 CHECK = Check(
     name=NAME,
     help="import every module of the package, each contained (TG1xx)",
+    rules=RULES,
     config=SECTION,
     description=__doc__ or "",
     add_arguments=add_arguments,

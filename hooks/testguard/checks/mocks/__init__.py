@@ -21,6 +21,7 @@ import argparse
 from dataclasses import dataclass
 
 from testguard.checks.mocks.settings import SECTION
+from testguard.checks.mocks.rules import RULES
 from testguard.core.check import Check, StaticScan
 from testguard.core.context import Context, RunOptions
 from testguard.core.findings import CheckResult
@@ -70,6 +71,7 @@ def _render_text(result: CheckResult) -> str:
 CHECK = Check(
     name="mocks",
     help="flag mock use in tests and classify what is mocked (TG2xx)",
+    rules=RULES,
     config=SECTION,
     description=__doc__ or "",
     add_arguments=_add_arguments,

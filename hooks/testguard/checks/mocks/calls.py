@@ -12,7 +12,7 @@ from testguard.core.nodetext import compact, literal
 from testguard.checks.mocks.uses import MOCK_CLASSES, PATCHERS, Use, mock_name, scope_of
 from testguard.core import astgrep
 
-RULES = "mocks"
+RULES = "testguard.checks.mocks"  # its rules.yml
 MOCKER_ONLY = frozenset({"stub", "async_stub"})
 # Mock classes whose first positional parameter is the spec.
 _SPEC_FIRST = MOCK_CLASSES - {"PropertyMock", "mock_open"}

@@ -1,6 +1,6 @@
 """Finds every mock use in one test file: what it is, where, and what it targets.
 
-One ast-grep rule (``testguard/rules/mocks.yml``, ``mock-candidate``) finds the
+One ast-grep rule (``checks/mocks/rules.yml``, ``mock-candidate``) finds the
 candidate nodes in one pass; imports and ``mocker`` parameters are read here,
 calls in ``calls.py``, names through ``names.py``; ``classify.py`` then says
 what each target is.

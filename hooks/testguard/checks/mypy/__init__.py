@@ -30,6 +30,7 @@ import argparse
 from pathlib import Path
 
 from testguard.checks.mypy.settings import SECTION
+from testguard.checks.mypy.rules import RULES
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context
@@ -61,6 +62,7 @@ def _configured(root: Path, config: Config) -> bool:
 CHECK = Check(
     name="mypy",
     help="run mypy against the project's own environment; only new errors block (TG5xx)",
+    rules=RULES,
     config=SECTION,
     description=__doc__ or "",
     add_arguments=_add_arguments,
