@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from testguard.core.context import Context, RunOptions
     from testguard.core.findings import CheckResult, Finding
     from testguard.core.prefilter import Screened
+    from testguard.core.report.markdown import Budget
+    from testguard.core.report.model import Report
     from testguard.core.rulebook import RuleDoc
     from testguard.core.static import FileContext, StaticState
 
@@ -84,6 +86,8 @@ class Check:
     """Whether these options make the run a report whose exit code is 0 (``mocks --inventory``)."""
     render_text: Callable[[CheckResult], str] | None = None
     """Its report sections as plain text, after the findings ("" for none)."""
+    render_markdown: Callable[[CheckResult, Report, Budget], None] | None = None
+    """Its report sections in the Markdown job summary."""
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from testguard.checks.collect.settings import DEFAULT_TIMEOUT, SECTION
 from testguard.checks.collect.rules import RULES
@@ -23,6 +24,10 @@ from testguard.core.config import Config
 from testguard.core.context import Context
 from testguard.core.findings import CheckResult
 from testguard.core.options import add_python, seconds
+
+if TYPE_CHECKING:
+    from testguard.core.report.markdown import Budget
+    from testguard.core.report.model import Report
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +47,12 @@ def _configured(root: Path, config: Config) -> bool:
     return "collect" in config.raw
 
 
+def _render_markdown(result: CheckResult, report: Report, budget: Budget) -> None:
+    from testguard.checks.collect import report as collect_report
+
+    collect_report.render_markdown(result, report, budget)
+
+
 CHECK = Check(
     name="collect",
     help="pytest collection has no errors and does not shrink (TG7xx)",
@@ -52,4 +63,5 @@ CHECK = Check(
     run=_run,
     diff_filter=False,  # a changed module breaks collection of the tests that import it
     configured=_configured,
+    render_markdown=_render_markdown,
 )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from testguard.checks.coverage.settings import SECTION
 from testguard.checks.coverage.rules import RULES
@@ -31,6 +32,10 @@ from testguard.core.config import Config
 from testguard.core.context import Context
 from testguard.core.findings import CheckResult
 from testguard.core.options import add_python
+
+if TYPE_CHECKING:
+    from testguard.core.report.markdown import Budget
+    from testguard.core.report.model import Report
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,9 +56,15 @@ def _configured(root: Path, config: Config) -> bool:
 def _render_text(result: CheckResult) -> str:
     if "coverage_table" not in result.sections:
         return ""
-    from testguard.checks.coverage import gate
+    from testguard.checks.coverage import report
 
-    return gate.render_coverage_table_text(result.sections["coverage_table"])
+    return report.render_coverage_table_text(result.sections["coverage_table"])
+
+
+def _render_markdown(result: CheckResult, report: Report, budget: Budget) -> None:
+    from testguard.checks.coverage import report as coverage_report
+
+    coverage_report.render_markdown(result, report, budget)
 
 
 CHECK = Check(
@@ -66,4 +77,5 @@ CHECK = Check(
     run=_run,
     configured=_configured,
     render_text=_render_text,
+    render_markdown=_render_markdown,
 )

@@ -194,40 +194,6 @@ def _table(cov: CoverageSet, ev: Evaluation, failed: set[str]) -> list[dict[str,
     return rows
 
 
-TEXT_TABLE_ROWS = 40
-
-
-def render_coverage_table_text(rows: list[dict[str, Any]]) -> str:
-    """The per-path table for the text report, worst first, like `coverage report`.
-
-    Shown only when a floor failed, so that a passing run stays one line (the
-    JSON report and the job summary always carry the table).
-    """
-    if not rows or all(r["passed"] for r in rows):
-        return ""
-    total = rows[-1] if rows[-1]["path"] == "TOTAL" else None
-    body = rows[:-1] if total is not None else rows
-    shown_rows = body[:TEXT_TABLE_ROWS]
-    width = max([len("Name"), *(len(r["path"]) for r in shown_rows), 5])
-    head = f"{'Name':<{width}}  {'Stmts':>6}  {'Miss':>6}  {'Cover':>7}  {'Floor':>5}  Result"
-    out = ["Coverage, worst first:", head, "-" * len(head)]
-
-    def row(r: dict[str, Any]) -> str:
-        floor = "" if r["floor"] is None else f"{r['floor']:g}"
-        verdict = "ok" if r["passed"] else "FAIL"
-        return (
-            f"{r['path']:<{width}}  {r['statements']:>6}  {r['missed']:>6}  "
-            f"{r['percent']:>6.2f}%  {floor:>5}  {verdict}"
-        )
-
-    out.extend(row(r) for r in shown_rows)
-    if len(body) > len(shown_rows):
-        out.append(f"... {len(body) - len(shown_rows)} more files (all of them in --format json and --summary)")
-    if total is not None:
-        out += ["-" * len(head), row(total)]
-    return "\n".join(out)
-
-
 def run(ctx: Context) -> CheckResult:
     settings = SECTION.of(ctx.config)
     cov, completed = load_coverage(ctx, settings)

@@ -19,12 +19,17 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from testguard.checks.mocks.settings import SECTION
 from testguard.checks.mocks.rules import RULES
 from testguard.core.check import Check, StaticScan
 from testguard.core.context import Context, RunOptions
 from testguard.core.findings import CheckResult
+
+if TYPE_CHECKING:
+    from testguard.core.report.markdown import Budget
+    from testguard.core.report.model import Report
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,12 @@ def _render_text(result: CheckResult) -> str:
     return inventory.render_text(result.sections["inventory"])
 
 
+def _render_markdown(result: CheckResult, report: Report, budget: Budget) -> None:
+    from testguard.checks.mocks import inventory
+
+    inventory.render_markdown(result, report, budget)
+
+
 CHECK = Check(
     name="mocks",
     help="flag mock use in tests and classify what is mocked (TG2xx)",
@@ -79,4 +90,5 @@ CHECK = Check(
     finish=_finish,
     report_only=_inventory_asked,
     render_text=_render_text,
+    render_markdown=_render_markdown,
 )
