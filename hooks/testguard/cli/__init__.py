@@ -13,12 +13,18 @@ from testguard import __version__
 from testguard.checks import CHECKS
 from testguard.core.check import Check, find
 from testguard.core.config import Config, load_config
-from testguard.core.findings import CheckResult, UsageError
-from testguard.core.project import find_root, relpath
-from testguard.core.processes import Terminated, contained
-from testguard.core.report import BASELINED_ANNOTATIONS, FORMATS, Report, render, write_summary
-from testguard.core.report.model import prefix_within
 from testguard.core.context import Context, RunOptions
+from testguard.core.findings import CheckResult, UsageError
+from testguard.core.processes import Terminated, contained
+from testguard.core.project import find_root, relpath
+from testguard.core.report import (
+    BASELINED_ANNOTATIONS,
+    FORMATS,
+    Report,
+    render,
+    write_summary,
+)
+from testguard.core.report.model import prefix_within
 from testguard.core.runner import apply_filters, exit_code, run_checks
 
 DESCRIPTION = """\
@@ -197,13 +203,10 @@ def _emit(options: RunOptions, report: Report) -> None:
         _write(options.summary, write_summary(report), append=True)
 
 
-# Everything else the parser gives is the command's own (RunOptions.given).
-_SHARED = frozenset(action.dest for action in _common()._actions) | {"command", "python", "custom_rules"}
-
-
 def run_options(args: argparse.Namespace) -> RunOptions:
     """The parsed command line as the run's options; the command's own options go in ``given``."""
     parsed = vars(args)
+    shared = {action.dest for action in _common()._actions} | {"command", "python", "custom_rules"}
     python = parsed.get("python")
     return RunOptions(
         diff_base=args.diff_base,
@@ -220,7 +223,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         reports=tuple(args.report),
         paths_relative_to=args.paths_relative_to,
         annotate_baselined=args.annotate_baselined,
-        given={name: value for name, value in parsed.items() if name not in _SHARED},
+        given={name: value for name, value in parsed.items() if name not in shared},
     )
 
 
@@ -293,7 +296,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from testguard.core import gitobjects
-from testguard.core.baseline import Baseline, ratchet, render, unchecked_files, write_atomic, written_by_newer
+from testguard.core.baseline import (
+    Baseline,
+    ratchet,
+    render,
+    unchecked_files,
+    write_atomic,
+    written_by_newer,
+)
 from testguard.core.check import Check
 from testguard.core.context import Context
 from testguard.core.entries import Entry, LineReader, new_entries

@@ -120,9 +120,6 @@ class Baseline:
         """A recorded figure (``coverage:total``, ``collect:tests``), None when not recorded."""
         return self.figures.get(key)
 
-    def checks(self) -> set[str]:
-        return set(self._by_check)
-
     @classmethod
     def load(cls, path: Path, root: Path) -> Baseline | None:
         """The baseline at ``path``; None when there is none; UsageError when it is damaged."""

@@ -53,7 +53,7 @@ def run_checks(ctx: Context, checks: Sequence[Check]) -> list[CheckResult]:
         from testguard.core.static import run_static
 
         changed = ctx.changed
-        static_results, _ = run_static(
+        static_results = run_static(
             ctx.root,
             ctx.config,
             ctx.paths,

@@ -313,7 +313,7 @@ def run_static(
     use_cache: bool = True,
     custom_rules: list[Rule] | None = None,
     changed: Collection[str] = (),
-) -> tuple[list[CheckResult], StaticState]:
+) -> list[CheckResult]:
     """Runs the static ``checks`` over the project's (or the given) test files.
 
     ``changed``: files changed since ``--diff-base``; they are compiled like given ones.
@@ -358,4 +358,4 @@ def run_static(
             target = extra.setdefault(finding.check, CheckResult(check=finding.check))
         target.findings.append(finding)
     ordered = list(by_check.values()) + [extra[k] for k in sorted(extra)]
-    return ordered, state
+    return ordered

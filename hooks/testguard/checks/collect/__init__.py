@@ -17,8 +17,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from testguard.checks.collect.settings import DEFAULT_TIMEOUT, SECTION
 from testguard.checks.collect.rules import RULES
+from testguard.checks.collect.settings import DEFAULT_TIMEOUT, SECTION
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context

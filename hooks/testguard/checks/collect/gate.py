@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from testguard.checks.collect.settings import DEFAULT_TIMEOUT, SECTION, CollectOptions
 from testguard.checks.collect.run import (
     CollectError,
     CollectOutcome,
@@ -12,8 +11,9 @@ from testguard.checks.collect.run import (
     locations_in_output,
     project_location,
 )
-from testguard.core.findings import CheckResult, Finding
+from testguard.checks.collect.settings import DEFAULT_TIMEOUT, SECTION, CollectOptions
 from testguard.core.context import Context
+from testguard.core.findings import CheckResult, Finding
 
 NAME = "collect"
 FIGURE = "collect:tests"

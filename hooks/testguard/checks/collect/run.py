@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from testguard.core.project_process import Completed, missing_module, run_python
 from testguard.core.findings import UsageError
+from testguard.core.project_process import Completed, missing_module, run_python
 
 PLUGIN_MODULE = "_testguard_collect"
 _PLUGIN_SOURCE = Path(__file__).with_name("plugin.py")

@@ -25,8 +25,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from testguard.checks.coverage.settings import SECTION
 from testguard.checks.coverage.rules import RULES
+from testguard.checks.coverage.settings import SECTION
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from testguard.checks.coverage.model import CoverageSet, FileCoverage
-from testguard.core.project_process import missing_module, run_python
 from testguard.core.findings import UsageError
+from testguard.core.project_process import missing_module, run_python
 
 HOW_TO_PRODUCE = (
     "produce it with 'coverage run -m pytest' (or 'pytest --cov'), or set"

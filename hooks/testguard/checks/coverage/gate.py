@@ -12,11 +12,11 @@ from testguard.checks.coverage.floors import (
     changed_coverage,
     evaluate,
 )
-from testguard.checks.coverage.settings import SECTION
 from testguard.checks.coverage.model import CoverageSet, Numbers, below, display, shown
+from testguard.checks.coverage.settings import SECTION
 from testguard.checks.coverage.source import load_coverage
-from testguard.core.findings import CheckResult, Finding, Severity
 from testguard.core.context import Context
+from testguard.core.findings import CheckResult, Finding, Severity
 from testguard.core.wording import plural
 
 NAME = "coverage"

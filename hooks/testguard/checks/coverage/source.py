@@ -19,10 +19,10 @@ from testguard.checks.coverage.data import (
     read_with_project_coverage,
 )
 from testguard.checks.coverage.model import CoverageSet
-from testguard.core.project_process import Completed, missing_module, run_python
 from testguard.checks.coverage.settings import CoverageConfig
 from testguard.core.context import Context
 from testguard.core.findings import UsageError
+from testguard.core.project_process import Completed, missing_module, run_python
 
 
 def run_command(run: str) -> list[str]:

@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from testguard.checks.imports.settings import SECTION
 from testguard.checks.imports.rules import RULES
+from testguard.checks.imports.settings import SECTION
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context

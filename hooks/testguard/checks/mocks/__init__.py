@@ -21,8 +21,8 @@ import argparse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from testguard.checks.mocks.settings import SECTION
 from testguard.checks.mocks.rules import RULES
+from testguard.checks.mocks.settings import SECTION
 from testguard.core.check import Check, StaticScan
 from testguard.core.context import Context, RunOptions
 from testguard.core.findings import CheckResult

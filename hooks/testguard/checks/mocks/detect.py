@@ -14,9 +14,9 @@ from ast_grep_py import SgNode
 
 from testguard.checks.mocks.calls import MOCKER, RULES, alias_rule, call_uses
 from testguard.checks.mocks.names import FileNames
-from testguard.core.nodetext import compact
 from testguard.checks.mocks.uses import Use, library_of, scope_of
 from testguard.core import astgrep
+from testguard.core.nodetext import compact
 from testguard.core.static import FileContext
 
 _UNITTEST_MOCK = re.compile(r"unittest\s*\.\s*mock\b")

@@ -29,8 +29,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from testguard.checks.mypy.settings import SECTION
 from testguard.checks.mypy.rules import RULES
+from testguard.checks.mypy.settings import SECTION
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context

@@ -9,9 +9,9 @@ from pathlib import Path
 from testguard.checks.mypy.locate import build_command, find_mypy
 from testguard.checks.mypy.output import check_outcome, parse_output, to_findings
 from testguard.core import processes
+from testguard.core.context import Context
 from testguard.core.findings import CheckResult, UsageError
 from testguard.core.project import SKIP_DIRS
-from testguard.core.context import Context
 
 NAME = "mypy"
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from testguard.checks.mypy.settings import SECTION
 from testguard.core import processes
+from testguard.core.context import Context
 from testguard.core.findings import UsageError
 from testguard.core.project import detect_packages, source_roots
-from testguard.core.context import Context
 
 JSON_SINCE = (1, 11)  # mypy's -O json
 # Without JSON output: one line per message, with columns, ends and codes, nothing else.

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from testguard.core.findings import CheckResult, FixedEntry, Finding, Severity, Status, UsageError
+from testguard.core.findings import CheckResult, Finding, FixedEntry, Severity, Status, UsageError
 from testguard.core.wording import plural
 
 if TYPE_CHECKING:
@@ -33,10 +33,6 @@ class CheckCounts:
     fixed: int = 0
     blocking: int = 0
     files_checked: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.new + self.baselined
 
 
 @dataclass

@@ -10,8 +10,8 @@ from testguard.core.findings import Finding, Status
 from testguard.core.report.escape import inert_markup, uri_path
 from testguard.core.report.markdown import Budget, code, md
 from testguard.core.report.model import Report, count_line
-from testguard.core.wording import plural
 from testguard.core.report.text import location
+from testguard.core.wording import plural
 
 # GitHub rejects a step summary over 1 MiB; stay well clear of it.
 MAX_BYTES = 1024 * 1024 - 64 * 1024
