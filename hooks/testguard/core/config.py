@@ -20,57 +20,65 @@ from typing import Any, Generic, TypeVar
 from testguard.core.findings import UsageError
 from testguard.core.options import MAX_FILE_SIZE, MAX_WORKERS, SECONDS_RANGE, valid_seconds
 
-Validator = Callable[[Any], str | None]
+Validator = Callable[[object], str | None]
 """Returns None when the value is valid, else what was expected."""
 
 
-def string(value: Any) -> str | None:
+def string(value: object) -> str | None:
     return None if isinstance(value, str) else "a string"
 
 
-def boolean(value: Any) -> str | None:
+def boolean(value: object) -> str | None:
     return None if isinstance(value, bool) else "true or false"
 
 
-def string_list(value: Any) -> str | None:
+def string_list(value: object) -> str | None:
     ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
     return None if ok else "a list of strings"
 
 
-def number(value: Any) -> str | None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    return None if ok else "a number"
+def _finite(value: object) -> float | None:
+    """The value when it is a finite number (TOML has nan and inf; a bool is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return value
 
 
-def percent(value: Any) -> str | None:
-    if number(value) is not None or not 0 <= value <= 100:
-        return "a number from 0 to 100"
-    return None
+def number(value: object) -> str | None:
+    return None if _finite(value) is not None else "a number"
 
 
-def seconds(value: Any) -> str | None:
-    return None if number(value) is None and valid_seconds(value) else SECONDS_RANGE
+def percent(value: object) -> str | None:
+    found = _finite(value)
+    return None if found is not None and 0 <= found <= 100 else "a number from 0 to 100"
 
 
-def _whole(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value) and value.is_integer()
-    return isinstance(value, int) and not isinstance(value, bool)
+def seconds(value: object) -> str | None:
+    found = _finite(value)
+    return None if found is not None and valid_seconds(found) else SECONDS_RANGE
 
 
-def count(value: Any) -> str | None:
+def _whole(value: object) -> float | None:
+    """The value when it is a whole number (``1e7`` too: TOML writes big ones that way)."""
+    found = _finite(value)
+    return found if found is not None and float(found).is_integer() else None
+
+
+def count(value: object) -> str | None:
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
     return None if ok else "a whole number, 0 or more"
 
 
-def _file_size(value: Any) -> str | None:
-    if not _whole(value) or not 1 <= value <= MAX_FILE_SIZE:
+def _file_size(value: object) -> str | None:
+    found = _whole(value)
+    if found is None or not 1 <= found <= MAX_FILE_SIZE:
         return f"a whole number of bytes from 1 to {MAX_FILE_SIZE} (1 GiB)"
     return None
 
 
-def workers(value: Any) -> str | None:
-    if not _whole(value) or not 0 <= value <= MAX_WORKERS:
+def workers(value: object) -> str | None:
+    found = _whole(value)
+    if found is None or not 0 <= found <= MAX_WORKERS:
         return f"a whole number from 0 (one per core) to {MAX_WORKERS}"
     return None
 
@@ -103,7 +111,7 @@ class Section(Generic[Settings]):
     static: bool = False
     """Its keys change what a static check finds: they are part of the static cache's key."""
 
-    def build(self, table: Mapping[str, Any]) -> Settings:
+    def build(self, table: Mapping[str, object]) -> Settings:
         """The settings of an already-validated table (the defaults for an empty one)."""
         return self.kind(**{_attr(key): value for key, value in table.items()})
 

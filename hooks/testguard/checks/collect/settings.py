@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from testguard.core.config import Section, count, string_list
 
 DEFAULT_TIMEOUT = 300.0
 
 
-def _min_tests(value: Any) -> str | None:
+def _min_tests(value: object) -> str | None:
     if value == "baseline" or count(value) is None:
         return None
     return '"baseline" or a whole number'

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from testguard.core.config import Section, percent, string
 
 
-def _path_floors(value: Any) -> str | None:
+def _path_floors(value: object) -> str | None:
     if not isinstance(value, dict):
         return 'a table of glob = floor, e.g. { "src/pkg/core/**" = 90 }'
     for floor in value.values():

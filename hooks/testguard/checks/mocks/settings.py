@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from testguard.core.config import Section, string_list
 
@@ -21,8 +20,8 @@ CLASSES = (
 """What a mock can replace: every patch target is classified as one of these."""
 
 
-def _classes(value: Any) -> str | None:
-    if string_list(value) is not None:
+def _classes(value: object) -> str | None:
+    if not isinstance(value, list) or string_list(value) is not None:
         return "a list of strings"
     bad = [v for v in value if v not in CLASSES]
     if bad:
@@ -30,7 +29,7 @@ def _classes(value: Any) -> str | None:
     return None
 
 
-def _class_table(value: Any) -> str | None:
+def _class_table(value: object) -> str | None:
     if not isinstance(value, dict):
         return 'a table of class = ["module", ...], e.g. { database = ["mydb"] }'
     for name, modules in value.items():
