@@ -34,11 +34,12 @@ REPO = Path(__file__).resolve().parent.parent
 HOOKS = REPO / "hooks"
 sys.path.insert(0, str(HOOKS))
 
-from testguard import checks as registry
+from testguard.checks import CHECKS
 from testguard import cli
 from testguard.core.baseline import Baseline
 from testguard.core.config import load_config
-from testguard.core.runner import Context, run_checks
+from testguard.core.context import Context
+from testguard.core.runner import run_checks
 
 PER_FILE = 5  # findings per legacy test file
 GIT = [
@@ -54,7 +55,7 @@ GIT = [
 
 def _mocks_work(scratch: Path) -> bool:
     """Whether the installed mocks check runs (another engineer may still be writing it)."""
-    if "mocks" not in registry.available():
+    if "mocks" not in [check.name for check in CHECKS]:
         return False
     probe = scratch / "probe"
     (probe / "tests").mkdir(parents=True)
@@ -158,8 +159,8 @@ def _child_cpu(root: Path, *args: str) -> float:
 
 
 def _context(root: Path, command: list[str]) -> Context:
-    args = cli.build_parser(command[0]).parse_args(command)
-    return Context(root=root, config=load_config(root), paths=[], options=args)
+    args = cli.build_parser(CHECKS, command[0]).parse_args(command)
+    return Context(root=root, config=load_config(root, sections=[check.config for check in CHECKS]), paths=[], options=cli.run_options(args))
 
 
 def matching_cost(root: Path, names: list[str], reps: int, use_cache: bool) -> dict[str, float]:
@@ -175,7 +176,7 @@ def matching_cost(root: Path, names: list[str], reps: int, use_cache: bool) -> d
     for _ in range(reps):
         ctx = _context(root, ["run", "--checks", ",".join(names), *flags])
         wall, cpu = time.perf_counter(), time.process_time()
-        results = run_checks(ctx, names)
+        results = run_checks(ctx, [check for name in names for check in CHECKS if check.name == name])
         samples["checks"].append(time.perf_counter() - wall)
         samples["checks_cpu"].append(time.process_time() - cpu)
         wall, cpu = time.perf_counter(), time.process_time()

@@ -37,12 +37,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "hooks"))
 
 import coverage
-from testguard.checks import coverage_floor
-from testguard.checks.coverage_data import in_directory, load_sqlite, project_settings
-from testguard.checks.coverage_eval import FloorRules, changed_coverage, evaluate
+from testguard.checks import CHECKS
+from testguard.checks.coverage import gate as coverage_floor
+from testguard.checks.coverage.settings import SECTION as COVERAGE
+from testguard.checks.coverage.data import in_directory, load_sqlite, project_settings
+from testguard.checks.coverage.floors import FloorRules, changed_coverage, evaluate
 from testguard.core.config import load_config
 from testguard.core.gitdiff import ChangedLines
-from testguard.core.runner import Context
+from testguard.core.context import Context, RunOptions
 
 BODY = 8  # statements in each function body, plus its def line
 
@@ -127,24 +129,23 @@ def main() -> int:
                 cov.load()
                 cov.report(file=io.StringIO())
 
-        config = load_config(root)
+        config = load_config(root, sections=[check.config for check in CHECKS])
         rel = {os.path.relpath(p, root): lines for p, lines in ran.items()}
         changed = ChangedLines(ref="main", merge_base="0" * 40, _lines={
             p: set(range(1, 40)) for i, p in enumerate(sorted(rel)) if i % 10 == 0
         })
 
         def testguard() -> None:
-            ns = argparse.Namespace(diff_base=None, no_baseline=False, baseline=None, python=sys.executable)
-            ctx = Context(root=root, config=config, paths=[], options=ns)
-            ctx._changed, ctx._changed_loaded = changed, True
+            ctx = Context(root=root, config=config, paths=[], options=RunOptions(python=sys.executable))
+            ctx.changed = changed
             result = coverage_floor.run(ctx)
             assert result.figures["coverage:total"] > 0
 
         settings = project_settings(root, None)
-        loaded = load_sqlite(root, settings.data_file, settings, lambda: Path(sys.executable))
+        loaded = load_sqlite(root, settings.data_file, settings)
 
         def floors() -> None:
-            ev = evaluate(loaded, FloorRules(config.coverage.paths))
+            ev = evaluate(loaded, FloorRules(COVERAGE.of(config).paths))
             changed_coverage(loaded, changed)
             assert ev.total.statements == statements
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from testguard.checks import CHECKS
 from testguard.core.findings import CheckResult, Finding, FixedEntry, Severity, Status
 from testguard.core.report import Report
 
@@ -164,6 +165,7 @@ def sample_report(root: Path) -> Report:
         root,
         "0.1.0",
         baseline_path=".testguard-baseline.json",
+        checks=CHECKS,
     )
 
 

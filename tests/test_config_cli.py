@@ -204,6 +204,8 @@ def test_every_numeric_config_key_is_finite_and_in_range(
 
 
 def test_numeric_config_keys_at_their_bounds_are_accepted(tmp_path: Path) -> None:
+    from testguard.checks import CHECKS
+    from testguard.checks.imports.settings import SECTION as IMPORTS
     from testguard.core.config import load_config
 
     write(tmp_path, {"pyproject.toml": """\
@@ -213,6 +215,7 @@ def test_numeric_config_keys_at_their_bounds_are_accepted(tmp_path: Path) -> Non
         timeout = 86400
         workers = 256
     """})
-    config = load_config(tmp_path)
+    config = load_config(tmp_path, sections=[check.config for check in CHECKS])
     assert config.max_file_size == 10_000_000 and isinstance(config.max_file_size, int)
-    assert config.imports.timeout == 86400.0 and config.imports.workers == 256
+    imports = IMPORTS.of(config)
+    assert imports.timeout == 86400.0 and imports.workers == 256

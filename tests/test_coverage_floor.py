@@ -393,12 +393,12 @@ def test_a_broken_json_report_is_a_clear_error(tmp_path: Path, tg: Callable[...,
 
 def test_the_projects_own_coverage_reads_data_this_one_cannot(tmp_path: Path) -> None:
     """The fallback for data from another coverage.py: ``<python> -m coverage json``."""
-    from testguard.checks.coverage_data import _with_project_coverage, project_settings
+    from testguard.checks.coverage.data import project_settings, read_with_project_coverage
 
     root = make_project(tmp_path, 'paths = { "pkg/core/**" = 90 }\n')
     measure(root)
     settings = project_settings(root, None)
-    loaded = _with_project_coverage(root, Path(PY), settings.data_file, [], settings, "wrong schema")
+    loaded = read_with_project_coverage(root, Path(PY), settings.data_file, [], settings, "wrong schema")
     assert loaded.source == ".coverage (read by the project's coverage.py)"
     calc = loaded.files["pkg/core/calc.py"]
     assert (len(calc.statements), sorted(calc.missing)) == (6, [6, 10])

@@ -134,3 +134,25 @@ def test_production_code_is_not_checked(project: Path, tg: Callable[..., Run]) -
     """})
     run = tg(project, "fallbacks", "--format", "json", "--no-cache", "src/mypkg/compat.py")
     assert (run.code, run.json()["findings"]) == (0, [])
+
+
+def test_a_module_name_split_over_lines_is_read(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {"tests/test_split.py": """\
+        import importlib
+
+        import pytest
+
+        try:
+            billing = importlib.import_module("mypkg"
+                                              ".billing")
+        except ImportError:
+            billing = None
+
+        fast = pytest.importorskip(
+            "mypkg"
+            ".fast"
+        )
+    """})
+    run = tg(project, "fallbacks", "--format", "json", "--no-cache", "tests/test_split.py")
+    found = [(f["line"], f["code"], f["details"]["module"]) for f in run.json()["findings"]]
+    assert found == [(6, "TG401", "mypkg.billing"), (11, "TG402", "mypkg.fast")]

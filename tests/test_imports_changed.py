@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from conftest import git, git_init, run_testguard, write
-from testguard.checks.imports.depgraph import DepGraph, import_statements
+from testguard.core.importgraph import DepGraph, import_statements
 from testguard.checks.imports.discover import discover_modules, shard
 
 PROJECT: dict[str, str | bytes] = {

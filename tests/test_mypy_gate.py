@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import Run, git, git_init, try_repo, write
-from testguard.checks.mypy_gate.output import parse_output
+from testguard.checks.mypy.output import parse_output
 
 TYPED_PACKAGE = {
     "tgtyped/__init__.py": 'def greet(name: str) -> str:\n    return "hi " + name\n',

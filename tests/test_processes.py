@@ -20,7 +20,7 @@ import pytest
 from conftest import run_testguard, write
 from conftest import testguard_env as env_for_testguard
 
-from testguard.checks.project_process import run_python
+from testguard.core.project_process import run_python
 from testguard.core import processes
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")

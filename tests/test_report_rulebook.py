@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from testguard.core.findings import Severity
-from testguard.core.rulebook import RULES
+from testguard.checks import RULES
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC_CODES = (

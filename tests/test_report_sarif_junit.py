@@ -12,7 +12,7 @@ import jsonschema  # type: ignore[import-untyped]
 from report_samples import hostile_report, sample_report
 from testguard.core.findings import CheckResult, Finding
 from testguard.core.report import Report, render
-from testguard.core.rulebook import RULES
+from testguard.checks import CHECKS, RULES
 
 SCHEMA = json.loads(
     (Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(
@@ -146,7 +146,7 @@ def test_every_rule_is_valid_sarif(tmp_path: Path) -> None:
         for code, rule in RULES.items()
     ]
     doc = json.loads(
-        render("sarif", Report([CheckResult("all", findings)], tmp_path, "1"))
+        render("sarif", Report([CheckResult("all", findings)], tmp_path, "1", checks=CHECKS))
     )
     _validate(doc)
     assert len(doc["runs"][0]["tool"]["driver"]["rules"]) == len(RULES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from report_samples import hostile_report, sample_report
+from testguard.checks import CHECKS
 from testguard.core.findings import CheckResult, Finding
 from testguard.core.report import Report, write_summary
 from testguard.core.report.summary import MAX_BYTES, render
@@ -111,6 +112,7 @@ def test_huge_reports_stay_under_the_limit(tmp_path: Path) -> None:
         ],
         tmp_path,
         "1",
+        checks=CHECKS,
     )
     md = render(report, env=GITHUB_ENV)
     size = len(md.encode())
@@ -138,7 +140,7 @@ def test_plain_inventory_mapping_and_figures(tmp_path: Path) -> None:
         CheckResult("collect", sections={"collect": {"tests": 412, "errors": 1}}),
         CheckResult("coverage", sections={"coverage": {"display": "91.5%"}}),
     ]
-    md = render(Report(results, tmp_path, "1"), env={})
+    md = render(Report(results, tmp_path, "1", checks=CHECKS), env={})
     assert ["http", "3", "a local HTTP server"] in _table(
         md, "| class | uses | reach for instead |"
     )

@@ -1,7 +1,8 @@
 """ast-grep rules: YAML in ast-grep's own rule format, run with ast-grep-py.
 
-Every static rule of testguard lives in ``testguard/rules/<check>.yml`` (one
-YAML document per rule); users add their own with ``rules = [...]`` in config.
+Every static check keeps its rules beside its code, in ``rules.yml`` of its
+package (one YAML document per rule); users add their own with ``rules =
+[...]`` in config.
 A rule document has ast-grep's keys (``id``, ``rule``, ``constraints``,
 ``utils``, ``message``, ``severity``, ``files``, ``ignores``) and, for
 testguard, ``metadata.code`` — the code findings are reported under (``id``
@@ -148,10 +149,10 @@ def load_rules_text(text: str, where: str) -> list[Rule]:
 
 
 @lru_cache(maxsize=None)
-def builtin_rules(check: str) -> dict[str, Rule]:
-    """The bundled rules of one check, by id."""
-    text = resources.files("testguard").joinpath("rules", f"{check}.yml").read_text("utf-8")
-    return {rule.id: rule for rule in load_rules_text(text, f"testguard/rules/{check}.yml")}
+def builtin_rules(package: str, file: str = "rules.yml") -> dict[str, Rule]:
+    """The rules bundled in ``package`` (a check's: its ``rules.yml``), by id."""
+    text = resources.files(package).joinpath(file).read_text("utf-8")
+    return {rule.id: rule for rule in load_rules_text(text, f"{package.replace('.', '/')}/{file}")}
 
 
 def load_custom_rules(root: Path, patterns: list[str]) -> list[Rule]:

@@ -40,8 +40,6 @@ request's diff shows exactly what was accepted, and it is written atomically.
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import json
 import math
 import os
@@ -51,16 +49,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from testguard.checks import STATIC_CHECKS
 from testguard.core import gitobjects
 from testguard.core.entries import Entry, LineReader, needs_collapse, new_entries
 from testguard.core.findings import CheckResult, Finding, FixedEntry, Status, UsageError
 from testguard.core.matching import Matched, match, new_on_changed_lines
 from testguard.core.source import FILES_CHECK
+from testguard.core.wording import plural
 
 if TYPE_CHECKING:
     from testguard.core.gitdiff import ChangedLines
-    from testguard.core.runner import Context
 
 FORMAT_VERSION = 2
 TOOL = "testguard"
@@ -122,9 +119,6 @@ class Baseline:
     def figure(self, key: str) -> float | None:
         """A recorded figure (``coverage:total``, ``collect:tests``), None when not recorded."""
         return self.figures.get(key)
-
-    def checks(self) -> set[str]:
-        return set(self._by_check)
 
     @classmethod
     def load(cls, path: Path, root: Path) -> Baseline | None:
@@ -193,7 +187,7 @@ class Baseline:
         ``changed``: the lines ``--diff-base`` reports on, if given.
         """
         scope = _Scope(self.root, checked_paths)
-        unreadable = _unchecked_files(results)
+        unreadable = unchecked_files(results)
         by_text: set[str] = set()
         baselined = Status.BASELINED
         reader = LineReader(self.root)
@@ -215,12 +209,12 @@ class Baseline:
                 text = f"{entry.line_text} {GONE}" if gone.get(path) else entry.line_text
                 result.fixed.append(FixedEntry(entry.code, path, text, check))
         if by_text:
-            files = _plural(len(by_text), "file")
+            files = plural(len(by_text), "file")
             their = "its" if len(by_text) == 1 else "their"
             print(BY_TEXT_NOTE.format(files=files, their=their), file=sys.stderr)
 
 
-def _unchecked_files(results: list[CheckResult]) -> set[str]:
+def unchecked_files(results: list[CheckResult]) -> set[str]:
     """Files this run could not check (TG001: unreadable, not Python...): their entries
     are not fixed, the file just was not looked at."""
     return {
@@ -395,137 +389,6 @@ def write_atomic(path: Path, text: str) -> None:
         ) from None
 
 
-def _owner(figure_key: str) -> str:
-    return figure_key.partition(":")[0]
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def record(ctx: Context, names: list[str], prune: bool) -> int:
-    """``testguard baseline [CHECKS] [--prune]``: writes the baseline file; returns 0."""
-    from testguard.core.runner import run_checks
-
-    if ctx.option("diff_base"):
-        raise UsageError("--diff-base cannot be used with `testguard baseline`: it records every finding")
-    path = ctx.baseline_path
-    if not path.is_absolute():
-        path = Path.cwd() / path
-    if path.is_dir():
-        raise UsageError(f"baseline {path} is a directory, not a file")
-    if not path.parent.is_dir():
-        raise UsageError(f"cannot write the baseline {path}: directory {path.parent} does not exist")
-    explicit = bool(ctx.option("checks"))
-    try:
-        old = Baseline.load(path, ctx.root)
-    except UsageError:
-        # A full re-record is how a damaged file is repaired, unless it comes from a newer
-        # testguard (it may hold what this version cannot write back).
-        if explicit or prune or _is_newer(path):
-            raise
-        old = None
-    if prune and old is None:
-        raise UsageError(f"no baseline at {path} to prune; run `testguard baseline` first")
-
-    options = argparse.Namespace(**vars(ctx.options))
-    options.no_baseline = True  # collect every finding, whatever the old file says
-    options.diff_base = None
-    run_ctx = dataclasses.replace(ctx, options=options, _baseline=None, _baseline_loaded=False)
-    results = run_checks(run_ctx, names)
-    ran = {r.check for r in results} | set(names)
-    if any(n in STATIC_CHECKS for n in names):
-        ran.add(FILES_CHECK)  # the static pass checks every test file can be read
-
-    reader = LineReader(ctx.root)
-    figures: dict[str, tuple[str, float]] = {}
-    for result in results:
-        for key, value in result.figures.items():
-            figures[key] = (result.check, float(value))
-
-    if prune:
-        assert old is not None
-        matched = old.match(results, reader, exact=True)
-        entries, new_figures, removed, raised = _pruned(
-            old, ran, matched, figures, _unchecked_files(results)
-        )
-        text = render(entries, new_figures, old.blobs)
-        write_atomic(path, text)
-        what = f"{removed} fixed {'entry' if removed == 1 else 'entries'} removed"
-        if raised:
-            what += f", {_plural(raised, 'figure')} raised"
-        print(f"Baseline {_display(path, ctx.root)}: {what}; {_tally(entries)}.", file=sys.stderr)
-        return 0
-
-    current, blobs = _recorded(ctx.root, results, reader)
-    if explicit and old is not None:
-        kept = [e for e in old.entries if e.check not in ran]
-        blobs.update((k, v) for k, v in old.blobs.items() if k[0] not in ran)
-        kept_figures = {
-            k: v for k, v in old.figures.items()
-            if _owner(k) not in ran and k not in figures
-        }
-    else:
-        kept, kept_figures = [], {}
-    entries = kept + current
-    all_figures = {**kept_figures, **{k: v for k, (_, v) in figures.items()}}
-    write_atomic(path, render(entries, all_figures, blobs))
-    extra = f" and {_plural(len(all_figures), 'figure')}" if all_figures else ""
-    print(
-        f"Baseline {_display(path, ctx.root)}: {_tally(entries, recorded=True)}{extra}.",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def _recorded(
-    root: Path, results: list[CheckResult], reader: LineReader
-) -> tuple[list[Entry], dict[tuple[str, str], str]]:
-    """Today's entries, and the blob of each file whose entries have line numbers."""
-    entries: list[Entry] = []
-    lined: set[tuple[str, str]] = set()
-    for result in results:
-        for entry in new_entries(result.findings, result.check, reader):
-            entries.append(entry)
-            if entry.line:
-                lined.add((result.check, entry.path))
-    stored = gitobjects.store(root, {where for _, where in lined})
-    blobs: dict[tuple[str, str], str] = {}
-    for check, where in lined:
-        blob = stored.get(where) or reader.blob_id(where, 40)
-        if blob is not None:
-            blobs[(check, where)] = blob
-    return entries, blobs
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _is_newer(path: Path) -> bool:
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return False
-    version = data.get("version") if isinstance(data, dict) else None
-    return isinstance(version, int) and version > FORMAT_VERSION
-
-
-def _tally(entries: list[Entry], recorded: bool = False) -> str:
-    count = len(set(entries))
-    head = _plural(count, "finding") + (" recorded" if recorded else " remain")
-    per: dict[str, int] = {}
-    for entry in set(entries):
-        per[entry.check] = per.get(entry.check, 0) + 1
-    if not per:
-        return head
-    detail = ", ".join(f"{check} {n}" for check, n in sorted(per.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"{head} ({detail})"
-
-
 def ratchet(recorded: dict[str, float], measured: dict[str, float]) -> tuple[dict[str, float], int]:
     """Recorded figures raised where the measured one is higher; never lowered, never added.
 
@@ -541,19 +404,11 @@ def ratchet(recorded: dict[str, float], measured: dict[str, float]) -> tuple[dic
     return out, raised
 
 
-def _pruned(
-    old: Baseline,
-    ran: set[str],
-    matched: dict[str, Matched],
-    figures: dict[str, tuple[str, float]],
-    unchecked: set[str],
-) -> tuple[list[Entry], dict[str, float], int, int]:
-    """Old entries still matched (fixed ones dropped), figures raised where they improved."""
-    still = {id(e) for m in matched.values() for e in m.entry_of if e is not None}
-    entries = [
-        e for e in old.entries
-        if e.check not in ran or id(e) in still or e.path in unchecked
-    ]
-    removed = len(old.entries) - len(entries)
-    new_figures, raised = ratchet(old.figures, {k: v for k, (_, v) in figures.items()})
-    return entries, new_figures, removed, raised
+def written_by_newer(path: Path) -> bool:
+    """Whether the file at ``path`` says a newer testguard wrote it (its format is newer)."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    version = data.get("version") if isinstance(data, dict) else None
+    return isinstance(version, int) and version > FORMAT_VERSION

@@ -1,8 +1,10 @@
 """``[tool.testguard]`` in pyproject.toml: every key known, typed and validated.
 
-An unknown key or a value of the wrong type is a ``UsageError`` that names the
-key and the file, and suggests the closest known key, so exit code 2 always
-comes with a message that says what to change.
+The top-level keys are the core's; each ``[tool.testguard.<check>]`` table is
+its check's ``Section`` (keys, validators, typed settings), validated here the
+same way.  An unknown key or a value of the wrong type is a ``UsageError`` that
+names the key and the file, and suggests the closest known key, so exit code 2
+always comes with a message that says what to change.
 """
 
 from __future__ import annotations
@@ -10,194 +12,118 @@ from __future__ import annotations
 import difflib
 import math
 import tomllib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Generic, TypeVar
 
 from testguard.core.findings import UsageError
 from testguard.core.options import MAX_FILE_SIZE, MAX_WORKERS, SECONDS_RANGE, valid_seconds
 
-MOCK_CLASSES = (
-    "first-party",
-    "http",
-    "database",
-    "filesystem",
-    "subprocess",
-    "clock",
-    "environment",
-    "third-party",
-    "unknown",
-)
-
-Validator = Callable[[Any], str | None]
+Validator = Callable[[object], str | None]
 """Returns None when the value is valid, else what was expected."""
 
 
-def _str(value: Any) -> str | None:
+def string(value: object) -> str | None:
     return None if isinstance(value, str) else "a string"
 
 
-def _bool(value: Any) -> str | None:
+def boolean(value: object) -> str | None:
     return None if isinstance(value, bool) else "true or false"
 
 
-def _str_list(value: Any) -> str | None:
+def string_list(value: object) -> str | None:
     ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
     return None if ok else "a list of strings"
 
 
-def _number(value: Any) -> str | None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    return None if ok else "a number"
+def _finite(value: object) -> float | None:
+    """The value when it is a finite number (TOML has nan and inf; a bool is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return value
 
 
-def _percent(value: Any) -> str | None:
-    if _number(value) is not None or not 0 <= value <= 100:
-        return "a number from 0 to 100"
-    return None
+def number(value: object) -> str | None:
+    return None if _finite(value) is not None else "a number"
 
 
-def _seconds(value: Any) -> str | None:
-    return None if _number(value) is None and valid_seconds(value) else SECONDS_RANGE
+def percent(value: object) -> str | None:
+    found = _finite(value)
+    return None if found is not None and 0 <= found <= 100 else "a number from 0 to 100"
 
 
-def _whole(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value) and value.is_integer()
-    return isinstance(value, int) and not isinstance(value, bool)
+def seconds(value: object) -> str | None:
+    found = _finite(value)
+    return None if found is not None and valid_seconds(found) else SECONDS_RANGE
 
 
-def _count(value: Any) -> str | None:
+def _whole(value: object) -> float | None:
+    """The value when it is a whole number (``1e7`` too: TOML writes big ones that way)."""
+    found = _finite(value)
+    return found if found is not None and float(found).is_integer() else None
+
+
+def count(value: object) -> str | None:
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
     return None if ok else "a whole number, 0 or more"
 
 
-def _file_size(value: Any) -> str | None:
-    if not _whole(value) or not 1 <= value <= MAX_FILE_SIZE:
+def _file_size(value: object) -> str | None:
+    found = _whole(value)
+    if found is None or not 1 <= found <= MAX_FILE_SIZE:
         return f"a whole number of bytes from 1 to {MAX_FILE_SIZE} (1 GiB)"
     return None
 
 
-def _workers(value: Any) -> str | None:
-    if not _whole(value) or not 0 <= value <= MAX_WORKERS:
+def workers(value: object) -> str | None:
+    found = _whole(value)
+    if found is None or not 0 <= found <= MAX_WORKERS:
         return f"a whole number from 0 (one per core) to {MAX_WORKERS}"
     return None
 
 
-def _path_floors(value: Any) -> str | None:
-    if not isinstance(value, dict):
-        return 'a table of glob = floor, e.g. { "src/pkg/core/**" = 90 }'
-    for floor in value.values():
-        if _percent(floor) is not None:
-            return "a table whose floors are numbers from 0 to 100"
-    return None
-
-
-def _min_tests(value: Any) -> str | None:
-    if value == "baseline" or _count(value) is None:
-        return None
-    return '"baseline" or a whole number'
-
-
-def _mock_classes(value: Any) -> str | None:
-    if _str_list(value) is not None:
-        return "a list of strings"
-    bad = [v for v in value if v not in MOCK_CLASSES]
-    if bad:
-        return "a list of mock classes out of " + ", ".join(MOCK_CLASSES)
-    return None
-
-
-def _class_table(value: Any) -> str | None:
-    if not isinstance(value, dict):
-        return 'a table of class = ["module", ...], e.g. { database = ["mydb"] }'
-    for name, modules in value.items():
-        if name not in MOCK_CLASSES or _str_list(modules) is not None:
-            return "a table whose keys are mock classes and whose values are lists of module names"
-    return None
-
-
-# section -> key -> validator.  "" is the top-level table.
-SCHEMA: dict[str, dict[str, Validator]] = {
-    "": {
-        "packages": _str_list,
-        "first-party": _str_list,
-        "tests": _str_list,
-        "exclude": _str_list,
-        "python": _str,
-        "baseline": _str,
-        "rules": _str_list,
-        "checks": _str_list,
-        "cache-dir": _str,
-        "max-file-size": _file_size,
-    },
-    "imports": {
-        "timeout": _seconds,
-        "exclude": _str_list,
-        "include-main": _bool,
-        "workers": _workers,
-    },
-    "mocks": {
-        "allow": _mock_classes,
-        "allow-targets": _str_list,
-        "classes": _class_table,
-    },
-    "exits": {},
-    "fallbacks": {},
-    "mypy": {
-        "args": _str_list,
-        "targets": _str_list,
-        "mypy": _str,
-    },
-    "coverage": {
-        "fail-under": _percent,
-        "changed-lines-fail-under": _percent,
-        "paths": _path_floors,
-        "run": _str,
-        "data-file": _str,
-    },
-    "collect": {
-        "min-tests": _min_tests,
-        "args": _str_list,
-    },
+# [tool.testguard] itself: the keys of the core (the checks' tables are their Sections).
+TOP_LEVEL: dict[str, Validator] = {
+    "packages": string_list,
+    "first-party": string_list,
+    "tests": string_list,
+    "exclude": string_list,
+    "python": string,
+    "baseline": string,
+    "rules": string_list,
+    "checks": string_list,
+    "cache-dir": string,
+    "max-file-size": _file_size,
 }
 
-
-@dataclass
-class ImportsConfig:
-    timeout: float = 30.0
-    exclude: list[str] = field(default_factory=list)
-    include_main: bool = False
-    workers: int = 0
+Settings = TypeVar("Settings", covariant=True)
 
 
-@dataclass
-class MocksConfig:
-    allow: list[str] = field(default_factory=list)
-    allow_targets: list[str] = field(default_factory=list)
-    classes: dict[str, list[str]] = field(default_factory=dict)
+@dataclass(frozen=True)
+class Section(Generic[Settings]):
+    """A check's table, ``[tool.testguard.<name>]``: a validator per key, and its typed settings."""
+
+    name: str
+    schema: Mapping[str, Validator]
+    kind: type[Settings]
+    """The settings: a dataclass whose fields are the keys (``fail-under`` -> ``fail_under``)."""
+    static: bool = False
+    """Its keys change what a static check finds: they are part of the static cache's key."""
+
+    def build(self, table: Mapping[str, object]) -> Settings:
+        """The settings of an already-validated table (the defaults for an empty one)."""
+        return self.kind(**{_attr(key): value for key, value in table.items()})
+
+    def of(self, config: Config) -> Settings:
+        """This section's settings in ``config``."""
+        found = config.sections.get(self.name)
+        return found if isinstance(found, self.kind) else self.build({})
 
 
-@dataclass
-class MypyConfig:
-    args: list[str] = field(default_factory=list)
-    targets: list[str] = field(default_factory=list)
-    mypy: str | None = None
-
-
-@dataclass
-class CoverageConfig:
-    fail_under: float | None = None
-    changed_lines_fail_under: float | None = None
-    paths: dict[str, float] = field(default_factory=dict)
-    run: str | None = None
-    data_file: str | None = None
-
-
-@dataclass
-class CollectConfig:
-    min_tests: int | str | None = None
-    args: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class NoSettings:
+    """The settings of a check whose table has no keys (yet)."""
 
 
 @dataclass
@@ -215,13 +141,16 @@ class Config:
     checks: list[str] = field(default_factory=list)
     cache_dir: str = ".testguard_cache"
     max_file_size: int = 10 * 1024 * 1024
-    imports: ImportsConfig = field(default_factory=ImportsConfig)
-    mocks: MocksConfig = field(default_factory=MocksConfig)
-    mypy: MypyConfig = field(default_factory=MypyConfig)
-    coverage: CoverageConfig = field(default_factory=CoverageConfig)
-    collect: CollectConfig = field(default_factory=CollectConfig)
+    sections: dict[str, object] = field(default_factory=dict)
+    """Each check's settings, by check name (``Section.of`` reads them)."""
+    unscanned: frozenset[str] = frozenset()
+    """The tables no static check reads (not part of the static cache's key)."""
     raw: dict[str, Any] = field(default_factory=dict)
     pyproject: dict[str, Any] = field(default_factory=dict)
+
+    def static_table(self) -> dict[str, Any]:
+        """The table without the sections no static check reads."""
+        return {key: value for key, value in self.raw.items() if key not in self.unscanned}
 
 
 def _attr(key: str) -> str:
@@ -233,31 +162,33 @@ def _suggest(key: str, known: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _validate(table: dict[str, Any], file: Path) -> None:
+def _validate(table: dict[str, Any], file: Path, sections: Sequence[Section[object]]) -> None:
+    by_name = {section.name: section for section in sections}
     for key, value in table.items():
-        if key in SCHEMA and key:
+        section = by_name.get(key)
+        if section is not None:
             if not isinstance(value, dict):
                 raise UsageError(f"{file}: [tool.testguard].{key} must be a table")
-            section = SCHEMA[key]
+            schema = section.schema
             for sub, sub_value in value.items():
-                if sub not in section:
+                if sub not in schema:
                     raise UsageError(
                         f"{file}: unknown key '{sub}' in [tool.testguard.{key}]"
-                        f"{_suggest(sub, list(section))}"
+                        f"{_suggest(sub, list(schema))}"
                     )
-                expected = section[sub](sub_value)
+                expected = schema[sub](sub_value)
                 if expected:
                     raise UsageError(
                         f"{file}: [tool.testguard.{key}] '{sub}' must be {expected},"
                         f" not {sub_value!r}"
                     )
             continue
-        if key not in SCHEMA[""]:
-            known = list(SCHEMA[""]) + [k for k in SCHEMA if k]
+        if key not in TOP_LEVEL:
+            known = list(TOP_LEVEL) + list(by_name)
             raise UsageError(
                 f"{file}: unknown key '{key}' in [tool.testguard]{_suggest(key, known)}"
             )
-        expected = SCHEMA[""][key](value)
+        expected = TOP_LEVEL[key](value)
         if expected:
             raise UsageError(
                 f"{file}: [tool.testguard] '{key}' must be {expected}, not {value!r}"
@@ -276,35 +207,25 @@ def read_toml(file: Path) -> dict[str, Any]:
         raise UsageError(f"{file} is not valid UTF-8: {exc}") from None
 
 
-def from_table(table: dict[str, Any], file: Path | None) -> Config:
+def from_table(table: dict[str, Any], file: Path | None, sections: Sequence[Section[object]] = ()) -> Config:
     """Builds a Config from an already-validated ``[tool.testguard]`` table."""
     config = Config(file=file, raw=table)
-    sections = {
-        "imports": config.imports,
-        "mocks": config.mocks,
-        "mypy": config.mypy,
-        "coverage": config.coverage,
-        "collect": config.collect,
-    }
     for key, value in table.items():
-        if key in sections:
-            for sub, sub_value in value.items():
-                setattr(sections[key], _attr(sub), sub_value)
-        elif key in ("exits", "fallbacks"):
-            continue
-        else:
+        if key in TOP_LEVEL:
             setattr(config, _attr(key), value)
-    config.imports.timeout = float(config.imports.timeout)
-    config.imports.workers = int(config.imports.workers)
+    for section in sections:
+        config.sections[section.name] = section.build(table.get(section.name, {}))
+    config.unscanned = frozenset(section.name for section in sections if not section.static)
     config.max_file_size = int(config.max_file_size)
     return config
 
 
-def load_config(root: Path, explicit: Path | None = None) -> Config:
+def load_config(root: Path, explicit: Path | None = None, sections: Sequence[Section[object]] = ()) -> Config:
     """Reads ``[tool.testguard]`` from ``explicit`` or ``root/pyproject.toml``.
 
-    A missing pyproject.toml (or one without the table) gives the defaults;
-    an explicit file that does not exist is an error.
+    ``sections``: the checks' tables (``Check.config``); any other table is an
+    unknown key.  A missing pyproject.toml (or one without the table) gives the
+    defaults; an explicit file that does not exist is an error.
     """
     file = explicit if explicit is not None else root / "pyproject.toml"
     if explicit is None and not file.is_file():
@@ -316,7 +237,7 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     table = tool.get("testguard", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise UsageError(f"{file}: [tool.testguard] must be a table")
-    _validate(table, file)
-    config = from_table(table, file)
+    _validate(table, file, sections)
+    config = from_table(table, file, sections)
     config.pyproject = data
     return config

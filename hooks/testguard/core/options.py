@@ -1,4 +1,5 @@
-"""Bounds of every number a user gives, on the command line and in config, and their argument types.
+"""Bounds of every number a user gives, on the command line and in config, and their argument
+types; and ``--python``, declared once for the checks that run the project's interpreter.
 
 Each number must be finite and in range: ``nan`` compares false with every
 bound and ``inf`` overflows the clocks that timeouts are turned into, so both
@@ -57,3 +58,12 @@ def shard_spec(value: str) -> tuple[int, int]:
     if not 1 <= count <= MAX_SHARDS or not 1 <= index <= count:
         raise argparse.ArgumentTypeError(f"shard {value!r}: need 1 <= I <= N <= {MAX_SHARDS}")
     return index, count
+
+
+def add_python(group: argparse._ActionsContainer, purpose: str = "") -> None:
+    """``--python``, for the checks that run the project's interpreter (``RunOptions.python``)."""
+    group.add_argument(
+        "--python",
+        metavar="PATH",
+        help=f"the project's interpreter{purpose} (default: config, $VIRTUAL_ENV, .venv, venv, python3)",
+    )

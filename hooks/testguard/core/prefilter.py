@@ -1,9 +1,9 @@
 """A prefilter that screens with plain substrings before it runs its regex.
 
-``static.scan_source`` calls ``PREFILTER.search(text)`` on every test file.
-Python's ``re`` scans slowly for alternations (``[Mm]ock|asynctest|…``):
-about 25 ms per MB, a second over a large suite, while ``"mock" in text`` is
-ten times faster.  Most files fail the substring screen; only the rest pay for
+``static.scan_source`` calls each static check's ``prefilter.search(text)`` on
+every test file.  Python's ``re`` scans slowly for alternations
+(``[Mm]ock|asynctest|…``): about 25 ms per MB, a second over a large suite,
+while ``"mock" in text`` is ten times faster.  Most files fail the substring screen; only the rest pay for
 the regex.  Every static check uses it.
 """
 

@@ -13,6 +13,7 @@ from typing import Any
 from ast_grep_py import SgNode
 
 from testguard.core import astgrep
+from testguard.core.nodetext import compact
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,6 @@ class ImportMap:
 _QUERY: dict[str, Any] = {"rule": {"any": [{"kind": "import_statement"}, {"kind": "import_from_statement"}]}}
 
 
-def _dotted(node: SgNode) -> str:
-    return "".join(node.text().split())
-
-
 def read_imports(root: SgNode) -> ImportMap:
     result = ImportMap()
     for node in astgrep.find_all(root, _QUERY):
@@ -64,10 +61,10 @@ def read_imports(root: SgNode) -> ImportMap:
                     alias_node = child.field("alias")
                     if name_node is None or alias_node is None:
                         continue
-                    module = _dotted(name_node)
+                    module = compact(name_node.text())
                     result.bindings[alias_node.text()] = module
                 else:
-                    module = _dotted(child)
+                    module = compact(child.text())
                     head = module.split(".", 1)[0]
                     result.bindings.setdefault(head, head)
                 result.statements.append(
@@ -77,7 +74,7 @@ def read_imports(root: SgNode) -> ImportMap:
         module_node = node.field("module_name")
         if module_node is None:
             continue
-        module = _dotted(module_node)
+        module = compact(module_node.text())
         names: list[tuple[str, str]] = []
         for child in node.field_children("name"):
             if child.kind() == "aliased_import":
@@ -85,9 +82,9 @@ def read_imports(root: SgNode) -> ImportMap:
                 alias_node = child.field("alias")
                 if name_node is None or alias_node is None:
                     continue
-                imported, local = _dotted(name_node), alias_node.text()
+                imported, local = compact(name_node.text()), alias_node.text()
             else:
-                imported = _dotted(child)
+                imported = compact(child.text())
                 local = imported
             names.append((imported, local))
             sep = "" if module.endswith(".") else "."

@@ -2,78 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from testguard import checks as registry
+from testguard.core.check import Check, find
 from testguard.core.config import Config
+from testguard.core.context import Context
 from testguard.core.findings import CheckResult, Finding, Severity, Status
-from testguard.core.interpreter import find_interpreter
 from testguard.core.source import FILES_CHECK, Source, read_source
 
 # ast-grep (and with it the static pipeline) is imported only when needed:
 # `testguard mypy` on a warm cache must not pay for a parser it never uses.
-
 if TYPE_CHECKING:
-    from testguard.core.baseline import Baseline
-    from testguard.core.gitdiff import ChangedLines
-
-
-@dataclass
-class Context:
-    """What every check gets: where the project is, its config, what to look at."""
-
-    root: Path
-    config: Config
-    paths: list[str]
-    options: argparse.Namespace
-    _interpreter: Path | None = None
-    _baseline: Any = None
-    _baseline_loaded: bool = False
-    _changed: Any = None
-    _changed_loaded: bool = False
-    cache: dict[str, Any] = field(default_factory=dict)
-
-    def option(self, name: str, default: Any = None) -> Any:
-        return getattr(self.options, name, default)
-
-    def interpreter(self) -> Path:
-        """The project's own Python (raises UsageError when there is none)."""
-        if self._interpreter is None:
-            self._interpreter = find_interpreter(self.root, self.config, self.option("python"))
-        return self._interpreter
-
-    @property
-    def baseline_path(self) -> Path:
-        given = self.option("baseline")
-        return Path(given) if given else self.root / self.config.baseline
-
-    @property
-    def baseline(self) -> Baseline | None:
-        """The baseline, unless there is none or ``--no-baseline`` was given."""
-        if not self._baseline_loaded:
-            self._baseline_loaded = True
-            path = self.baseline_path
-            if not self.option("no_baseline", False) and (path.exists() or path.is_symlink()):
-                from testguard.core.baseline import Baseline
-
-                self._baseline = Baseline.load(self.baseline_path, self.root)
-        return self._baseline  # type: ignore[no-any-return]
-
-    @property
-    def changed(self) -> ChangedLines | None:
-        """Lines changed since ``--diff-base`` (None without it)."""
-        if not self._changed_loaded:
-            self._changed_loaded = True
-            ref = self.option("diff_base")
-            if ref:
-                from testguard.core.gitdiff import changed_lines
-
-                self._changed = changed_lines(self.root, ref)
-        return self._changed  # type: ignore[no-any-return]
+    from testguard.core.astgrep import Rule
 
 
 def _suppress_nonstatic(root: Path, result: CheckResult, config: Config) -> None:
@@ -98,12 +40,12 @@ def _suppress_nonstatic(root: Path, result: CheckResult, config: Config) -> None
     result.findings = kept
 
 
-def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
-    """Runs the named checks; the static ones share one pass over the files."""
-    static = [registry.load(n) for n in names if n in registry.STATIC_CHECKS]
+def run_checks(ctx: Context, checks: Sequence[Check]) -> list[CheckResult]:
+    """Runs ``checks``; the static ones share one pass over the files."""
+    static = [check for check in checks if check.is_static]
     results: list[CheckResult] = []
-    custom: list[Any] = []
-    if ctx.option("custom_rules", False) and ctx.config.rules:
+    custom: list[Rule] = []
+    if ctx.options.custom_rules and ctx.config.rules:
         from testguard.core import astgrep
 
         custom = astgrep.load_custom_rules(ctx.root, ctx.config.rules)
@@ -111,32 +53,30 @@ def run_checks(ctx: Context, names: list[str]) -> list[CheckResult]:
         from testguard.core.static import run_static
 
         changed = ctx.changed
-        static_results, _ = run_static(
+        static_results = run_static(
             ctx.root,
             ctx.config,
             ctx.paths,
-            static,
-            use_cache=not ctx.option("no_cache", False),
+            [load() for check in static if (load := check.static) is not None],
+            use_cache=ctx.options.use_cache,
             custom_rules=custom,
             changed=changed.files if changed is not None else (),
         )
         results.extend(static_results)
         by_name = {r.check: r for r in static_results}
-        for static_module in static:
-            finish = getattr(static_module, "finish", None)
-            if finish is not None and static_module.NAME in by_name:
-                finish(by_name[static_module.NAME], ctx)  # per-run results such as the mock inventory
-    for name in names:
-        if name in registry.STATIC_CHECKS:
+        for check in static:
+            if check.finish is not None and check.name in by_name:
+                check.finish(by_name[check.name], ctx)  # per-run results such as the mock inventory
+    for check in checks:
+        if check.run is None:
             continue
-        module: ModuleType = registry.load(name)
-        result: CheckResult = module.run(ctx)
+        result = check.run(ctx)
         _suppress_nonstatic(ctx.root, result, ctx.config)
         results.append(result)
     return results
 
 
-def apply_filters(ctx: Context, results: list[CheckResult]) -> None:
+def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Check]) -> None:
     """Baseline (marks findings as baselined, lists fixed entries) and --diff-base."""
     baseline = ctx.baseline
     changed = ctx.changed
@@ -150,7 +90,8 @@ def apply_filters(ctx: Context, results: list[CheckResult]) -> None:
         baseline.apply(results, checked, changed)
     if changed is not None:
         for result in results:
-            line_bound = _diff_filtered(result.check)
+            check = find(checks, result.check)
+            line_bound = check.diff_filter if check is not None else True
             kept = []
             for finding in result.findings:
                 on_changed = finding.line > 0 and changed.covers(
@@ -163,18 +104,6 @@ def apply_filters(ctx: Context, results: list[CheckResult]) -> None:
                 if on_changed or finding.line <= 0 or not line_bound:
                     kept.append(finding)
             result.findings = kept
-
-
-def _diff_filtered(check: str) -> bool:
-    """Whether --diff-base keeps only a check's findings on changed lines.
-
-    Checks set ``DIFF_FILTER = False`` when a change breaks code elsewhere: a
-    renamed class makes a dependant fail to import at a line nobody touched.
-    Project-level findings (``line <= 0``) are never filtered.
-    """
-    if check not in registry.CHECK_MODULES:
-        return True
-    return bool(getattr(registry.load(check), "DIFF_FILTER", True))
 
 
 def exit_code(results: list[CheckResult], fail_on: str) -> int:

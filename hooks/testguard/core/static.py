@@ -31,7 +31,6 @@ import warnings
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from ast_grep_py import SgNode
@@ -40,6 +39,7 @@ from testguard import __version__
 from testguard.core import astgrep
 from testguard.core.astgrep import Rule
 from testguard.core.cache import StaticCache, content_hash, machine_secret
+from testguard.core.check import StaticScan
 from testguard.core.config import Config
 from testguard.core.findings import CheckResult, Finding, Severity
 from testguard.core.globs import GlobSet
@@ -60,7 +60,7 @@ class StaticState:
     root: Path
     config: Config
     first_party: FirstParty
-    checks: list[ModuleType]
+    checks: list[StaticScan]
     custom_rules: list[Rule] = field(default_factory=list)
     shared: dict[str, Any] = field(default_factory=dict)  # per-run data a check computes once
     # Files given by name (as pre-commit passes them) or changed since --diff-base:
@@ -148,7 +148,7 @@ def _compile_error(source: Source) -> Finding | None:
 
 def _syntax_error(source: Source, tree: SgNode) -> Finding | None:
     """TG001 when the file is not valid Python; tree-sitter finds, CPython confirms."""
-    if astgrep.find(tree, astgrep.builtin_rules("syntax")["parse-error"].config) is None:
+    if astgrep.find(tree, astgrep.builtin_rules("testguard.core", "syntax.yml")["parse-error"].config) is None:
         return None
     return _compile_error(source)
 
@@ -178,7 +178,7 @@ def scan_source(source: Source, state: StaticState, compiled: bool = False) -> l
         if error is not None:
             return [error]
     text = source.text
-    wanted = [c for c in state.checks if c.PREFILTER.search(text)]
+    wanted = [c for c in state.checks if c.prefilter.search(text)]
     has_directive = "testguard:" in text
     if not wanted and not state.custom_rules and not has_directive:
         return []
@@ -237,10 +237,8 @@ def _fingerprint(state: StaticState) -> str:
         "cache-format": 2,  # 2: entries verified by content hash, flagged when CPython compiled the file
         "version": __version__,
         "python": sys.version_info[:2],
-        "checks": sorted(c.NAME for c in state.checks),
-        "config": {
-            k: v for k, v in state.config.raw.items() if k not in ("coverage", "collect", "mypy", "imports")
-        },
+        "checks": sorted(c.name for c in state.checks),
+        "config": state.config.static_table(),
         "first_party": sorted(state.first_party.names),
         "rules": [(r.source, r.id, json.dumps(r.config, sort_keys=True, default=str)) for r in state.custom_rules],
         "machine": machine_secret(),
@@ -311,11 +309,11 @@ def run_static(
     root: Path,
     config: Config,
     paths: list[str],
-    checks: list[ModuleType],
+    checks: list[StaticScan],
     use_cache: bool = True,
     custom_rules: list[Rule] | None = None,
     changed: Collection[str] = (),
-) -> tuple[list[CheckResult], StaticState]:
+) -> list[CheckResult]:
     """Runs the static ``checks`` over the project's (or the given) test files.
 
     ``changed``: files changed since ``--diff-base``; they are compiled like given ones.
@@ -328,9 +326,8 @@ def run_static(
         custom_rules=custom_rules or [],
     )
     for check in checks:
-        prepare = getattr(check, "prepare", None)
-        if prepare is not None:
-            prepare(state)
+        if check.prepare is not None:
+            check.prepare(state)
     found = discover_files(root, paths, config)
     is_test = TestFileMatcher(root, config)
     test_files = [f for f in found.files if is_test(f)]
@@ -353,7 +350,7 @@ def run_static(
 
     for path in test_files:
         findings.extend(collected.get(path, []))
-    by_check: dict[str, CheckResult] = {c.NAME: CheckResult(check=c.NAME, files_checked=len(test_files)) for c in checks}
+    by_check: dict[str, CheckResult] = {c.name: CheckResult(check=c.name, files_checked=len(test_files)) for c in checks}
     extra: dict[str, CheckResult] = {}
     for finding in findings:
         target = by_check.get(finding.check)
@@ -361,4 +358,4 @@ def run_static(
             target = extra.setdefault(finding.check, CheckResult(check=finding.check))
         target.findings.append(finding)
     ordered = list(by_check.values()) + [extra[k] for k in sorted(extra)]
-    return ordered, state
+    return ordered

@@ -14,29 +14,18 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-from testguard.checks.imports import plan
-from testguard.checks.imports.classify import Reporter, classify
-from testguard.checks.imports.progress import progress_bar
-from testguard.checks.imports.runner import confirm_failures, run_imports
+from testguard.checks.imports.rules import RULES
+from testguard.checks.imports.settings import SECTION
+from testguard.core.check import Check
+from testguard.core.config import Config
+from testguard.core.context import Context
 from testguard.core.findings import CheckResult, Finding, UsageError
-from testguard.core.runner import Context
-from testguard.core.options import seconds, shard_spec, worker_count
+from testguard.core.options import add_python, seconds, shard_spec, worker_count
 
 NAME = "imports"
-HELP = "import every module of the package, each contained (TG1xx)"
-STATIC = False
-# --diff-base does not narrow it: a change breaks dependants at lines nobody touched.
-DIFF_FILTER = False
-CODES = {
-    "TG101": "module failed to import: a name or module is missing",
-    "TG102": "module raised another exception while importing",
-    "TG103": "module exited the process while importing",
-    "TG104": "module import timed out",
-    "TG105": "the interpreter crashed while importing",
-    "TG106": "syntax error",
-}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,11 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="per-module timeout (default: imports.timeout, 30)",
     )
-    group.add_argument(
-        "--python",
-        metavar="PATH",
-        help="the project's interpreter (default: config, $VIRTUAL_ENV, .venv, venv, python3)",
-    )
+    add_python(group)
     group.add_argument(
         "--workers",
         type=worker_count,
@@ -82,24 +67,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@dataclass(frozen=True)
+class ImportsOptions:
+    """The options of ``testguard imports`` (defaults when another command runs the check)."""
+
+    installed: bool = False
+    shard: tuple[int, int] | None = None
+    timeout: float | None = None
+    workers: int | None = None
+    fresh: bool = False
+    confirm: bool = False
+
+
 def run(ctx: Context) -> CheckResult:
+    # The work is imported here: declaring the check must stay cheap (core/check.py).
+    from testguard.checks.imports import plan
+    from testguard.checks.imports.classify import Reporter, classify
+    from testguard.checks.imports.progress import progress_bar
+    from testguard.checks.imports.runner import confirm_failures, run_imports
+
     started = time.monotonic()
-    options = ctx.options
-    timeout = float(getattr(options, "timeout", None) or ctx.config.imports.timeout)
-    workers = getattr(options, "workers", None)
-    workers = ctx.config.imports.workers if workers is None else workers
+    options = ctx.options.own(ImportsOptions)
+    settings = SECTION.of(ctx.config)
+    timeout = float(options.timeout or settings.timeout)
+    workers = settings.workers if options.workers is None else options.workers
     if workers < 0:
         raise UsageError("--workers must be 0 (one per core) or more")
-    python = ctx.interpreter()
+    python = ctx.interpreter
     work = plan.make_plan(
         ctx.root,
         ctx.config,
         python,
         ctx.paths,
-        installed=bool(getattr(options, "installed", False)),
-        shard_spec=getattr(options, "shard", None),
+        installed=options.installed,
+        shard_spec=options.shard,
     )
-    fresh = bool(getattr(options, "fresh", False))
     names = [spec.name for spec in work.modules]
     outcomes = run_imports(
         python,
@@ -108,13 +110,12 @@ def run(ctx: Context) -> CheckResult:
         workers=workers,
         sys_path=work.sys_path,
         cwd=work.cwd,
-        fork=not fresh,
+        fork=not options.fresh,
         progress=progress_bar(sys.stderr),
     )
-    if not fresh:
+    if not options.fresh:
         # A crash in a forked child is re-checked in a fresh interpreter (rare, and
         # it may be the fork); with --confirm every failure is.
-        confirm = getattr(options, "confirm", False)
         outcomes = confirm_failures(
             python,
             outcomes,
@@ -122,7 +123,7 @@ def run(ctx: Context) -> CheckResult:
             workers=workers,
             sys_path=work.sys_path,
             cwd=work.cwd,
-            statuses=("error", "exit", "crash") if confirm else ("crash",),
+            statuses=("error", "exit", "crash") if options.confirm else ("crash",),
         )
     reporter = Reporter(
         root=ctx.root,
@@ -157,7 +158,22 @@ def run(ctx: Context) -> CheckResult:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from testguard import cli
 
-    return cli.main([NAME, *(sys.argv[1:] if argv is None else argv)])
+def _configured(root: Path, config: Config) -> bool:
+    """Run by default when the project has a package to import."""
+    from testguard.core.project import detect_packages
+
+    return bool(detect_packages(root, config))
+
+
+CHECK = Check(
+    name=NAME,
+    help="import every module of the package, each contained (TG1xx)",
+    rules=RULES,
+    config=SECTION,
+    description=__doc__ or "",
+    add_arguments=add_arguments,
+    run=run,
+    diff_filter=False,  # a change breaks dependants at lines nobody touched
+    configured=_configured,
+)

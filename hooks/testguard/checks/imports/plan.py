@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from testguard.checks.imports.depgraph import DepGraph
+from testguard.core.importgraph import DepGraph
 from testguard.checks.imports.discover import (
     ModuleSpec,
     discover_modules,
@@ -18,6 +18,7 @@ from testguard.checks.imports.discover import (
     shard,
 )
 from testguard.checks.imports.runner import WORKER_SCRIPT
+from testguard.checks.imports.settings import SECTION
 from testguard.core import processes
 from testguard.core.config import Config
 from testguard.core.findings import Finding, UsageError
@@ -59,8 +60,8 @@ def _source_modules(
     return discover_modules(
         source_roots(root, config),
         packages,
-        include_main=config.imports.include_main,
-        exclude=config.imports.exclude,
+        include_main=SECTION.of(config).include_main,
+        exclude=SECTION.of(config).exclude,
         path_excluded=path_excluded,
     )
 
@@ -195,8 +196,8 @@ def _installed_modules(
             found += discover_modules(
                 [Path(location).parent],
                 [top],
-                include_main=config.imports.include_main,
-                exclude=config.imports.exclude,
+                include_main=SECTION.of(config).include_main,
+                exclude=SECTION.of(config).exclude,
             )
         if not locations and isinstance(origin, str):
             found.append(ModuleSpec(top, Path(origin)))

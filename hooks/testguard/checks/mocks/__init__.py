@@ -18,42 +18,28 @@ a report).
 from __future__ import annotations
 
 import argparse
-import sys
-from collections import Counter
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from testguard.checks.mocks import detect, inventory
-from testguard.checks.mocks.classify import Classified, classifier
-from testguard.checks.mocks.policy import Policy, reported
-from testguard.core.prefilter import Screened
-from testguard.checks.mocks.uses import Use
-from testguard.core.findings import CheckResult, Finding
-from testguard.core.static import FileContext, StaticState
+from testguard.checks.mocks.rules import RULES
+from testguard.checks.mocks.settings import SECTION
+from testguard.core.check import Check, StaticScan
+from testguard.core.context import Context, RunOptions
+from testguard.core.findings import CheckResult
 
 if TYPE_CHECKING:
-    from testguard.core.runner import Context
-
-NAME = "mocks"
-HELP = "flag mock use in tests and classify what is mocked (TG2xx)"
-STATIC = True
-CODES = {
-    "TG201": "mock library imported in a test",
-    "TG202": "first-party code patched",
-    "TG203": "third-party target patched that is not on the allow list",
-    "TG204": "mock object constructed",
-    "TG205": "mocker fixture requested",
-}
-# Every route a mock takes into a file spells one of these: the mock library's
-# name (all of Mock, patch… come from an import of it, or from `mocker`),
-# asynctest, or a monkeypatch method call.
-PREFILTER = Screened(
-    ("mock", "asynctest", "onkey"),
-    r"mock\b|mocker|pytest_mock|asynctest|\.(?:set|del)(?:attr|item)\(",
-)
+    from testguard.core.report.markdown import Budget
+    from testguard.core.report.model import Report
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+@dataclass(frozen=True)
+class MocksOptions:
+    """The options of ``testguard mocks`` (defaults when another command runs the check)."""
+
+    inventory: bool = False
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--inventory", action="store_true",
         help="also report, per file and in total, what the mocks replace (by class and kind),"
@@ -61,85 +47,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def prepare(state: StaticState) -> None:
-    state.shared["mocks.policy"] = Policy.from_config(state.config.mocks)
+def _inventory_asked(options: RunOptions) -> bool:
+    return options.own(MocksOptions).inventory
 
 
-def _describe(dotted: str) -> str:
-    if "." not in dotted:
-        return f"the {dotted} module"
-    return f"'{dotted}'"
+def _scanner() -> StaticScan:
+    from testguard.checks.mocks import scan
+
+    return scan.SCAN
 
 
-def _message(use: Use) -> str:
-    if use.code == "TG201":
-        return f"mock library '{use.what}' imported"
-    if use.code == "TG205":
-        return f"'{use.written}' fixture requested: pytest-mock replaces code for this test"
-    if use.kind == "mock-object":
-        if use.target:
-            return f"{use.what} builds a mock of '{use.target}' ({use.cls})"
-        return f"{use.what} builds a mock object that stands in for real code ({use.cls})"
-    if use.target is None or use.resolved is None:
-        return f"{use.kind} of '{use.written}': the target cannot be resolved (unknown)"
-    verb = "wraps" if use.kind == "mocker.spy" else "replaces"
-    if use.cls == "first-party":
-        return f"{use.kind} of '{use.target}' {verb} the project's own code (first-party)"
-    if use.resolved and use.resolved != use.target:
-        return f"{use.kind} of '{use.target}' {verb} {_describe(use.resolved)} ({use.cls})"
-    return f"{use.kind} {verb} {_describe(use.target)} ({use.cls})"
+def _finish(result: CheckResult, ctx: Context) -> None:
+    """After the static pass: the inventory when ``--inventory`` was given."""
+    if _inventory_asked(ctx.options):
+        from testguard.checks.mocks import inventory
 
-
-def _classify(uses: list[Use], state: StaticState) -> None:
-    resolver = classifier(state)
-    for use in uses:
-        if not use.targeted:
-            continue
-        found: Classified = resolver.classify(use.target)
-        use.cls, use.resolved = found.cls, found.resolved
-        if use.code == "TG203" and use.cls == "first-party":
-            use.code = "TG202"
-
-
-def scan(file: FileContext) -> list[Finding]:
-    uses = detect.collect(file)
-    if not uses:
-        return []
-    _classify(uses, file.state)
-    policy = file.state.shared.get("mocks.policy") or Policy.from_config(file.state.config.mocks)
-    kept = reported(uses, policy)
-    # `unittest.mock.ANY` after `import unittest` is reported only where nothing else is.
-    lines = {u.node.range().start.line for u in kept if u.kind != "attribute"}
-    kept = [u for u in kept if u.kind != "attribute" or u.node.range().start.line not in lines]
-    findings: list[Finding] = []
-    for use in kept:
-        details: dict[str, Any] = {"kind": "import" if use.kind == "attribute" else use.kind}
-        if use.targeted:
-            details.update({"class": use.cls, "target": use.target, "resolved": use.resolved})
-        else:
-            # An import serves the whole file, a fixture its test: they get the class mocked most there.
-            classes = Counter(u.cls for u in kept if u.targeted and (use.code == "TG201" or u.scope == use.scope))
-            main = classes.most_common(1)[0][0] if classes else "unknown"
-            details.update({"class": main, "target": use.what, "classes": sorted(classes)})
-        findings.append(file.finding(use.node, use.code, _message(use), NAME, **details))
-    return findings
-
-
-def finish(result: CheckResult, ctx: Context) -> None:
-    """After the static pass (runner hook): the inventory when ``--inventory`` was given."""
-    if ctx.option("inventory", False):
         result.sections["inventory"] = inventory.build(result.findings)
 
 
-def render_inventory_text(section: dict[str, Any]) -> str:
-    return inventory.render_text(section)
+def _render_text(result: CheckResult) -> str:
+    if "inventory" not in result.sections:
+        return ""
+    from testguard.checks.mocks import inventory
+
+    return inventory.render_text(result.sections["inventory"])
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from testguard import cli
+def _render_markdown(result: CheckResult, report: Report, budget: Budget) -> None:
+    from testguard.checks.mocks import inventory
 
-    return cli.main([NAME, *(sys.argv[1:] if argv is None else argv)])
+    inventory.render_markdown(result, report, budget)
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+CHECK = Check(
+    name="mocks",
+    help="flag mock use in tests and classify what is mocked (TG2xx)",
+    rules=RULES,
+    config=SECTION,
+    description=__doc__ or "",
+    add_arguments=_add_arguments,
+    static=_scanner,
+    finish=_finish,
+    report_only=_inventory_asked,
+    render_text=_render_text,
+    render_markdown=_render_markdown,
+)

@@ -7,11 +7,12 @@ from typing import Any
 
 from ast_grep_py import SgNode
 
-from testguard.checks.mocks.names import FileNames, compact, literal, string_value
+from testguard.checks.mocks.names import FileNames, string_value
 from testguard.checks.mocks.uses import MOCK_CLASSES, PATCHERS, Use, mock_name, scope_of
 from testguard.core import astgrep
+from testguard.core.nodetext import compact, literal
 
-RULES = "mocks"
+RULES = "testguard.checks.mocks"  # its rules.yml
 MOCKER_ONLY = frozenset({"stub", "async_stub"})
 # Mock classes whose first positional parameter is the spec.
 _SPEC_FIRST = MOCK_CLASSES - {"PropertyMock", "mock_open"}

@@ -13,10 +13,10 @@ import builtins
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ast_grep_py import SgNode
-
 from testguard.checks.mocks import targets
+from testguard.checks.mocks.settings import SECTION
 from testguard.core import astgrep
+from testguard.core.nodetext import dotted
 from testguard.core.project import FirstParty, source_roots
 from testguard.core.pyimports import read_imports
 from testguard.core.source import Source, read_source
@@ -40,13 +40,6 @@ class ModuleInfo:
 class Classified:
     cls: str
     resolved: str | None  # what the target is once followed (``requests``); None if unknown
-
-
-def _dotted(node: SgNode | None) -> str | None:
-    if node is None or node.kind() not in ("identifier", "attribute"):
-        return None
-    text = "".join(node.text().split())
-    return text if all(p.isidentifier() for p in text.split(".")) else None
 
 
 def _absolute(binding: str, module: str, is_package: bool) -> str:
@@ -88,7 +81,7 @@ def read_module(text: str, module: str, is_package: bool) -> ModuleInfo:
             if right is not None and right.kind() == "call":
                 right = right.field("function")
                 info.made.add(left.text())
-            value = _dotted(right)
+            value = dotted(right)
             if value is not None:
                 head, _, rest = value.partition(".")
                 bound = info.imports.get(head)
@@ -105,8 +98,9 @@ class Classifier:
         self.roots = source_roots(state.root, state.config)
         self.first_party: FirstParty = state.first_party
         self.max_size = state.config.max_file_size
-        self.user = {p: cls for cls, ps in state.config.mocks.classes.items() for p in ps}
-        self.table = targets.build_table(state.config.mocks.classes)
+        classes = SECTION.of(state.config).classes
+        self.user = {p: cls for cls, ps in classes.items() for p in ps}
+        self.table = targets.build_table(classes)
         self._files: dict[str, tuple[Path, bool] | None] = {}
         self._modules: dict[str, ModuleInfo | None] = {}
 

@@ -1,6 +1,6 @@
 """Finds every mock use in one test file: what it is, where, and what it targets.
 
-One ast-grep rule (``testguard/rules/mocks.yml``, ``mock-candidate``) finds the
+One ast-grep rule (``checks/mocks/rules.yml``, ``mock-candidate``) finds the
 candidate nodes in one pass; imports and ``mocker`` parameters are read here,
 calls in ``calls.py``, names through ``names.py``; ``classify.py`` then says
 what each target is.
@@ -13,9 +13,10 @@ import re
 from ast_grep_py import SgNode
 
 from testguard.checks.mocks.calls import MOCKER, RULES, alias_rule, call_uses
-from testguard.checks.mocks.names import FileNames, compact
+from testguard.checks.mocks.names import FileNames
 from testguard.checks.mocks.uses import Use, library_of, scope_of
 from testguard.core import astgrep
+from testguard.core.nodetext import compact
 from testguard.core.static import FileContext
 
 _UNITTEST_MOCK = re.compile(r"unittest\s*\.\s*mock\b")

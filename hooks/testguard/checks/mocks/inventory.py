@@ -11,11 +11,13 @@ moderate 3–9, complex 10 or more.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from testguard.checks.mocks.targets import REPLACEMENTS
-from testguard.core.findings import Finding
+from testguard.core.findings import CheckResult, Finding
+from testguard.core.report.markdown import Budget, code, md
+from testguard.core.report.model import Report
 
 REPLACING = frozenset({"TG202", "TG203", "TG204"})
 BANDS = ((10, "complex"), (3, "moderate"), (1, "simple"))
@@ -99,3 +101,60 @@ def render_text(section: dict[str, Any], limit: int = 50) -> str:
         if len(files) > limit:
             lines.append(f"  … {len(files) - limit} more files (see --format json)")
     return "\n".join(lines) + "\n"
+
+
+def _counts(value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): int(v) for k, v in value.items() if isinstance(v, (int, float))}
+
+
+def _markdown(budget: Budget, report: Report, check: str, inv: Mapping[str, Any]) -> None:
+    totals = inv.get("totals", {})
+    totals = totals if isinstance(totals, Mapping) else {}
+    # {"by_class": {...}, "uses": n, "files": m} from the mock check; a plain
+    # {class: count} mapping is read the same way.
+    by_class = (
+        _counts(totals.get("by_class")) if "by_class" in totals else _counts(totals)
+    )
+    replacements = inv.get("replacements", {})
+    replacements = replacements if isinstance(replacements, Mapping) else {}
+    files = inv.get("files", [])
+    files = (
+        [f for f in files if isinstance(f, Mapping)] if isinstance(files, list) else []
+    )
+    uses = totals.get("uses", sum(by_class.values()))
+    budget.add(f"#### Mock inventory ({md(check)}): {uses} uses in {len(files)} files")
+    budget.add("")
+    if by_class:
+        budget.add("| class | uses | reach for instead |")
+        budget.add("|---|---:|---|")
+        for cls, count in sorted(by_class.items(), key=lambda kv: (-kv[1], kv[0])):
+            budget.add(
+                f"| {md(cls)} | {count} | {md(str(replacements.get(cls, '')))} |"
+            )
+        budget.add("")
+    if not files:
+        return
+    per_file = [_counts(f.get("by_class", f.get("counts"))) for f in files]
+    classes = sorted({c for counts in per_file for c in counts})
+    budget.add("| file | uses | band | " + " | ".join(md(c) for c in classes) + " |")
+    budget.add("|---|---:|---|" + "---:|" * len(classes))
+    for i, (entry, counts) in enumerate(zip(files, per_file)):
+        cells = " | ".join(str(counts.get(c, 0)) for c in classes)
+        used = entry.get("uses", sum(counts.values()))
+        line = (
+            f"| {code(report.shown_path(str(entry.get('path', ''))))} | {used} | "
+            f"{md(str(entry.get('band', '')))} | {cells} |"
+        )
+        if not budget.add(line):
+            budget.note(f"| … {len(files) - i} more files: see the JSON report | | |")
+            break
+    budget.add("")
+
+
+def render_markdown(result: CheckResult, report: Report, budget: Budget) -> None:
+    """The inventory in the job summary: totals by class with what to use instead, then per file."""
+    inventory = result.sections.get("inventory")
+    if isinstance(inventory, Mapping):
+        _markdown(budget, report, result.check, inventory)

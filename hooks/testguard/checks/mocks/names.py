@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import builtins
 import re
 
 from ast_grep_py import SgNode
 
 from testguard.checks.mocks.uses import MOCK_CLASSES, PATCH_LIBRARIES, library_of
+from testguard.core.nodetext import dotted, literal
 from testguard.core.static import FileContext
 
 # Other names for a MonkeyPatch: `mp: pytest.MonkeyPatch`, `mp = MonkeyPatch()`,
@@ -18,31 +18,6 @@ _MONKEYPATCH_BINDING = re.compile(
     r"|(?:MonkeyPatch[\w.]*|monkeypatch\.context)\(\)\s+as\s+(\w+)"
 )
 _BUILTINS = frozenset(dir(builtins))
-
-
-def compact(text: str) -> str:
-    return "".join(text.split())
-
-
-def dotted(node: SgNode | None) -> str | None:
-    """``a.b.c`` for a plain name or attribute chain, else None."""
-    if node is None or node.kind() not in ("identifier", "attribute"):
-        return None
-    text = compact(node.text())
-    return text if all(p.isidentifier() for p in text.split(".")) else None
-
-
-def literal(node: SgNode | None) -> str | None:
-    """The value of a plain string literal, else None."""
-    if node is None or node.kind() not in ("string", "concatenated_string"):
-        return None
-    if node.find(kind="interpolation") is not None:
-        return None
-    try:
-        value = ast.literal_eval(f"({node.text()})")  # parenthesised: implicit concatenation over lines
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-    return value if isinstance(value, str) else None
 
 
 def string_value(node: SgNode | None, constants: dict[str, str]) -> str | None:

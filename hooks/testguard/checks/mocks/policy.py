@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from testguard.checks.mocks.settings import MocksConfig
 from testguard.checks.mocks.uses import Use
-from testguard.core.config import MocksConfig
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ import secrets
 
 from testguard.core.findings import Finding, Status
 from testguard.core.report.escape import encodable
-from testguard.core.report.model import Report, plural, verdict
+from testguard.core.report.model import Report, verdict
 from testguard.core.report.text import finding_line, section_texts
+from testguard.core.wording import plural
 
 
 def escape_data(value: str) -> str:

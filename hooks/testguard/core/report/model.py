@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from testguard.core.findings import CheckResult, FixedEntry, Finding, Severity, Status, UsageError
+from testguard.core.findings import CheckResult, Finding, FixedEntry, Severity, Status, UsageError
+from testguard.core.wording import plural
+
+if TYPE_CHECKING:
+    from testguard.core.check import Check
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
 
@@ -28,10 +34,6 @@ class CheckCounts:
     blocking: int = 0
     files_checked: int = 0
 
-    @property
-    def total(self) -> int:
-        return self.new + self.baselined
-
 
 @dataclass
 class Report:
@@ -51,6 +53,9 @@ class Report:
     # files over several processes and prints their outputs one after another, so
     # each verdict speaks for its own files only, and a clean one says nothing.
     given_paths: bool = False
+    # Every check there is (testguard.checks.CHECKS): each renders its own report
+    # sections, and SARIF takes its rules' documentation from them.
+    checks: Sequence[Check] = ()
     path_prefix: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
@@ -189,10 +194,6 @@ def importance_key(f: Finding) -> tuple[int, int, int, str, int, int, str]:
         0 if f.details.get("changed") is True else 1,
         *f.sort_key(),
     )
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def count_line(report: Report) -> str:

@@ -9,14 +9,14 @@ from testguard.core.findings import Finding, Severity, Status
 from testguard.core.report.escape import uri_path
 from testguard.core.report.json import dump
 from testguard.core.report.model import Report
-from testguard.core.rulebook import PROJECT_URL, RULES, Rule
+from testguard.core.rulebook import PROJECT_URL, RuleDoc, collect
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 
 
 def _rule_descriptor(
-    code: str, rule: Rule | None, example: Finding | None
+    code: str, rule: RuleDoc | None, example: Finding | None
 ) -> dict[str, Any]:
     if rule is None:
         # A custom ast-grep rule: all we know is what its findings say.
@@ -85,9 +85,10 @@ def to_data(report: Report) -> dict[str, Any]:
     examples: dict[str, Finding] = {}
     for f in findings:
         examples.setdefault(f.code, f)
-    codes = sorted({c for c, r in RULES.items() if r.check in checks} | set(examples))
+    docs = collect(report.checks)
+    codes = sorted({c for c, r in docs.items() if r.check in checks} | set(examples))
     rules = [
-        _rule_descriptor(code, RULES.get(code), examples.get(code)) for code in codes
+        _rule_descriptor(code, docs.get(code), examples.get(code)) for code in codes
     ]
     index = {code: i for i, code in enumerate(codes)}
     results = []

@@ -6,14 +6,15 @@ be read as a GitHub workflow command when a user picks text output in Actions.
 
 from __future__ import annotations
 
+from testguard.core.check import find
 from testguard.core.findings import Finding, Status
 from testguard.core.report.escape import inert, one_line, visible
 from testguard.core.report.model import Report, verdict
 
 __all__ = ["finding_line", "location", "one_line", "render", "section_texts"]
 
-# A check renders its own report sections as text with ``render_<section>_text``
-# (e.g. the mock inventory); the reporters only place that text.
+# A check renders its own report sections as text (Check.render_text: the mock
+# inventory, the coverage table); the reporters only place that text.
 
 
 def location(f: Finding) -> str:
@@ -34,20 +35,14 @@ def finding_line(f: Finding) -> str:
 
 def section_texts(report: Report) -> list[str]:
     """Each check's own text for its report sections, in the order checks ran."""
-    from testguard import checks as registry
-
     texts: list[str] = []
-    names = set(registry.available())
     for result in report.results:
-        if not result.sections or result.check not in names:
+        check = find(report.checks, result.check)
+        if not result.sections or check is None or check.render_text is None:
             continue
-        module = registry.load(result.check)
-        for name, section in result.sections.items():
-            renderer = getattr(module, f"render_{name}_text", None)
-            if callable(renderer):
-                text = str(renderer(section)).strip("\n")
-                if text:
-                    texts.append(text)
+        text = check.render_text(result).strip("\n")
+        if text:
+            texts.append(text)
     return texts
 
 

@@ -1,40 +1,21 @@
-"""``testguard fallbacks``: tests that hide a first-party import failure (TG401–TG403).
-
-A test that does ``try: from mypkg.x import y`` / ``except ImportError:``
-passes — or silently skips — when the project's own module is broken, which
-is exactly when it should fail.  Reported: a first-party import inside a try
-whose handler catches ImportError, ModuleNotFoundError, Exception,
-BaseException or everything and does not re-raise or fail (TG401);
-``pytest.importorskip`` of a first-party module (TG402); skip conditions
-(``skipif``, ``skipIf``, ``skipUnless``, ``if not X: pytest.skip()``) on a name
-such a handler sets (TG403).  Optional third-party dependencies handled the
-same way are fine and not reported.
-"""
+"""How a test that hides a first-party import failure is found (TG401/TG402/TG403)."""
 
 from __future__ import annotations
 
-import argparse
-import ast
 import re
-import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ast_grep_py import SgNode
 
-from testguard.core.prefilter import Screened
 from testguard.core import astgrep
+from testguard.core.check import StaticScan
 from testguard.core.findings import Finding
+from testguard.core.nodetext import compact, literal
+from testguard.core.prefilter import Screened
 from testguard.core.static import FileContext, StaticState
 
 NAME = "fallbacks"
-HELP = "flag tests that hide first-party import failures (TG4xx)"
-STATIC = True
-CODES = {
-    "TG401": "first-party import inside try/except ImportError (or broader) in test code",
-    "TG402": "pytest.importorskip of a first-party module",
-    "TG403": "skip condition on a flag set by a failed import",
-}
+RULES = "testguard.checks.fallbacks"  # its rules.yml
 # A handler that can swallow an import failure, or importorskip.
 PREFILTER = Screened(
     ("except", "importorskip"),
@@ -56,29 +37,9 @@ _SKIPS = {"pytest.skip", "_pytest.outcomes.skip", "unittest.SkipTest", "unittest
 _SCOPES = frozenset({"function_definition", "class_definition", "lambda"})
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options of its own: the common ones are enough."""
-
-
 def prepare(state: StaticState) -> None:
     # Every finding names a first-party module: a file that never spells one has none.
     PREFILTER.also = tuple(sorted(state.first_party.names))
-
-
-def _compact(text: str) -> str:
-    return "".join(text.split())
-
-
-def _literal(node: SgNode | None) -> str | None:
-    if node is None or node.kind() not in ("string", "concatenated_string"):
-        return None
-    if node.find(kind="interpolation") is not None:
-        return None
-    try:
-        value = ast.literal_eval(node.text())
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-    return value if isinstance(value, str) else None
 
 
 def _first_argument(call: SgNode, *keywords: str) -> SgNode | None:
@@ -98,7 +59,7 @@ def _first_argument(call: SgNode, *keywords: str) -> SgNode | None:
 
 def _callee(file: FileContext, call: SgNode) -> str:
     function = call.field("function")
-    return file.imports.resolve(_compact(function.text())) if function is not None else ""
+    return file.imports.resolve(compact(function.text())) if function is not None else ""
 
 
 @dataclass
@@ -131,17 +92,17 @@ def _first_party_imports(file: FileContext, body: SgNode) -> list[tuple[SgNode, 
         if kind == "import_statement":
             for child in node.field_children("name"):
                 name = child.field("name") if child.kind() == "aliased_import" else child
-                module = _compact(name.text()) if name is not None else ""
+                module = compact(name.text()) if name is not None else ""
                 if module in first_party:
                     found.append((node, module))
                     break
         elif kind == "import_from_statement":
             module_node = node.field("module_name")
-            module = _compact(module_node.text()) if module_node is not None else ""
+            module = compact(module_node.text()) if module_node is not None else ""
             if module and not module.startswith(".") and module in first_party:
                 found.append((node, module))
         elif kind == "call" and _callee(file, node) in _IMPORT_MODULE:
-            module = _literal(_first_argument(node, "name")) or ""
+            module = literal(_first_argument(node, "name")) or ""
             if module in first_party:
                 found.append((node, module))
     return found
@@ -171,7 +132,7 @@ def _raises_skip(file: FileContext, node: SgNode) -> bool:
         raised = raised.field("function")
     if raised is None:
         return False
-    name = file.imports.resolve(_compact(raised.text()))
+    name = file.imports.resolve(compact(raised.text()))
     return name in _SKIPS or name.endswith(("SkipTest", "skip.Exception"))
 
 
@@ -224,7 +185,7 @@ def _mentions(node: SgNode | None, flags: dict[str, Fallback]) -> str | None:
     """The first flag a condition refers to (string conditions too: skipif("not HAS_X"))."""
     if node is None:
         return None
-    text = _literal(node)
+    text = literal(node)
     if text is not None:
         words: list[str] = re.findall(r"[A-Za-z_]\w*", text)
         return next((w for w in words if w in flags), None)
@@ -252,7 +213,7 @@ def _skips(file: FileContext, block: SgNode | None) -> bool:
 
 
 def _skip_findings(file: FileContext, flags: dict[str, Fallback]) -> list[Finding]:
-    rules = astgrep.builtin_rules(NAME)
+    rules = astgrep.builtin_rules(RULES)
     findings: list[Finding] = []
     for call in rules["skip-condition-call"].find_all(file.tree):
         what = _SKIP_DECORATORS.get(_callee(file, call))
@@ -283,7 +244,7 @@ def scan(file: FileContext) -> list[Finding]:
     findings: list[Finding] = []
     flags: dict[str, Fallback] = {}
     seen: set[int] = set()
-    candidates = astgrep.builtin_rules(NAME)["fallback-candidate"].find_all(file.tree)
+    candidates = astgrep.builtin_rules(RULES)["fallback-candidate"].find_all(file.tree)
     tries = [n for n in candidates if n.kind() == "try_statement"]
     for fallback in _fallbacks(file, tries):
         for node, module in fallback.imports:
@@ -303,7 +264,7 @@ def scan(file: FileContext) -> list[Finding]:
     for call in candidates:
         if call.kind() != "call" or _callee(file, call) not in _IMPORTORSKIP:
             continue
-        skipped = _literal(_first_argument(call, "modname"))
+        skipped = literal(_first_argument(call, "modname"))
         if skipped is not None and skipped in file.state.first_party:
             findings.append(file.finding(
                 call, "TG402",
@@ -316,11 +277,5 @@ def scan(file: FileContext) -> list[Finding]:
     return findings
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from testguard import cli
 
-    return cli.main([NAME, *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+SCAN = StaticScan(NAME, PREFILTER, scan, prepare)

@@ -5,6 +5,9 @@ Only import-time edges count: imports at module level, in class bodies and in
 not imports inside functions, not ``if TYPE_CHECKING:`` blocks.  Importing
 ``a.b.c`` also runs ``a`` and ``a.b``, so every module depends on its parent
 packages.
+
+The imports check builds it over the modules it found; any object with a
+``name``, a ``path`` and ``is_package`` will do (``Module``).
 """
 
 from __future__ import annotations
@@ -14,8 +17,21 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
-from testguard.checks.imports.discover import ModuleSpec
+
+class Module(Protocol):
+    """One importable module: its dotted name, the file that defines it, whether it is a package."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def is_package(self) -> bool: ...
+
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # An import statement at the start of a line, with its parenthesised or
@@ -113,7 +129,7 @@ def _nodes(statements: list[str]) -> list[ast.stmt]:
 
 
 def imported_modules(
-    statements: list[str], spec: ModuleSpec, known: set[str]
+    statements: list[str], spec: Module, known: set[str]
 ) -> set[str]:
     """The known modules that importing ``spec`` imports directly."""
     found: set[str] = set()
@@ -148,7 +164,7 @@ class DepGraph:
     """Reads every module's import statements once; resolves them lazily, only for
     modules whose statements mention the name of the module being followed."""
 
-    def __init__(self, specs: Sequence[ModuleSpec], gone: Iterable[str] = ()) -> None:
+    def __init__(self, specs: Sequence[Module], gone: Iterable[str] = ()) -> None:
         """``gone``: modules that no longer exist (deleted) but may still be imported."""
         self.specs = {spec.name: spec for spec in specs}
         self.known = set(self.specs) | set(gone)

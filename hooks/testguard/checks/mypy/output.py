@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from testguard.core.context import Context
 from testguard.core.findings import Finding, Severity, UsageError
-from testguard.core.runner import Context
 from testguard.core.source import Source, read_source
 
 # path:line[:col[:end_line:end_col]]: severity: message   (or path: severity: message)

@@ -10,16 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from testguard.checks.project_process import Completed, missing_module, run_python
 from testguard.core.findings import UsageError
+from testguard.core.project_process import Completed, missing_module, run_python
 
 PLUGIN_MODULE = "_testguard_collect"
-_PLUGIN_SOURCE = Path(__file__).with_name("collect_plugin.py")
+_PLUGIN_SOURCE = Path(__file__).with_name("plugin.py")
 
 
 @dataclass
 class CollectError:
-    """One error the plugin recorded (see collect_plugin.py for the fields)."""
+    """One error the plugin recorded (see plugin.py for the fields)."""
 
     stage: str
     nodeid: str

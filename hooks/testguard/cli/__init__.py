@@ -10,14 +10,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from testguard import __version__
-from testguard import checks as registry
+from testguard.checks import CHECKS
+from testguard.core.check import Check, find
 from testguard.core.config import Config, load_config
+from testguard.core.context import Context, RunOptions
 from testguard.core.findings import CheckResult, UsageError
-from testguard.core.project import find_root, relpath
 from testguard.core.processes import Terminated, contained
-from testguard.core.report import BASELINED_ANNOTATIONS, FORMATS, Report, render, write_summary
+from testguard.core.project import find_root, relpath
+from testguard.core.report import (
+    BASELINED_ANNOTATIONS,
+    FORMATS,
+    Report,
+    render,
+    write_summary,
+)
 from testguard.core.report.model import prefix_within
-from testguard.core.runner import Context, apply_filters, exit_code, run_checks
+from testguard.core.runner import apply_filters, exit_code, run_checks
 
 DESCRIPTION = """\
 testguard keeps a Python project's tests honest.
@@ -35,9 +43,9 @@ exit codes: 0 nothing blocking, 1 blocking findings, 2 usage or configuration er
 _BASELINED_ENV = "TESTGUARD_ANNOTATE_BASELINED"
 
 
-def _baselined_annotations(args: argparse.Namespace) -> str:
-    if args.annotate_baselined:
-        return str(args.annotate_baselined)
+def _baselined_annotations(options: RunOptions) -> str:
+    if options.annotate_baselined:
+        return options.annotate_baselined
     value = os.environ.get(_BASELINED_ENV, "").strip() or BASELINED_ANNOTATIONS[0]
     if value not in BASELINED_ANNOTATIONS:
         raise UsageError(f"{_BASELINED_ENV}={value!r}: choose one of {', '.join(BASELINED_ANNOTATIONS)}")
@@ -58,6 +66,7 @@ def _report_spec(value: str) -> tuple[str, str]:
 
 
 def _common(with_paths: bool = True) -> argparse.ArgumentParser:
+    """The options every command has (``RunOptions``)."""
     parser = argparse.ArgumentParser(add_help=False)
     if with_paths:
         parser.add_argument(
@@ -89,10 +98,9 @@ def _common(with_paths: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; only ``command``'s own module is imported (a hook call stays fast)."""
-    names = registry.available()
-    listing = "\n".join(f"  {n:<11} {registry.HELP[n]}" for n in names)
+def build_parser(checks: Sequence[Check], command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s own options are added (a hook call stays fast)."""
+    listing = "\n".join(f"  {c.name:<11} {c.help}" for c in checks)
     parser = argparse.ArgumentParser(
         prog="testguard",
         description=DESCRIPTION.format(checks=listing),
@@ -101,19 +109,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"testguard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = _common()
-    for name in names:
-        module = registry.load(name) if name == command else None
+    for check in checks:
         p = sub.add_parser(
-            name, parents=[common], help=registry.HELP[name],
-            description=((module.__doc__ if module else None) or registry.HELP[name]).strip(),
+            check.name, parents=[common], help=check.help,
+            description=(check.description or check.help).strip(),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        if module is not None:
-            module.add_arguments(p)
-    static = [n for n in names if n in registry.STATIC_CHECKS]
-    check = sub.add_parser("check", parents=[common],
-                           help="the static checks (" + ", ".join(static) + ") in one pass")
-    check.set_defaults(custom_rules=True)
+        if check.name == command:
+            check.add_arguments(p)
+    static = [c.name for c in checks if c.is_static]
+    check_command = sub.add_parser("check", parents=[common],
+                                   help="the static checks (" + ", ".join(static) + ") in one pass")
+    check_command.set_defaults(custom_rules=True)
     run = sub.add_parser("run", parents=[common], help="every configured check, one report")
     run.add_argument("--checks", metavar="A,B", help="comma-separated checks (default: all configured)")
     run.set_defaults(custom_rules=True)
@@ -130,54 +137,40 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def configured_checks(root: Path, config: Config) -> list[str]:
-    """What ``run`` runs by default: the static checks, plus each other one the project set up."""
-    names = registry.available()
-    if config.checks:
-        unknown = [c for c in config.checks if c not in names]
-        if unknown:
-            raise UsageError(f"{config.file}: [tool.testguard] checks: unknown check {unknown[0]!r};"
-                             f" choose from {', '.join(names)}")
-        return list(config.checks)
-    chosen = [n for n in names if n in registry.STATIC_CHECKS]
-    raw = config.raw
-    if "imports" in names:
-        from testguard.core.project import detect_packages
-
-        if detect_packages(root, config):
-            chosen.append("imports")
-    if "mypy" in names and ("mypy" in raw or _has_mypy_config(root, config)):
-        chosen.append("mypy")
-    for name in ("coverage", "collect"):
-        if name in names and name in raw:
-            chosen.append(name)
+def _named(checks: Sequence[Check], names: Sequence[str], where: str = "") -> list[Check]:
+    """The checks called ``names``, in that order; ``where`` says where a bad name came from."""
+    chosen = []
+    for name in names:
+        check = find(checks, name)
+        if check is None:
+            known = ", ".join(c.name for c in checks)
+            raise UsageError(f"{where}unknown check {name!r}; choose from {known}")
+        chosen.append(check)
     return chosen
 
 
-def _has_mypy_config(root: Path, config: Config) -> bool:
-    tool = config.pyproject.get("tool", {})
-    if isinstance(tool, dict) and "mypy" in tool:
-        return True
-    return any((root / f).is_file() for f in ("mypy.ini", ".mypy.ini"))
+def configured_checks(root: Path, config: Config, checks: Sequence[Check]) -> list[Check]:
+    """What ``run`` runs by default: the static checks, plus each other one the project set up."""
+    if config.checks:
+        return _named(checks, config.checks, f"{config.file}: [tool.testguard] checks: ")
+    return [c for c in checks if c.is_static] + [
+        c for c in checks if not c.is_static and c.configured(root, config)
+    ]
 
 
-def _select(args: argparse.Namespace, root: Path, config: Config) -> list[str]:
+def _select(args: argparse.Namespace, root: Path, config: Config, checks: Sequence[Check]) -> list[Check]:
     command = args.command
-    names = registry.available()
     if command == "check":
-        return [n for n in names if n in registry.STATIC_CHECKS]
+        return [c for c in checks if c.is_static]
     if command == "run" and args.checks:
         chosen = [c.strip() for c in args.checks.split(",") if c.strip()]
     elif command == "baseline" and args.checks:
         chosen = list(args.checks)
     elif command in ("run", "baseline"):
-        return configured_checks(root, config)
+        return configured_checks(root, config, checks)
     else:
-        return [command]
-    for c in chosen:
-        if c not in names:
-            raise UsageError(f"unknown check {c!r}; choose from {', '.join(names)}")
-    return chosen
+        chosen = [command]
+    return _named(checks, chosen)
 
 
 def _write(path: str, text: str, append: bool = False) -> None:
@@ -195,61 +188,87 @@ def _write(path: str, text: str, append: bool = False) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}{write_hint(target.parent, exc)}") from None
 
 
-def _emit(args: argparse.Namespace, report: Report) -> None:
-    fmt = args.format or _default_format()
+def _emit(options: RunOptions, report: Report) -> None:
+    fmt = options.format or _default_format()
     text = render(fmt, report)
-    if args.output:
-        _write(args.output, text)
+    if options.output:
+        _write(options.output, text)
     elif text:
         encoding = sys.stdout.encoding or "utf-8"
         sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
         sys.stdout.flush()
-    for extra_fmt, path in args.report:
+    for extra_fmt, path in options.reports:
         _write(path, render(extra_fmt, report))
-    if args.summary:
-        _write(args.summary, write_summary(report), append=True)
+    if options.summary:
+        _write(options.summary, write_summary(report), append=True)
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The parsed command line as the run's options; the command's own options go in ``given``."""
+    parsed = vars(args)
+    shared = {action.dest for action in _common()._actions} | {"command", "python", "custom_rules"}
+    python = parsed.get("python")
+    return RunOptions(
+        diff_base=args.diff_base,
+        baseline=args.baseline,
+        no_baseline=args.no_baseline,
+        fail_on=args.fail_on,
+        use_cache=not args.no_cache,
+        python=str(python) if python else None,
+        config=args.config,
+        custom_rules=bool(parsed.get("custom_rules", False)),
+        format=args.format,
+        output=args.output,
+        summary=args.summary,
+        reports=tuple(args.report),
+        paths_relative_to=args.paths_relative_to,
+        annotate_baselined=args.annotate_baselined,
+        given={name: value for name, value in parsed.items() if name not in shared},
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
-    explicit = Path(args.config).resolve() if args.config else None
+    options = run_options(args)
+    explicit = Path(options.config).resolve() if options.config else None
     root = explicit.parent if explicit else find_root(Path.cwd())
-    config = load_config(root, explicit)
-    paths = [relpath(root, Path(p)) for p in getattr(args, "paths", [])]
-    ctx = Context(root=root, config=config, paths=paths, options=args)
-    names = _select(args, root, config)
+    config = load_config(root, explicit, [check.config for check in CHECKS])
+    paths = [relpath(root, Path(p)) for p in args.paths]
+    ctx = Context(root=root, config=config, paths=paths, options=options)
+    selected = _select(args, root, config, CHECKS)
     if args.command == "baseline":
-        from testguard.core.baseline import record
+        from testguard.cli.baseline import record
 
-        return record(ctx, names, prune=args.prune)
+        return record(ctx, selected, explicit=bool(args.checks), prune=args.prune)
     # Output options are checked before the checks run, which can take minutes.
-    baselined_annotations = _baselined_annotations(args)
-    path_base = Path(args.paths_relative_to) if args.paths_relative_to else None
+    baselined_annotations = _baselined_annotations(options)
+    path_base = Path(options.paths_relative_to) if options.paths_relative_to else None
     if path_base is not None:
         prefix_within(root, path_base)
-    results: list[CheckResult] = run_checks(ctx, names)
-    apply_filters(ctx, results)
+    results: list[CheckResult] = run_checks(ctx, selected)
+    apply_filters(ctx, results, selected)
     report = Report(
         results=results,
         root=root,
         version=__version__,
-        diff_base=args.diff_base,
+        diff_base=options.diff_base,
         baseline_path=str(ctx.baseline_path.relative_to(root))
         if ctx.baseline is not None and ctx.baseline_path.is_relative_to(root)
         else None,
         path_base=path_base,
         baselined_annotations=baselined_annotations,
         given_paths=bool(paths),
+        checks=CHECKS,
     )
-    _emit(args, report)
-    if getattr(args, "inventory", False):
-        return 0  # an inventory is a report, not a gate
-    return exit_code(results, args.fail_on)
+    _emit(options, report)
+    if any(check.report_only(options) for check in selected):
+        return 0  # e.g. an inventory: a report, not a gate
+    return exit_code(results, options.fail_on)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in arguments if not a.startswith("-")), None)
-    parser = build_parser(command)
+    parser = build_parser(CHECKS, command)
     args = parser.parse_args(arguments)
     if not args.command:
         parser.print_help()
@@ -277,7 +296,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -5,22 +5,24 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-from testguard.checks.coverage_data import (
+from testguard.checks.coverage.data import (
     HOW_TO_PRODUCE,
     Settings,
+    Unreadable,
     load_json,
     load_sqlite,
     load_xml,
     parallel_files,
     project_settings,
+    read_with_project_coverage,
 )
-from testguard.checks.coverage_model import CoverageSet
-from testguard.checks.project_process import Completed, missing_module, run_python
-from testguard.core.config import CoverageConfig
+from testguard.checks.coverage.model import CoverageSet
+from testguard.checks.coverage.settings import CoverageConfig
+from testguard.core.context import Context
 from testguard.core.findings import UsageError
+from testguard.core.project_process import Completed, missing_module, run_python
 
 
 def run_command(run: str) -> list[str]:
@@ -72,18 +74,28 @@ def run_tests(root: Path, python: Path, config: CoverageConfig, settings: Settin
     return completed
 
 
-def _by_suffix(path: Path, root: Path, settings: Settings, python: Callable[[], Path]) -> CoverageSet:
+def _sqlite(ctx: Context, data_file: Path, settings: Settings) -> CoverageSet:
+    try:
+        return load_sqlite(ctx.root, data_file, settings)
+    except Unreadable as exc:
+        return read_with_project_coverage(ctx.root, ctx.interpreter, data_file, exc.parallel, settings, exc.why)
+
+
+def _by_suffix(ctx: Context, path: Path, settings: Settings) -> CoverageSet:
     if path.suffix == ".json":
-        return load_json(path, root, settings.precision, settings.fail_under)
+        return load_json(path, ctx.root, settings.precision, settings.fail_under)
     if path.suffix == ".xml":
-        return load_xml(path, root, settings.precision, settings.fail_under)
-    return load_sqlite(root, path, settings, python)
+        return load_xml(path, ctx.root, settings.precision, settings.fail_under)
+    return _sqlite(ctx, path, settings)
 
 
-def load_coverage(
-    root: Path, config: CoverageConfig, python: Callable[[], Path]
-) -> tuple[CoverageSet, Completed | None]:
-    """The project's coverage, after running the tests when ``run`` is configured."""
+def load_coverage(ctx: Context, config: CoverageConfig) -> tuple[CoverageSet, Completed | None]:
+    """The project's coverage, after running the tests when ``run`` is configured.
+
+    The project's interpreter is looked for only when it is needed: to run the
+    tests, or to read data written by another coverage.py.
+    """
+    root = ctx.root
     configured = config.data_file
     report_file = configured and configured.endswith((".json", ".xml"))
     settings = project_settings(root, None if report_file else configured)
@@ -94,8 +106,8 @@ def load_coverage(
                 f"[tool.testguard.coverage] data-file = {configured!r} is a report, but run"
                 " writes coverage data: drop data-file, or point it at a .coverage file"
             )
-        completed = run_tests(root, python(), config, settings)
-        return load_sqlite(root, settings.data_file, settings, python), completed
+        completed = run_tests(root, ctx.interpreter, config, settings)
+        return _sqlite(ctx, settings.data_file, settings), completed
     if configured:
         path = root / configured
         if not path.is_file() and not (not report_file and parallel_files(path)):
@@ -103,12 +115,12 @@ def load_coverage(
                 f"[tool.testguard.coverage] data-file = {configured!r}: {path} does not exist;"
                 f" {HOW_TO_PRODUCE}"
             )
-        return _by_suffix(path if report_file else settings.data_file, root, settings, python), None
+        return _by_suffix(ctx, path if report_file else settings.data_file, settings), None
     if settings.data_file.is_file() or parallel_files(settings.data_file):
-        return load_sqlite(root, settings.data_file, settings, python), None
+        return _sqlite(ctx, settings.data_file, settings), None
     for report in (settings.json_output, settings.xml_output, root / "coverage.json", root / "coverage.xml"):
         if report.is_file():
-            return _by_suffix(report, root, settings, python), None
+            return _by_suffix(ctx, report, settings), None
     raise UsageError(
         f"no coverage data in {root}: neither {_shown(root, settings.data_file)} nor"
         f" coverage.json / coverage.xml exists; {HOW_TO_PRODUCE}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from testguard.checks.coverage_model import CoverageSet, FileCoverage, Numbers
+from testguard.checks.coverage.model import CoverageSet, FileCoverage, Numbers
 from testguard.core.globs import compile_glob
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def specificity(glob: str) -> tuple[int, int, int]:
 
 
 @dataclass
-class Rule:
+class FloorRule:
     glob: str
     floor: float
     regex: re.Pattern[str]
@@ -46,9 +46,9 @@ class FloorRules:
 
     def __init__(self, paths: dict[str, float]) -> None:
         ordered = sorted(paths.items(), key=lambda kv: specificity(kv[0]), reverse=True)
-        self.rules = [Rule(g, float(f), compile_glob(g)) for g, f in ordered]
+        self.rules = [FloorRule(g, float(f), compile_glob(g)) for g, f in ordered]
 
-    def governing(self, path: str) -> Rule | None:
+    def governing(self, path: str) -> FloorRule | None:
         for rule in self.rules:
             if rule.regex.match(path):
                 return rule
@@ -60,13 +60,13 @@ class Evaluation:
     """Per-file rule assignment and per-glob sums, computed once."""
 
     total: Numbers
-    governed: dict[str, Rule]  # path -> the rule that governs it
+    governed: dict[str, FloorRule]  # path -> the rule that governs it
     by_glob: dict[str, Numbers]  # glob -> sum over the files it governs
 
 
 def evaluate(coverage: CoverageSet, rules: FloorRules) -> Evaluation:
     total = Numbers()
-    governed: dict[str, Rule] = {}
+    governed: dict[str, FloorRule] = {}
     by_glob: dict[str, Numbers] = {r.glob: Numbers() for r in rules.rules}
     for path, f in coverage.files.items():
         numbers = f.numbers

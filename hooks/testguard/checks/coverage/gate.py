@@ -1,61 +1,27 @@
-"""``testguard coverage``: total, per-path and changed-lines coverage floors (TG601–TG604).
-
-Reads the coverage the project measured (``.coverage`` through coverage.py with
-the project's own coverage configuration, parallel files combined, or
-``coverage.json`` / ``coverage.xml``), or runs the tests under coverage first
-when ``[tool.testguard.coverage] run`` is set.  Percentages are coverage.py's:
-statements plus branches when branch coverage was measured, compared with a
-floor the way ``coverage report --fail-under`` compares them (``precision``
-honoured, 100 means 100).
-
-- TG601: the total below ``fail-under`` (default: coverage.py's own
-  ``[report] fail_under``), or below the total recorded in the baseline;
-- TG602: a file below the floor of the most specific ``paths`` glob that
-  matches it, or a glob's files (or one of them) below the figure recorded in
-  the baseline;
-- TG603: with ``--diff-base``, the changed statements below
-  ``changed-lines-fail-under``;
-- TG604 (warning): with ``--diff-base``, each run of changed statements that
-  never ran, and each changed line with a branch never taken.
-"""
+"""The floors against the measured coverage: the findings, the ratcheted figures, the table."""
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from testguard.checks.coverage_eval import (
+from testguard.checks.coverage.floors import (
     ChangedCoverage,
     Evaluation,
     FloorRules,
     changed_coverage,
     evaluate,
 )
-from testguard.checks.coverage_model import CoverageSet, Numbers, below, display, shown
-from testguard.checks.coverage_source import load_coverage
+from testguard.checks.coverage.model import CoverageSet, Numbers, below, display, shown
+from testguard.checks.coverage.settings import SECTION
+from testguard.checks.coverage.source import load_coverage
+from testguard.core.context import Context
 from testguard.core.findings import CheckResult, Finding, Severity
-from testguard.core.runner import Context
+from testguard.core.wording import plural
 
 NAME = "coverage"
-HELP = "total, per-path and changed-lines coverage floors (TG6xx)"
-STATIC = False
-CODES = {
-    "TG601": "total coverage below floor",
-    "TG602": "a configured path below its floor",
-    "TG603": "changed-lines coverage below floor",
-    "TG604": "changed line not covered",
-}
 TOTAL = "coverage:total"
 _ACCEPT = "recorded figures only rise; run 'testguard baseline' to record a lower one on purpose"
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("coverage")
-    group.add_argument("--python", metavar="PATH",
-                       help="the project's interpreter, for run = ... (default: config, $VIRTUAL_ENV, .venv, venv, python3)")
 
 
 def _pc(numbers: Numbers, precision: int) -> str:
@@ -96,7 +62,7 @@ def _total_findings(ctx: Context, cov: CoverageSet, ev: Evaluation) -> list[Find
     out: list[Finding] = []
     p = cov.precision
     pc = ev.total.percent
-    floor = ctx.config.coverage.fail_under
+    floor = SECTION.of(ctx.config).fail_under
     if floor is None and cov.fail_under > 0:
         floor = cov.fail_under
     if floor is not None and below(pc, floor, p):
@@ -169,15 +135,14 @@ def _arc_text(dest: int) -> str:
 
 def _changed_findings(ctx: Context, cov: CoverageSet, changed: ChangedCoverage, ref: str) -> list[Finding]:
     out: list[Finding] = []
-    floor = ctx.config.coverage.changed_lines_fail_under
+    floor = SECTION.of(ctx.config).changed_lines_fail_under
     numbers = changed.numbers
     pc = numbers.percent
     if floor is not None and numbers.statements and below(pc, floor, cov.precision):
         out.append(_project(
             "TG603",
             f"coverage of the lines changed since {ref} is {shown(pc, floor, cov.precision)}%,"
-            f" below the floor of {floor:g}% ({_counts(numbers)} in {changed.files}"
-            f" {'file' if changed.files == 1 else 'files'})",
+            f" below the floor of {floor:g}% ({_counts(numbers)} in {plural(changed.files, 'file')})",
             "floor changed lines", percent=pc, floor=floor,
         ))
     texts: dict[str, list[str]] = {}
@@ -229,43 +194,10 @@ def _table(cov: CoverageSet, ev: Evaluation, failed: set[str]) -> list[dict[str,
     return rows
 
 
-TEXT_TABLE_ROWS = 40
-
-
-def render_coverage_table_text(rows: list[dict[str, Any]]) -> str:
-    """The per-path table for the text report, worst first, like `coverage report`.
-
-    Shown only when a floor failed, so that a passing run stays one line (the
-    JSON report and the job summary always carry the table).
-    """
-    if not rows or all(r["passed"] for r in rows):
-        return ""
-    total = rows[-1] if rows[-1]["path"] == "TOTAL" else None
-    body = rows[:-1] if total is not None else rows
-    shown_rows = body[:TEXT_TABLE_ROWS]
-    width = max([len("Name"), *(len(r["path"]) for r in shown_rows), 5])
-    head = f"{'Name':<{width}}  {'Stmts':>6}  {'Miss':>6}  {'Cover':>7}  {'Floor':>5}  Result"
-    out = ["Coverage, worst first:", head, "-" * len(head)]
-
-    def row(r: dict[str, Any]) -> str:
-        floor = "" if r["floor"] is None else f"{r['floor']:g}"
-        verdict = "ok" if r["passed"] else "FAIL"
-        return (
-            f"{r['path']:<{width}}  {r['statements']:>6}  {r['missed']:>6}  "
-            f"{r['percent']:>6.2f}%  {floor:>5}  {verdict}"
-        )
-
-    out.extend(row(r) for r in shown_rows)
-    if len(body) > len(shown_rows):
-        out.append(f"... {len(body) - len(shown_rows)} more files (all of them in --format json and --summary)")
-    if total is not None:
-        out += ["-" * len(head), row(total)]
-    return "\n".join(out)
-
-
 def run(ctx: Context) -> CheckResult:
-    cov, completed = load_coverage(ctx.root, ctx.config.coverage, ctx.interpreter)
-    ev = evaluate(cov, FloorRules(ctx.config.coverage.paths))
+    settings = SECTION.of(ctx.config)
+    cov, completed = load_coverage(ctx, settings)
+    ev = evaluate(cov, FloorRules(settings.paths))
     result = CheckResult(check=NAME, files_checked=len(cov.files))
     if completed is not None:
         result.raw_output = completed.tail()
@@ -282,7 +214,7 @@ def run(ctx: Context) -> CheckResult:
     changed = ctx.changed
     if changed is not None:
         cc = changed_coverage(cov, changed, ctx.root)
-        result.findings.extend(_changed_findings(ctx, cov, cc, str(ctx.option("diff_base"))))
+        result.findings.extend(_changed_findings(ctx, cov, cc, str(ctx.options.diff_base)))
         summary["changed"] = {
             "files": cc.files, "statements": cc.numbers.statements, "missed": cc.numbers.missing,
             "branches": cc.numbers.branches, "missed_branches": cc.numbers.missing_branches,
@@ -304,8 +236,3 @@ def run(ctx: Context) -> CheckResult:
     result.sections["coverage"] = summary
     return result
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from testguard import cli
-
-    return cli.main([NAME, *(sys.argv[1:] if argv is None else argv)])

@@ -1,37 +1,21 @@
-"""``testguard exits``: no process exits in test code (TG301–TG303).
-
-A ``sys.exit(1)`` at module level of a test module ends collection of that
-file (and with it every test in it); inside a test it ends or fakes the run;
-``pytest.exit()`` ends the whole session.  Allowed: code under
-``if __name__ == "__main__":``, exits inside ``pytest.raises(SystemExit)`` /
-``assertRaises(SystemExit)``, inside a ``try`` whose handler catches
-SystemExit (or BaseException, or everything), and references that are not
-calls (``assertRaises(SystemExit, sys.exit, 1)``).
-"""
+"""How a process exit is found in a test file and judged (allowed, or TG301/TG302/TG303)."""
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
-from collections.abc import Sequence
 from typing import Any
 
 from ast_grep_py import SgNode
 
 from testguard.core import astgrep
+from testguard.core.check import StaticScan
 from testguard.core.findings import Finding
+from testguard.core.nodetext import compact
 from testguard.core.prefilter import Screened
 from testguard.core.static import FileContext
 
 NAME = "exits"
-HELP = "flag process exits in test code (TG3xx)"
-STATIC = True
-CODES = {
-    "TG301": "process exit at module level of a test module or conftest",
-    "TG302": "process exit inside a test, fixture or helper",
-    "TG303": "pytest.exit() in test code",
-}
+RULES = "testguard.checks.exits"  # its rules.yml
 # A call of an exit function, raise SystemExit, or an alias of one (`exit as bye`);
 # `import sys as s` needs no entry: its call `s.exit(` matches the first branch.
 PREFILTER = Screened(
@@ -63,14 +47,6 @@ _MAIN_GUARD = {
 }
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options of its own: the common ones are enough."""
-
-
-def _compact(text: str) -> str:
-    return "".join(text.split())
-
-
 def _within(outer: SgNode | None, node: SgNode) -> bool:
     if outer is None:
         return False
@@ -79,7 +55,7 @@ def _within(outer: SgNode | None, node: SgNode) -> bool:
 
 
 def _resolves_to(file: FileContext, text: str) -> str:
-    return file.imports.resolve(_compact(text))
+    return file.imports.resolve(compact(text))
 
 
 def _with_catches_exit(with_node: SgNode, file: FileContext) -> bool:
@@ -117,7 +93,7 @@ def _allowed_context(node: SgNode, file: FileContext) -> tuple[bool, str | None]
             condition = ancestor.field("condition")
             if (
                 condition is not None
-                and _compact(condition.text()) in _MAIN_GUARD
+                and compact(condition.text()) in _MAIN_GUARD
                 and _within(ancestor.field("consequence"), node)
             ):
                 return True, function
@@ -145,7 +121,7 @@ def _classify_call(call: SgNode, file: FileContext) -> str | None:
     function = call.field("function")
     if function is None:
         return None
-    text = _compact(function.text())
+    text = compact(function.text())
     name = file.imports.resolve(text)
     if name in ("exit", "quit") and (file.imports.is_bound(name) or _shadowed(file, name)):
         return None
@@ -159,7 +135,7 @@ def _classify_call(call: SgNode, file: FileContext) -> str | None:
         if first is not None and arguments is not None:
             first_arg = next((c for c in arguments.children() if c.is_named()), None)
             target = first_arg.field("function") if first_arg is not None and first_arg.kind() == "call" else None
-            if target is not None and file.imports.resolve(_compact(target.text())) in GETPID:
+            if target is not None and file.imports.resolve(compact(target.text())) in GETPID:
                 return "os.kill(os.getpid(), …)"
     return None
 
@@ -173,7 +149,7 @@ def _raises_system_exit(raise_node: SgNode, file: FileContext) -> bool:
         if callee is None:
             return False
         raised = callee
-    name = file.imports.resolve(_compact(raised.text()))
+    name = file.imports.resolve(compact(raised.text()))
     return name in ("SystemExit", "builtins.SystemExit")
 
 
@@ -186,13 +162,13 @@ def _alias_rule(file: FileContext) -> dict[str, Any] | None:
     ]
     if not aliases:
         return None
-    rule = astgrep.builtin_rules(NAME)["exit-alias-call"].config
+    rule = astgrep.builtin_rules(RULES)["exit-alias-call"].config
     regex = "^(" + "|".join(re.escape(a) for a in sorted(aliases)) + ")$"
     return {"rule": {**rule["rule"], "has": {**rule["rule"]["has"], "regex": regex}}}
 
 
 def scan(file: FileContext) -> list[Finding]:
-    rules = astgrep.builtin_rules(NAME)
+    rules = astgrep.builtin_rules(RULES)
     findings: list[Finding] = []
     candidates: list[tuple[SgNode, str]] = []
     for call in rules["exit-call"].find_all(file.tree):
@@ -231,11 +207,5 @@ def scan(file: FileContext) -> list[Finding]:
     return findings
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from testguard import cli
 
-    return cli.main([NAME, *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+SCAN = StaticScan(NAME, PREFILTER, scan)

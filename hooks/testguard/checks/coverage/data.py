@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from testguard.checks.coverage_model import CoverageSet, FileCoverage
-from testguard.checks.project_process import missing_module, run_python
+from testguard.checks.coverage.model import CoverageSet, FileCoverage
 from testguard.core.findings import UsageError
+from testguard.core.project_process import missing_module, run_python
 
 HOW_TO_PRODUCE = (
     "produce it with 'coverage run -m pytest' (or 'pytest --cov'), or set"
@@ -148,8 +148,14 @@ def _file_from_analysis(root: Path, reporter: Any, analysis: Any) -> FileCoverag
     )
 
 
-class _Unreadable(Exception):
-    """This coverage.py cannot read the data file (another version wrote it)."""
+class Unreadable(Exception):
+    """This coverage.py cannot read the data file (another version wrote it): the
+    project's own coverage.py may (``read_with_project_coverage``)."""
+
+    def __init__(self, why: str, parallel: list[Path]) -> None:
+        super().__init__(why)
+        self.why = why
+        self.parallel = parallel
 
 
 def _analyse(root: Path, data_file: Path, settings: Settings, parallel: list[Path]) -> CoverageSet:
@@ -173,7 +179,7 @@ def _analyse(root: Path, data_file: Path, settings: Settings, parallel: list[Pat
             branch = bool(cov.get_data().has_arcs())
             files = [_file_from_analysis(root, fr, a) for fr, a in _analyses(cov)]
         except DataError as exc:
-            raise _Unreadable(str(exc)) from None
+            raise Unreadable(str(exc), parallel) from None
         except NoDataError as exc:
             raise UsageError(f"{data_file.name} holds no coverage data ({exc}); {HOW_TO_PRODUCE}") from None
         except NoSource as exc:
@@ -188,7 +194,7 @@ def _analyse(root: Path, data_file: Path, settings: Settings, parallel: list[Pat
         except CoverageException as exc:
             raise UsageError(f"coverage.py could not read {data_file.name}: {_coverage_error(exc)}") from None
         except sqlite3.Error as exc:
-            raise _Unreadable(str(exc)) from None
+            raise Unreadable(str(exc), parallel) from None
     source = data_file.name if not parallel else f"{len(parallel)} parallel {data_file.name}.* files"
     return CoverageSet(
         files={f.path: f for f in files},
@@ -199,7 +205,7 @@ def _analyse(root: Path, data_file: Path, settings: Settings, parallel: list[Pat
     )
 
 
-def _with_project_coverage(
+def read_with_project_coverage(
     root: Path, python: Path, data_file: Path, parallel: list[Path], settings: Settings, why: str
 ) -> CoverageSet:
     """The project's own coverage.py writes JSON from data this one cannot read."""
@@ -236,12 +242,10 @@ def _project_failure(python: Path, data_file: Path, output: str, why: str) -> Us
     )
 
 
-def load_sqlite(root: Path, data_file: Path, settings: Settings, python: Callable[[], Path]) -> CoverageSet:
+def load_sqlite(root: Path, data_file: Path, settings: Settings) -> CoverageSet:
+    """A ``.coverage`` file (or its parallel files); ``Unreadable`` when this coverage.py cannot read it."""
     parallel = [] if data_file.is_file() else parallel_files(data_file)
-    try:
-        return _analyse(root, data_file, settings, parallel)
-    except _Unreadable as exc:
-        return _with_project_coverage(root, python(), data_file, parallel, settings, str(exc))
+    return _analyse(root, data_file, settings, parallel)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

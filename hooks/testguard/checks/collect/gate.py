@@ -1,53 +1,22 @@
-"""``testguard collect``: pytest collection has no errors and does not shrink (TG701, TG702).
-
-Runs ``pytest --collect-only -q`` (plus ``[tool.testguard.collect] args``) in the
-project's interpreter with a small plugin that records every collection error
-with its real exception, so each TG701 points at the line that caused it: the
-module-level ``sys.exit``, the failing import, the syntax error (in the test
-module, a conftest.py or the first-party module it imports).  A pytest that
-crashes, stops early or collects nothing is a TG701 too.
-
-The number of collected tests is the figure ``collect:tests``; fewer than
-``min-tests`` (a number) or than the count recorded in the baseline is TG702.
-"""
+"""One pytest collection: its errors and its count as findings (TG701, TG702) and the figure."""
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from testguard.checks.collect_run import (
+from testguard.checks.collect.run import (
     CollectError,
     CollectOutcome,
     collect,
     locations_in_output,
     project_location,
 )
+from testguard.checks.collect.settings import DEFAULT_TIMEOUT, SECTION, CollectOptions
+from testguard.core.context import Context
 from testguard.core.findings import CheckResult, Finding
-from testguard.core.runner import Context
-from testguard.core.options import seconds
 
 NAME = "collect"
-HELP = "pytest collection has no errors and does not shrink (TG7xx)"
-STATIC = False
-# --diff-base does not narrow it: a changed module breaks collection of the tests that import it.
-DIFF_FILTER = False
-CODES = {
-    "TG701": "pytest collection error",
-    "TG702": "fewer tests collected than the recorded floor",
-}
 FIGURE = "collect:tests"
-DEFAULT_TIMEOUT = 300.0
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("collect")
-    group.add_argument("--timeout", type=seconds, metavar="SECONDS",
-                       help=f"give up on pytest after this long (default {DEFAULT_TIMEOUT:g})")
-    group.add_argument("--python", metavar="PATH",
-                       help="the project's interpreter (default: config, $VIRTUAL_ENV, .venv, venv, python3)")
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -131,7 +100,7 @@ def _crash_finding(root: Path, outcome: CollectOutcome, timeout: float) -> Findi
 
 def _floor(ctx: Context) -> tuple[int, str] | None:
     """The count not to go below, and where it comes from."""
-    configured = ctx.config.collect.min_tests
+    configured = SECTION.of(ctx.config).min_tests
     floors: list[tuple[int, str]] = []
     if isinstance(configured, int) and not isinstance(configured, bool):
         floors.append((configured, f"min-tests = {configured}"))
@@ -144,9 +113,10 @@ def _floor(ctx: Context) -> tuple[int, str] | None:
 
 
 def run(ctx: Context) -> CheckResult:
-    timeout = float(ctx.option("timeout") or DEFAULT_TIMEOUT)
-    python = ctx.interpreter()
-    outcome = collect(ctx.root, python, list(ctx.config.collect.args), timeout)
+    timeout = float(ctx.options.own(CollectOptions).timeout or DEFAULT_TIMEOUT)
+    python = ctx.interpreter
+    settings = SECTION.of(ctx.config)
+    outcome = collect(ctx.root, python, list(settings.args), timeout)
     result = CheckResult(check=NAME, raw_output=outcome.completed.tail())
     for error in outcome.errors:
         result.findings.append(_error_finding(ctx.root, error))
@@ -161,7 +131,7 @@ def run(ctx: Context) -> CheckResult:
     result.figures[FIGURE] = float(count)
     result.sections["collect"] = {"tests": count, "errors": len(outcome.errors),
                                   "command": outcome.command}
-    if count == 0 and not outcome.errors and ctx.config.collect.min_tests != 0:
+    if count == 0 and not outcome.errors and settings.min_tests != 0:
         result.findings.append(Finding(
             path="", line=0, col=0, code="TG701", check=NAME,
             message="pytest collected no tests: check testpaths / python_files, or"
@@ -178,10 +148,4 @@ def run(ctx: Context) -> CheckResult:
             details={"collected": count, "floor": floor[0], "missing": missing},
         ))
     return result
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from testguard import cli
-
-    return cli.main([NAME, *(sys.argv[1:] if argv is None else argv)])
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from testguard.checks.mypy.settings import SECTION
 from testguard.core import processes
+from testguard.core.context import Context
 from testguard.core.findings import UsageError
 from testguard.core.project import detect_packages, source_roots
-from testguard.core.runner import Context
 
 JSON_SINCE = (1, 11)  # mypy's -O json
 # Without JSON output: one line per message, with columns, ends and codes, nothing else.
@@ -145,7 +146,7 @@ def _probe(command: list[str], what: str) -> str:
 
 def find_mypy(ctx: Context, python: Path) -> Mypy:
     """The configured mypy, else the project interpreter's, else testguard's own."""
-    configured = ctx.config.mypy.mypy
+    configured = SECTION.of(ctx.config).mypy
     if configured:
         path = Path(configured).expanduser()
         if not path.is_absolute() and ("/" in configured or os.sep in configured):
@@ -242,9 +243,10 @@ def default_targets(ctx: Context) -> list[str]:
 
 def build_command(ctx: Context, mypy: Mypy, python: Path) -> tuple[list[str], list[str]]:
     """The full mypy command line, and its targets (empty: mypy's configuration decides)."""
-    user_args = list(ctx.config.mypy.args)
-    if ctx.config.mypy.targets:
-        targets = list(ctx.config.mypy.targets)
+    settings = SECTION.of(ctx.config)
+    user_args = list(settings.args)
+    if settings.targets:
+        targets = list(settings.targets)
     elif config_sets_targets(ctx, user_args):
         targets = []
     else:

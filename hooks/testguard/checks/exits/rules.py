@@ -1,0 +1,41 @@
+"""The rules of ``testguard exits`` (exit ban): what each catches, why, an example, the fix."""
+
+from __future__ import annotations
+
+from testguard.core.rulebook import RuleDoc, suppress
+
+RULES = (
+    RuleDoc(
+        code="TG301",
+        check="exits",
+        name="exit-at-module-level",
+        summary="Process exit at module level of a test module or conftest",
+        why="An exit while pytest imports a test module or conftest aborts collection: the run "
+            "ends early, sometimes with exit status 0, and tests silently stop running.",
+        bad="import sys\nif sys.platform == 'win32':\n    sys.exit(0)",
+        good="import sys, pytest\npytestmark = pytest.mark.skipif(sys.platform == 'win32', reason='POSIX only')",
+        fix="Skip with a marker instead of exiting. " + suppress("TG301"),
+    ),
+    RuleDoc(
+        code="TG302",
+        check="exits",
+        name="exit-in-test",
+        summary="Process exit inside a test, fixture or helper",
+        why="An exit in a test raises SystemExit, which can end the test process or be reported "
+            "confusingly; the code after it never runs.",
+        bad="def test_main():\n    main()\n    sys.exit(0)",
+        good="def test_main():\n    with pytest.raises(SystemExit) as exc:\n        main()\n    assert exc.value.code == 0",
+        fix="Assert on the exit with `pytest.raises(SystemExit)`, or return/skip. "
+            + suppress("TG302"),
+    ),
+    RuleDoc(
+        code="TG303",
+        check="exits",
+        name="pytest-exit",
+        summary="`pytest.exit()` in test code",
+        why="`pytest.exit()` ends the whole session: every later test is silently not run.",
+        bad="def test_db():\n    if not db_up():\n        pytest.exit('no db')",
+        good="def test_db():\n    if not db_up():\n        pytest.skip('no db')",
+        fix="Use `pytest.skip()` / `pytest.fail()`. " + suppress("TG303"),
+    ),
+)

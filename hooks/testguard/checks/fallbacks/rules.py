@@ -1,0 +1,42 @@
+"""The rules of ``testguard fallbacks`` (import-fallback ban): what each catches, why, an example, the fix."""
+
+from __future__ import annotations
+
+from testguard.core.rulebook import RuleDoc, suppress
+
+RULES = (
+    RuleDoc(
+        code="TG401",
+        check="fallbacks",
+        name="import-fallback",
+        summary="First-party import inside try/except ImportError (or broader) in test code",
+        why="If the project's own import fails, the tests should fail; catching the error turns a "
+            "broken package into skipped or vacuous tests.",
+        bad="try:\n    from mypkg import parser\nexcept ImportError:\n    parser = None",
+        good="from mypkg import parser",
+        fix="Import first-party code directly. " + suppress("TG401"),
+    ),
+    RuleDoc(
+        code="TG402",
+        check="fallbacks",
+        name="importorskip-first-party",
+        summary="`pytest.importorskip` of a first-party module",
+        why="`importorskip` is for optional third-party dependencies; on the project's own module "
+            "it skips the tests exactly when the module is broken.",
+        bad="parser = pytest.importorskip('mypkg.parser')",
+        good="from mypkg import parser",
+        fix="Import the module directly. " + suppress("TG402"),
+    ),
+    RuleDoc(
+        code="TG403",
+        check="fallbacks",
+        name="skip-on-import-flag",
+        summary="Skip condition on a flag set by a failed import",
+        why="A `*_AVAILABLE` flag set in an `except ImportError` and used in `skipif` hides an "
+            "import failure as a skip.",
+        bad="try:\n    import mypkg.fast\n    FAST = True\nexcept ImportError:\n    FAST = False\n\n@pytest.mark.skipif(not FAST, reason='no fast')\ndef test_fast(): ...",
+        good="import mypkg.fast\n\ndef test_fast(): ...",
+        fix="Import directly and let a broken import fail. "
+            + suppress("TG403"),
+    ),
+)

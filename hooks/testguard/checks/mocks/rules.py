@@ -1,0 +1,68 @@
+"""The rules of ``testguard mocks`` (mock ban): what each catches, why, an example, the fix."""
+
+from __future__ import annotations
+
+from testguard.core.rulebook import RuleDoc, suppress
+
+RULES = (
+    RuleDoc(
+        code="TG201",
+        check="mocks",
+        name="mock-import",
+        summary="Mock library imported in a test",
+        why="Tests built on mocks check that code calls what the test expects, not that it works; "
+            "they pass while the real integration is broken.",
+        bad="from unittest import mock",
+        good="# use the real object, a fake written against the real interface, or a local server\nfrom mypkg.storage import MemoryStore",
+        fix="Replace mocks with real objects, in-memory implementations or local test servers. "
+            "Allow classes with `[tool.testguard.mocks] allow`. "
+            + suppress("TG201"),
+    ),
+    RuleDoc(
+        code="TG202",
+        check="mocks",
+        name="first-party-patched",
+        summary="First-party code patched",
+        why="Patching the project's own code means the test no longer runs the code under test: "
+            "it tests the patch.",
+        bad="@patch('mypkg.billing.compute_tax', return_value=0)\ndef test_invoice(_): ...",
+        good="def test_invoice():\n    invoice = make_invoice(country='DE')\n    assert invoice.tax == Decimal('19.00')",
+        fix="Call the real code; pass collaborators in as arguments so tests can hand in real, "
+            "simple ones. " + suppress("TG202"),
+    ),
+    RuleDoc(
+        code="TG203",
+        check="mocks",
+        name="third-party-patched",
+        summary="Third-party target patched that is not on the allow list",
+        why="Patching a library hides how the project really uses it; library upgrades then break "
+            "production while the tests stay green.",
+        bad="@patch('mypkg.billing.requests.post')\ndef test_charge(post): ...",
+        good="def test_charge(http_server):  # a real local HTTP server\n    charge(url=http_server.url)",
+        fix="Use a real local substitute (HTTP server, SQLite, tmp_path) or allow the class or "
+            "target with `allow` / `allow-targets`. " + suppress("TG203"),
+    ),
+    RuleDoc(
+        code="TG204",
+        check="mocks",
+        name="mock-object",
+        summary="Mock object constructed",
+        why="A Mock accepts any call and returns more Mocks, so a test with one passes whatever "
+            "the code does with it.",
+        bad="repo = MagicMock()\nservice = Service(repo)",
+        good="repo = InMemoryRepo()\nservice = Service(repo)",
+        fix="Pass a small real implementation of the interface. "
+            + suppress("TG204"),
+    ),
+    RuleDoc(
+        code="TG205",
+        check="mocks",
+        name="mocker-fixture",
+        summary="`mocker` fixture requested",
+        why="The pytest-mock `mocker` fixture exists to patch; requesting it is mock use.",
+        bad="def test_sync(mocker):\n    mocker.patch('mypkg.sync.fetch')",
+        good="def test_sync(tmp_path):\n    sync(source=tmp_path)",
+        fix="Drop the fixture and use real collaborators. "
+            + suppress("TG205"),
+    ),
+)

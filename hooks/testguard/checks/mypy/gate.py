@@ -1,0 +1,66 @@
+"""One mypy run in the project root against the project's interpreter, its messages as findings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from testguard.checks.mypy.locate import build_command, find_mypy
+from testguard.checks.mypy.output import check_outcome, parse_output, to_findings
+from testguard.core import processes
+from testguard.core.context import Context
+from testguard.core.findings import CheckResult, UsageError
+from testguard.core.project import SKIP_DIRS
+
+NAME = "mypy"
+
+
+def _count_files(root: Path, targets: list[str]) -> int:
+    count = 0
+    for target in targets:
+        path = root / target
+        if path.is_file():
+            count += 1
+            continue
+        for _, dirs, files in os.walk(path):
+            dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")]
+            count += sum(1 for f in files if f.endswith((".py", ".pyi")))
+    return count
+
+
+def run(ctx: Context) -> CheckResult:
+    python = ctx.interpreter
+    if not python.is_file():
+        raise UsageError(f"the project interpreter {python} does not exist")
+    mypy = find_mypy(ctx, python)
+    command, targets = build_command(ctx, mypy, python)
+    env = {k: v for k, v in os.environ.items() if k not in ("MYPY_FORCE_COLOR", "FORCE_COLOR")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    try:
+        finished = processes.run(command, cwd=ctx.root, env=env)
+    except OSError as exc:
+        raise UsageError(f"cannot run mypy ({command[0]}): {exc}") from None
+    proc = subprocess.CompletedProcess(
+        command, finished.returncode,
+        finished.stdout.decode("utf-8", "replace"), finished.stderr.decode("utf-8", "replace"),
+    )
+    messages, other = parse_output(proc.stdout, mypy.json_output)
+    check_outcome(proc, messages, other)
+    findings, outside = to_findings(ctx, messages, NAME)
+    return CheckResult(
+        check=NAME,
+        findings=findings,
+        files_checked=_count_files(ctx.root, targets),
+        raw_output="\n".join([*other, proc.stderr.strip()]).strip(),
+        sections={
+            "mypy": {
+                "version": mypy.version_text,
+                "command": command,
+                "targets": targets,  # empty: the mypy configuration's files/modules/packages
+                "errors_outside_project": outside,
+                "exit_code": proc.returncode,
+            }
+        },
+    )
+

@@ -1,0 +1,3 @@
+from testguard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,169 @@
+"""``testguard baseline [CHECKS] [--prune]``: record today's findings (core/baseline.py is the file).
+
+Recording runs the checks with no baseline and no diff base (every finding
+counts), writes each finding as an entry with the blob of the content its line
+refers to, and keeps the entries and figures of checks it did not run when
+checks were named.  ``--prune`` only removes the entries that are fixed and
+raises figures that improved; it never adds an entry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from testguard.core import gitobjects
+from testguard.core.baseline import (
+    Baseline,
+    ratchet,
+    render,
+    unchecked_files,
+    write_atomic,
+    written_by_newer,
+)
+from testguard.core.check import Check
+from testguard.core.context import Context
+from testguard.core.entries import Entry, LineReader, new_entries
+from testguard.core.findings import CheckResult, UsageError
+from testguard.core.matching import Matched
+from testguard.core.runner import run_checks
+from testguard.core.source import FILES_CHECK
+from testguard.core.wording import plural
+
+
+def _owner(figure_key: str) -> str:
+    return figure_key.partition(":")[0]
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def record(ctx: Context, checks: Sequence[Check], explicit: bool, prune: bool) -> int:
+    """Writes the baseline file with the findings of ``checks``; returns 0.
+
+    ``explicit``: the checks were named (the entries of the others are kept).
+    """
+    if ctx.options.diff_base:
+        raise UsageError("--diff-base cannot be used with `testguard baseline`: it records every finding")
+    path = ctx.baseline_path
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    if path.is_dir():
+        raise UsageError(f"baseline {path} is a directory, not a file")
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write the baseline {path}: directory {path.parent} does not exist")
+    try:
+        old = Baseline.load(path, ctx.root)
+    except UsageError:
+        # A full re-record is how a damaged file is repaired, unless it comes from a newer
+        # testguard (it may hold what this version cannot write back).
+        if explicit or prune or written_by_newer(path):
+            raise
+        old = None
+    if prune and old is None:
+        raise UsageError(f"no baseline at {path} to prune; run `testguard baseline` first")
+
+    # Every finding counts, whatever the old file says.
+    options = dataclasses.replace(ctx.options, diff_base=None, no_baseline=True)
+    results = run_checks(Context(ctx.root, ctx.config, ctx.paths, options), checks)
+    ran = {r.check for r in results} | {check.name for check in checks}
+    if any(check.is_static for check in checks):
+        ran.add(FILES_CHECK)  # the static pass checks every test file can be read
+
+    reader = LineReader(ctx.root)
+    figures: dict[str, tuple[str, float]] = {}
+    for result in results:
+        for key, value in result.figures.items():
+            figures[key] = (result.check, float(value))
+
+    if prune:
+        assert old is not None
+        matched = old.match(results, reader, exact=True)
+        entries, new_figures, removed, raised = _pruned(
+            old, ran, matched, figures, unchecked_files(results)
+        )
+        text = render(entries, new_figures, old.blobs)
+        write_atomic(path, text)
+        what = f"{plural(removed, 'fixed entry', 'fixed entries')} removed"
+        if raised:
+            what += f", {plural(raised, 'figure')} raised"
+        print(f"Baseline {_display(path, ctx.root)}: {what}; {_tally(entries)}.", file=sys.stderr)
+        return 0
+
+    current, blobs = _recorded(ctx.root, results, reader)
+    if explicit and old is not None:
+        kept = [e for e in old.entries if e.check not in ran]
+        blobs.update((k, v) for k, v in old.blobs.items() if k[0] not in ran)
+        kept_figures = {
+            k: v for k, v in old.figures.items()
+            if _owner(k) not in ran and k not in figures
+        }
+    else:
+        kept, kept_figures = [], {}
+    entries = kept + current
+    all_figures = {**kept_figures, **{k: v for k, (_, v) in figures.items()}}
+    write_atomic(path, render(entries, all_figures, blobs))
+    extra = f" and {plural(len(all_figures), 'figure')}" if all_figures else ""
+    print(
+        f"Baseline {_display(path, ctx.root)}: {_tally(entries, recorded=True)}{extra}.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _recorded(
+    root: Path, results: list[CheckResult], reader: LineReader
+) -> tuple[list[Entry], dict[tuple[str, str], str]]:
+    """Today's entries, and the blob of each file whose entries have line numbers."""
+    entries: list[Entry] = []
+    lined: set[tuple[str, str]] = set()
+    for result in results:
+        for entry in new_entries(result.findings, result.check, reader):
+            entries.append(entry)
+            if entry.line:
+                lined.add((result.check, entry.path))
+    stored = gitobjects.store(root, {where for _, where in lined})
+    blobs: dict[tuple[str, str], str] = {}
+    for check, where in lined:
+        blob = stored.get(where) or reader.blob_id(where, 40)
+        if blob is not None:
+            blobs[(check, where)] = blob
+    return entries, blobs
+
+
+
+
+def _pruned(
+    old: Baseline,
+    ran: set[str],
+    matched: dict[str, Matched],
+    figures: dict[str, tuple[str, float]],
+    unchecked: set[str],
+) -> tuple[list[Entry], dict[str, float], int, int]:
+    """Old entries still matched (fixed ones dropped), figures raised where they improved."""
+    still = {id(e) for m in matched.values() for e in m.entry_of if e is not None}
+    entries = [
+        e for e in old.entries
+        if e.check not in ran or id(e) in still or e.path in unchecked
+    ]
+    removed = len(old.entries) - len(entries)
+    new_figures, raised = ratchet(old.figures, {k: v for k, (_, v) in figures.items()})
+    return entries, new_figures, removed, raised
+
+
+def _tally(entries: list[Entry], recorded: bool = False) -> str:
+    count = len(set(entries))
+    head = plural(count, "finding") + (" recorded" if recorded else " remain")
+    per: dict[str, int] = {}
+    for entry in set(entries):
+        per[entry.check] = per.get(entry.check, 0) + 1
+    if not per:
+        return head
+    detail = ", ".join(f"{check} {n}" for check, n in sorted(per.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{head} ({detail})"
