@@ -131,7 +131,8 @@ def record(
         kept, kept_figures = [], {}
     entries = kept + current
     all_figures = {**kept_figures, **{k: v for k, (_, v) in figures.items()}}
-    changes = lowered(ctx.root, old.figures, all_figures) if old is not None else []
+    reference = old if old is not None and (old.entries or old.figures) else _committed(ctx)
+    changes = lowered(ctx.root, reference.figures, all_figures) if reference is not None else []
     if changes and not _lowering_allowed(changes, allow_lower):
         return 1
     write_atomic(path, render(entries, all_figures, blobs))
@@ -143,6 +144,22 @@ def record(
         file=sys.stderr,
     )
     return 0
+
+
+def _committed(ctx: Context) -> Baseline | None:
+    """The committed baseline (HEAD) when the file is missing or empty: its figures are
+    what a re-record must not lower either."""
+    from testguard.core.baseline_removed import committed
+
+    found = committed(ctx)
+    if found is None:
+        return None
+    print(
+        f"testguard: note: the baseline file is missing or empty; its figures are compared"
+        f" with the one in {found[1]}",
+        file=sys.stderr,
+    )
+    return found[0]
 
 
 def _lowering_allowed(changes: list[FigureChange], allow_lower: bool) -> bool:

@@ -132,6 +132,8 @@ class Baseline:
             raise UsageError(f"baseline {path} is a directory, not a file") from None
         except OSError as exc:
             raise UsageError(f"cannot read the baseline {path}: {exc.strerror or exc}") from None
+        if not raw.strip():
+            return cls(path, root, {}, {})  # emptied: accepts nothing (TG003 when git had one)
         return cls.parse(raw, path, root)
 
     @classmethod

@@ -57,24 +57,37 @@ def store(root: Path, paths: Iterable[str]) -> dict[str, str]:
 
 def read(root: Path, ids: Iterable[str]) -> dict[str, bytes]:
     """The content of each blob git has; ids it lacks (or cannot be asked for) are left out."""
-    wanted = sorted({i for i in ids if is_object_id(i)})
-    if not wanted:
+    return _batch(root, sorted({i for i in ids if is_object_id(i)}))
+
+
+def read_committed(root: Path, revision: str, path: str) -> bytes | None:
+    """The content of ``path`` (relative to ``root``) at ``revision``; None when that
+    commit has no such file, or git cannot say."""
+    if not path or "\n" in path or "\r" in path or revision.startswith("-"):
+        return None
+    name = f"{revision}:./{path}"
+    return _batch(root, [name]).get(name)
+
+
+def _batch(root: Path, names: list[str]) -> dict[str, bytes]:
+    """``git cat-file --batch`` for object names (ids, ``rev:./path``); blobs only."""
+    if not names:
         return {}
-    out = _git(root, ["cat-file", "--batch"], "".join(f"{i}\n" for i in wanted).encode())
+    out = _git(root, ["cat-file", "--batch"], "".join(f"{n}\n" for n in names).encode())
     if out is None:
         return {}
     found: dict[str, bytes] = {}
     pos = 0
-    for oid in wanted:
+    for name in names:
         end = out.find(b"\n", pos)
         if end < 0:
             break
         header = out[pos:end].split()
         pos = end + 1
         if len(header) != 3 or not header[2].isdigit():
-            continue  # "<id> missing": no content follows
+            continue  # "<name> missing": no content follows
         size = int(header[2])
-        if header[0] == oid.encode() and header[1] == b"blob":
-            found[oid] = out[pos : pos + size]
+        if header[1] == b"blob" and (header[0] == name.encode() or not is_object_id(name)):
+            found[name] = out[pos : pos + size]
         pos += size + 1
     return found

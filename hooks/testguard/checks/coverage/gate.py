@@ -22,7 +22,7 @@ from testguard.core.wording import plural
 
 NAME = "coverage"
 TOTAL = "coverage:total"
-_ACCEPT = "recorded figures only rise; run 'testguard baseline' to record a lower one on purpose"
+_ACCEPT = "recorded figures only rise; run 'testguard baseline --allow-lower' to record a lower one on purpose"
 
 
 def _pc(numbers: Numbers, precision: int) -> str:
