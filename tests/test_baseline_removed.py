@@ -181,3 +181,25 @@ def test_rerecording_a_deleted_baseline_compares_with_the_committed_one(
     assert "compared with the one in HEAD" in run.err
     assert "  collect:tests 3 → 1 (lowered)\n" in run.err
     assert not (root / BASELINE).exists()
+
+
+def test_pointing_the_config_elsewhere_does_not_turn_the_baseline_off(
+    legacy: Path, tg: Callable[..., Run]
+) -> None:
+    git(legacy, "checkout", "-q", "-b", "feature")
+    write(legacy, {"pyproject.toml": "[tool.testguard]\nchecks = ['exits']\nbaseline = 'nowhere.json'\n"})
+    commit(legacy, "point the baseline at nothing")
+    run = tg(legacy, "run", "--diff-base", "main", "--format", "json")
+    assert run.code == 1
+    [finding] = tg003(run)
+    assert finding["path"] == "nowhere.json"
+    assert str(finding["message"]).startswith(
+        f"the baseline nowhere.json is missing, but the merge-base with main has one at {BASELINE},"
+        " where its config pointed: its 1 accepted finding no longer applies; restore it with"
+        f" `git checkout main -- {BASELINE}`"
+    )
+    # moved with the config, the baseline still holds: no finding
+    git(legacy, "mv", BASELINE, "nowhere.json")
+    commit(legacy, "moved")
+    moved = tg(legacy, "run", "--diff-base", "main", "--format", "json")
+    assert (moved.code, moved.json()["findings"]) == (0, [])

@@ -156,10 +156,10 @@ def _committed(ctx: Context) -> Baseline | None:
         return None
     print(
         f"testguard: note: the baseline file is missing or empty; its figures are compared"
-        f" with the one in {found[1]}",
+        f" with the one in {found.where}",
         file=sys.stderr,
     )
-    return found[0]
+    return found.baseline
 
 
 def _lowering_allowed(changes: list[FigureChange], allow_lower: bool) -> bool:

@@ -60,13 +60,14 @@ def read(root: Path, ids: Iterable[str]) -> dict[str, bytes]:
     return _batch(root, sorted({i for i in ids if is_object_id(i)}))
 
 
-def read_committed(root: Path, revision: str, path: str) -> bytes | None:
-    """The content of ``path`` (relative to ``root``) at ``revision``; None when that
-    commit has no such file, or git cannot say."""
-    if not path or "\n" in path or "\r" in path or revision.startswith("-"):
-        return None
-    name = f"{revision}:./{path}"
-    return _batch(root, [name]).get(name)
+def read_committed(root: Path, revision: str, paths: Iterable[str]) -> dict[str, bytes]:
+    """The content of each of ``paths`` (relative to ``root``) at ``revision``, in one git
+    call; a path that commit does not have (or git cannot say) is left out."""
+    if revision.startswith("-"):
+        return {}
+    wanted = sorted({p for p in paths if p and "\n" not in p and "\r" not in p})
+    found = _batch(root, [f"{revision}:./{p}" for p in wanted])
+    return {p: found[f"{revision}:./{p}"] for p in wanted if f"{revision}:./{p}" in found}
 
 
 def _batch(root: Path, names: list[str]) -> dict[str, bytes]:
