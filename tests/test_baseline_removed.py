@@ -5,6 +5,8 @@ real pytest under real coverage.py."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +45,16 @@ def legacy(tmp_path: Path, tg: Callable[..., Run]) -> Path:
     return root
 
 
+def measure(root: Path) -> None:
+    """The project's own test run under coverage.py, as a user runs it."""
+    proc = subprocess.run(
+        [PY, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root, capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def tg003(run: Run) -> list[dict[str, object]]:
     return [f for f in run.json()["findings"] if f["code"] == "TG003"]
 
@@ -55,15 +67,15 @@ def test_a_pull_request_that_deletes_the_baseline_and_lowers_coverage_fails(
     root.mkdir()
     git_init(root)
     write(root, {
-        "pyproject.toml": f'[tool.testguard]\npython = "{PY}"\n\n'
-        '[tool.testguard.coverage]\nrun = "pytest -q -p no:cacheprovider"\n\n'
-        '[tool.coverage.run]\nsource = ["shop"]\n',
+        "pyproject.toml": f'[tool.testguard]\npython = "{PY}"\nchecks = ["exits", "coverage"]\n\n'
+        '[tool.testguard.coverage]\n\n[tool.coverage.run]\nsource = ["shop"]\n',
         ".gitignore": ".coverage\n.testguard_cache/\n",
         "shop/__init__.py": "",
         "shop/billing.py": "def total(a, b):\n    return a + b\n\n\ndef fee(a):\n    return a / 10\n",
         "tests/test_billing.py": "from shop.billing import fee, total\n\n\ndef test_total():\n"
         "    assert total(1, 2) == 3\n\n\ndef test_fee():\n    assert fee(10) == 1\n",
     })
+    measure(root)
     assert tg(root, "baseline").code == 0
     assert json.loads((root / BASELINE).read_text())["figures"] == {"coverage:total": 100}
     commit(root, "base")
@@ -72,6 +84,7 @@ def test_a_pull_request_that_deletes_the_baseline_and_lowers_coverage_fails(
     write(root, {"tests/test_billing.py": "from shop.billing import total\n\n\ndef test_total():\n"
                  "    assert total(1, 2) == 3\n"})
     commit(root, "drop a test and the baseline")
+    measure(root)
 
     run = tg(root, "run", "--diff-base", "main", "--format", "json")
     assert run.code == 1, run.out + run.err

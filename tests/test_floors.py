@@ -4,6 +4,8 @@ one could rise.  Real projects: real pytest, real coverage.py, real git."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -45,10 +47,10 @@ def _quick_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def make_project(root: Path, tests: str, coverage: str = "") -> Path:
-    """Coverage measured by testguard itself (``run``) and the collected-test count."""
+    """Coverage floors and the collected-test count; the tests measured once (``measure``)."""
     write(root, {
         "pyproject.toml": f'[tool.testguard]\npython = "{PY}"\nchecks = ["coverage", "collect"]\n\n'
-        f'[tool.testguard.coverage]\nrun = "pytest -q -p no:cacheprovider"\n{coverage}\n'
+        f'[tool.testguard.coverage]\n{coverage}\n'
         '[tool.testguard.collect]\n\n'
         '[tool.coverage.run]\nsource = ["pkg"]\n\n'
         '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
@@ -56,7 +58,23 @@ def make_project(root: Path, tests: str, coverage: str = "") -> Path:
         "pkg/calc.py": CALC,
         "tests/test_calc.py": tests,
     })
+    measure(root)
     return root
+
+
+def measure(root: Path) -> None:
+    """The project's own test run under coverage.py, as a user runs it."""
+    proc = subprocess.run(
+        [PY, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root, capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def retest(root: Path, tests: str) -> None:
+    (root / "tests/test_calc.py").write_text(tests)
+    measure(root)
 
 
 def figures(root: Path) -> dict[str, float]:
@@ -74,7 +92,7 @@ def test_rerecording_that_lowers_figures_lists_them_and_writes_nothing(
     assert figures(root) == {"collect:tests": 3, "coverage:total": 100}
     before = (root / BASELINE).read_bytes()
 
-    (root / "tests/test_calc.py").write_text(calc_tests("add"))
+    retest(root, calc_tests("add"))
     refused = tg(root, "baseline")
     assert refused.code == 1, refused.err
     assert "  collect:tests 3 → 1 (lowered)\n" in refused.err
@@ -93,7 +111,6 @@ def test_rerecording_that_lowers_figures_lists_them_and_writes_nothing(
     assert "  coverage:total 100 → 66.67 (lowered)\n" in allowed.err
     assert "(2 lowered with --allow-lower)" in allowed.err
     assert figures(root) == {"collect:tests": 1, "coverage:total": 66.67}
-    assert tg(root, "run").code == 0
 
 
 def test_raising_a_figure_is_always_fine_and_a_run_says_when_a_floor_could_rise(
@@ -103,7 +120,7 @@ def test_raising_a_figure_is_always_fine_and_a_run_says_when_a_floor_could_rise(
     assert tg(root, "baseline").code == 0
     assert figures(root) == {"collect:tests": 1, "coverage:total": 66.67}
 
-    (root / "tests/test_calc.py").write_text(calc_tests("add", "sub", "mul"))
+    retest(root, calc_tests("add", "sub", "mul"))
     run = tg(root, "run")
     assert run.code == 0, run.out + run.err
     assert run.out == "All checks passed.\n"  # the notes do not change the report's shape
@@ -130,7 +147,7 @@ def test_path_figures_that_could_rise_are_listed_and_prune_raises_them(
     root = make_project(tmp_path, calc_tests("add"), 'paths = { "pkg/**" = 10 }\n')
     assert tg(root, "baseline", "coverage").code == 0
     assert figures(root)["coverage:pkg/calc.py"] == 66.67
-    (root / "tests/test_calc.py").write_text(calc_tests("add", "sub"))
+    retest(root, calc_tests("add", "sub"))
     run = tg(root, "coverage")
     assert run.code == 0, run.out
     assert (
@@ -148,13 +165,14 @@ def test_a_figure_that_would_vanish_is_a_lowering_unless_its_file_is_gone(
 ) -> None:
     root = make_project(tmp_path, calc_tests("add", "sub", "mul"), 'paths = { "pkg/**" = 10 }\n')
     write(root, {"pkg/extra.py": "def one():\n    return 1\n"})
+    measure(root)
     assert tg(root, "baseline", "coverage").code == 0
     assert set(figures(root)) == {
         "coverage:total", "coverage:pkg/**", "coverage:pkg/calc.py", "coverage:pkg/extra.py"
     }
     # the file goes: its figure goes with it (the total still holds the line)
     (root / "pkg/extra.py").unlink()
-    (root / "tests/test_calc.py").write_text(calc_tests("add", "sub", "mul"))
+    measure(root)
     gone = tg(root, "baseline", "coverage")
     assert gone.code == 0, gone.err
     assert "coverage:pkg/extra.py" not in figures(root)
