@@ -86,7 +86,7 @@ def record(
         old = None
         print(
             f"testguard: note: the baseline {_display(path, ctx.root)} could not be read;"
-            " it is re-created, and its figures are not compared with the new ones",
+            " it is re-created from today's findings",
             file=sys.stderr,
         )
     if prune and old is None:

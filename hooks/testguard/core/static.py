@@ -95,14 +95,14 @@ class StaticState:
     shared: dict[str, Any] = field(default_factory=dict)  # per-run data a check computes once
     # Production files some custom rule selects: only the custom rules run on them.
     production: frozenset[str] = frozenset()
-    selection: RuleSelection = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.selection = RuleSelection(self.custom_rules)
     # Files given by name (as pre-commit passes them) or changed since --diff-base:
     # CPython compiles each, so one that does not parse is a TG001 even when no
     # rule could match it.
     compile_paths: frozenset[str] = frozenset()
+    selection: RuleSelection = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.selection = RuleSelection(self.custom_rules)
 
 
 @dataclass
