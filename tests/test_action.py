@@ -304,6 +304,27 @@ def test_fail_on_new_fails_on_a_new_finding(
     assert (result.outputs["findings"], result.outputs["new-findings"]) == ("2", "1")
 
 
+def test_a_pull_request_that_deletes_the_baseline_fails_with_tg003(
+    baselined_repo: tuple[Path, Path], shim_path: str, tmp_path: Path
+) -> None:
+    """On the diff the old finding's line is unchanged: without TG003 the run would be green."""
+    work, _ = baselined_repo
+    base = git(work, "rev-parse", "HEAD")
+    git(work, "checkout", "-q", "-b", "feature")
+    git(work, "rm", "-q", ".testguard-baseline.json")
+    git(work, "commit", "-q", "-m", "drop the baseline")
+    event = tmp_path / "pr.json"
+    event.write_text(json.dumps(pull_request_event(base, git(work, "rev-parse", "HEAD"))))
+    result = run_action(work, event, shim_path, tmp_path)
+    assert result.status == 1, result.log
+    notes = ghlog.annotations_in(result.log)
+    assert [(n.name, n.properties["file"], n.properties["title"]) for n in notes] == [
+        ("error", ".testguard-baseline.json", "TG003")
+    ]
+    assert "the baseline was deleted, but the merge-base with " in notes[0].data
+    assert (result.outputs["findings"], result.outputs["new-findings"]) == ("1", "1")
+
+
 def test_bad_fail_on_value_is_a_clear_error(
     baselined_repo: tuple[Path, Path], shim_path: str, tmp_path: Path
 ) -> None:

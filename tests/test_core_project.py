@@ -205,7 +205,8 @@ def test_custom_ast_grep_rules_are_reported_under_their_codes(tmp_path: Path, tg
     })
     run = tg(tmp_path, "check", "--format", "json")
     got = sorted((f["path"], f["line"], f["code"], f["severity"]) for f in run.json()["findings"])
-    assert got == [("tests/test_a.py", 4, "ACME001", "error")]
+    # no-print's `files` select production code: src/app.py, not the test
+    assert got == [("src/app.py", 1, "no-print", "warning"), ("tests/test_a.py", 4, "ACME001", "error")]
     assert run.code == 1
 
 

@@ -80,3 +80,30 @@ def test_inventory_in_the_markdown_summary(project: Path, tg: Callable[..., Run]
     assert "Mock inventory" in text
     assert "| first-party | 8 |" in text
     assert "tmp_path" in text  # the replacement for filesystem mocks
+
+
+def test_files_are_listed_simplest_first_as_the_migration_starts(project: Path, tg: Callable[..., Run]) -> None:
+    """The README's advice, start with the simple files, can be followed top-down."""
+    (project / "tests" / "mocks_one.py").write_text(
+        "from unittest import mock\n\n\ndef test_it():\n    mock.patch('uuid.uuid4')\n"
+    )
+    (project / "tests" / "mocks_two.py").write_text(
+        "from unittest import mock\n\n\ndef test_it():\n    mock.patch('uuid.uuid4')\n    mock.patch('time.time')\n"
+    )
+    (project / "tests" / "mocks_import_only.py").write_text("from unittest import mock\n")
+    run = tg(project, "mocks", "--inventory", "--format", "json", "--no-cache")
+    inventory = run.json()["checks"]["mocks"]["sections"]["inventory"]
+    assert [(f["path"], f["band"]) for f in inventory["files"]] == [
+        ("tests/mocks_one.py", "simple"),
+        ("tests/mocks_two.py", "simple"),
+        ("tests/mocks_aliases.py", "moderate"),
+        ("tests/mocks_all.py", "complex"),
+        ("tests/mocks_import_only.py", "none"),
+    ]
+    assert inventory["totals"]["by_band"] == {"simple": 2, "moderate": 1, "complex": 1, "none": 1}
+    text = tg(project, "mocks", "--inventory", "--no-cache").out
+    assert "  files by band: simple 2, moderate 1, complex 1, none 1 (simple 1-2 uses" in text
+    rows = [line for line in text.splitlines() if "  tests/mocks_" in line]
+    assert [row.split("tests/")[1].split(":")[0] for row in rows] == [
+        "mocks_one.py", "mocks_two.py", "mocks_aliases.py", "mocks_all.py", "mocks_import_only.py"
+    ]

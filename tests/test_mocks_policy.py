@@ -84,3 +84,35 @@ def test_unknown_class_in_allow_is_a_usage_error(project: Path, tg: Callable[...
     run = tg(project, "mocks", "--no-cache")
     assert run.code == 2
     assert "allow" in run.err
+
+
+SPEC_AND_BARE = """\
+from unittest import mock
+
+import requests
+
+
+def test_session():
+    session = mock.create_autospec(requests.Session)
+    other = mock.MagicMock()
+    assert session and other
+"""
+
+
+def test_an_allowed_mock_object_does_not_excuse_a_bare_mock_next_to_it(
+    project: Path, tg: Callable[..., Run]
+) -> None:
+    """Only an allowed patch excuses a bare mock (it configures the patched double); an
+    allowed `create_autospec(requests.Session)` does not: the bare MagicMock stands in for
+    something nobody allowed."""
+    write(project, {"tests/mocks_spec.py": SPEC_AND_BARE})
+    configure(project, 'allow = ["http"]')
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/mocks_spec.py")
+    assert found(run, "mocks_spec.py") == [(1, "TG201"), (8, "TG204")]
+    assert run.code == 1
+    # the allow list covers it when it says so
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "mypkg"\nversion = "0.1"\n\n[tool.testguard.mocks]\nallow = ["http", "unknown"]\n'
+    )
+    covered = tg(project, "mocks", "--format", "json", "--no-cache", "tests/mocks_spec.py")
+    assert (covered.code, covered.json()["findings"]) == (0, [])

@@ -133,6 +133,9 @@ def build_parser(checks: Sequence[Check], command: str | None = None) -> argpars
     baseline.add_argument("checks", nargs="*", metavar="CHECK", help="checks to record")
     baseline.add_argument("--prune", action="store_true",
                           help="only remove entries that are fixed; never add new ones")
+    baseline.add_argument("--allow-lower", action="store_true",
+                          help="record figures (coverage, collected tests) lower than the recorded"
+                          " ones; without it, a re-record that lowers one writes nothing, exit 1")
     baseline.set_defaults(custom_rules=True, paths=[])
     return parser
 
@@ -238,7 +241,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "baseline":
         from testguard.cli.baseline import record
 
-        return record(ctx, selected, explicit=bool(args.checks), prune=args.prune)
+        return record(ctx, selected, explicit=bool(args.checks), prune=args.prune,
+                      allow_lower=args.allow_lower)
     # Output options are checked before the checks run, which can take minutes.
     baselined_annotations = _baselined_annotations(options)
     path_base = Path(options.paths_relative_to) if options.paths_relative_to else None

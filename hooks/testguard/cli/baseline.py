@@ -5,6 +5,11 @@ counts), writes each finding as an entry with the blob of the content its line
 refers to, and keeps the entries and figures of checks it did not run when
 checks were named.  ``--prune`` only removes the entries that are fixed and
 raises figures that improved; it never adds an entry.
+
+Figures only rise: a re-record that would lower a recorded figure (or drop one
+whose file still exists) lists each of them and writes nothing, exit 1, as
+``testguard run`` fails on the same drop; ``--allow-lower`` records them on
+purpose.  Exit 1 rather than 2: the command was right, what it measured is not.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from pathlib import Path
 from testguard.core import gitobjects
 from testguard.core.baseline import (
     Baseline,
+    FigureChange,
+    lowered,
     ratchet,
     render,
     unchecked_files,
@@ -44,11 +51,22 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def record(ctx: Context, checks: Sequence[Check], explicit: bool, prune: bool) -> int:
-    """Writes the baseline file with the findings of ``checks``; returns 0.
+REFUSED = (
+    "Nothing written: recorded figures only rise. Bring them back up, or record the lower"
+    " figures on purpose with `testguard baseline --allow-lower` (a reviewer sees them in the diff)."
+)
+
+
+def record(
+    ctx: Context, checks: Sequence[Check], explicit: bool, prune: bool, allow_lower: bool = False
+) -> int:
+    """Writes the baseline file with the findings of ``checks``; returns 0, or 1 when it
+    would lower a recorded figure without ``allow_lower`` (then nothing is written).
 
     ``explicit``: the checks were named (the entries of the others are kept).
     """
+    if prune and allow_lower:
+        raise UsageError("--allow-lower cannot be used with --prune: pruning never lowers a figure")
     if ctx.options.diff_base:
         raise UsageError("--diff-base cannot be used with `testguard baseline`: it records every finding")
     path = ctx.baseline_path
@@ -66,6 +84,11 @@ def record(ctx: Context, checks: Sequence[Check], explicit: bool, prune: bool) -
         if explicit or prune or written_by_newer(path):
             raise
         old = None
+        print(
+            f"testguard: note: the baseline {_display(path, ctx.root)} could not be read;"
+            " it is re-created from today's findings",
+            file=sys.stderr,
+        )
     if prune and old is None:
         raise UsageError(f"no baseline at {path} to prune; run `testguard baseline` first")
 
@@ -108,13 +131,46 @@ def record(ctx: Context, checks: Sequence[Check], explicit: bool, prune: bool) -
         kept, kept_figures = [], {}
     entries = kept + current
     all_figures = {**kept_figures, **{k: v for k, (_, v) in figures.items()}}
+    reference = old if old is not None and (old.entries or old.figures) else _committed(ctx)
+    changes = lowered(ctx.root, reference.figures, all_figures) if reference is not None else []
+    if changes and not _lowering_allowed(changes, allow_lower):
+        return 1
     write_atomic(path, render(entries, all_figures, blobs))
     extra = f" and {plural(len(all_figures), 'figure')}" if all_figures else ""
+    if changes:
+        extra += f" ({len(changes)} lowered with --allow-lower)"
     print(
         f"Baseline {_display(path, ctx.root)}: {_tally(entries, recorded=True)}{extra}.",
         file=sys.stderr,
     )
     return 0
+
+
+def _committed(ctx: Context) -> Baseline | None:
+    """The committed baseline (HEAD) when the file is missing or empty: its figures are
+    what a re-record must not lower either."""
+    from testguard.core.baseline_removed import committed
+
+    found = committed(ctx)
+    if found is None:
+        return None
+    print(
+        f"testguard: note: the baseline file is missing or empty; its figures are compared"
+        f" with the one in {found.where}",
+        file=sys.stderr,
+    )
+    return found.baseline
+
+
+def _lowering_allowed(changes: list[FigureChange], allow_lower: bool) -> bool:
+    """Lists each lowered figure; whether the file may be written."""
+    if not allow_lower:
+        print(f"testguard baseline: {plural(len(changes), 'recorded figure')} would be lowered:", file=sys.stderr)
+    for change in changes:
+        print(f"  {change.line()}", file=sys.stderr)
+    if not allow_lower:
+        print(REFUSED, file=sys.stderr)
+    return allow_lower
 
 
 def _recorded(

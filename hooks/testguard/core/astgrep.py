@@ -4,9 +4,16 @@ Every static check keeps its rules beside its code, in ``rules.yml`` of its
 package (one YAML document per rule); users add their own with ``rules =
 [...]`` in config.
 A rule document has ast-grep's keys (``id``, ``rule``, ``constraints``,
-``utils``, ``message``, ``severity``, ``files``, ``ignores``) and, for
+``utils``, ``message``, ``note``, ``severity``, ``files``, ``ignores``) and, for
 testguard, ``metadata.code`` — the code findings are reported under (``id``
 when absent).
+
+A rule ast-grep would run but that cannot mean what its author wrote is a usage
+error naming the file, the rule and what is wrong: an empty file, an unknown
+severity, a pattern that is not Python.  ast-grep itself accepts a pattern
+with a syntax error (``from (((``) and then matches nothing, or something else;
+so each pattern is parsed by ast-grep's own Python parser, with ``$`` read as
+ast-grep reads it, and a tree with an error node is refused.
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ from testguard.core.cache import user_cache_dir
 from testguard.core.findings import UsageError
 
 _SEVERITIES = {"error": "error", "warning": "warning", "info": "note", "hint": "note", "note": "note"}
+_OFF = "off"  # ast-grep's severity of a rule that is switched off
+# ast-grep reads a metavariable's `$` in a Python pattern as this character (its
+# Python "expando char": `$` is not Python, `µ` is an identifier character).
+_PYTHON_EXPANDO = "µ"
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,7 @@ class Rule:
     config: dict[str, Any]
     message: str = ""
     severity: str = "error"
+    note: str = ""
     files: tuple[str, ...] = ()
     ignores: tuple[str, ...] = ()
     source: str = ""
@@ -60,6 +72,63 @@ def parse(text: str) -> SgNode:
     return SgRoot(text, "python").root()
 
 
+def _short(exc: Exception) -> str:
+    """ast-grep's error on one line, without the Rust backtrace ``RUST_BACKTRACE`` adds."""
+    return " ".join(str(exc).split("Stack backtrace:")[0].split())
+
+
+def _patterns(node: object) -> list[str]:
+    """Every pattern of a rule config: ``pattern: TEXT`` and ``pattern: {context: TEXT}``,
+    at any depth (``any``, ``has``, ``inside``..., ``utils``, ``constraints``)."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                found.append(value)
+            elif key == "pattern" and isinstance(value, dict) and isinstance(value.get("context"), str):
+                found.append(value["context"])
+            else:
+                found.extend(_patterns(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_patterns(item))
+    return found
+
+
+def _pattern_error(pattern: str) -> str | None:
+    """Where ast-grep's Python parser fails on ``pattern``; None when it parses."""
+    tree = parse(pattern.replace("$", _PYTHON_EXPANDO))
+    bad = find(tree, builtin_rules("testguard.core", "syntax.yml")["parse-error"].config)
+    if bad is None:
+        return None
+    line, col = start(bad)
+    text = " ".join(bad.text().replace(_PYTHON_EXPANDO, "$").split())
+    shown = f" at {text[:40]!r}" if text else ""
+    return f"line {line} column {col}{shown}"
+
+
+def _check_patterns(rule_id: str, config: dict[str, Any], where: str) -> None:
+    for pattern in _patterns(config):
+        error = _pattern_error(pattern)
+        if error is not None:
+            raise UsageError(
+                f"{where}: rule {rule_id!r}: pattern {pattern!r} is not valid Python (ast-grep's"
+                f" parser fails at {error}); write a whole statement or expression, or give a"
+                " fragment its context: `pattern: {context: ..., selector: KIND}`"
+            )
+
+
+def _severity(doc: dict[str, Any], rule_id: str, where: str) -> str:
+    raw = doc.get("severity", "error")
+    if raw is False:
+        raw = _OFF  # YAML 1.1 (PyYAML) reads a bare `off` as false; ast-grep reads it as "off"
+    value = raw.lower() if isinstance(raw, str) else ""
+    if value == _OFF or value in _SEVERITIES:
+        return value if value == _OFF else _SEVERITIES[value]
+    known = ", ".join([*_SEVERITIES, _OFF])
+    raise UsageError(f"{where}: rule {rule_id!r}: unknown severity {raw!r}; choose one of {known}")
+
+
 def _rule_from_doc(doc: Any, where: str) -> Rule:
     if not isinstance(doc, dict):
         raise UsageError(f"{where}: an ast-grep rule must be a mapping")
@@ -76,7 +145,10 @@ def _rule_from_doc(doc: Any, where: str) -> Rule:
         raise UsageError(f"{where}: rule {rule_id!r}: 'metadata' must be a mapping")
     code = str(metadata.get("code", rule_id))
     config = {k: doc[k] for k in ("rule", "constraints", "utils", "transform") if k in doc}
-    severity = _SEVERITIES.get(str(doc.get("severity", "error")).lower(), "error")
+    severity = _severity(doc, rule_id, where)
+    note = doc.get("note", "")
+    if not isinstance(note, str):
+        raise UsageError(f"{where}: rule {rule_id!r}: 'note' must be text")
 
     def _globs(key: str) -> tuple[str, ...]:
         value = doc.get(key) or []
@@ -92,6 +164,7 @@ def _rule_from_doc(doc: Any, where: str) -> Rule:
         config=config,
         message=str(doc.get("message", rule_id)),
         severity=severity,
+        note=note.strip(),
         files=_globs("files"),
         ignores=_globs("ignores"),
         source=where,
@@ -137,15 +210,21 @@ def _parse_yaml(text: str, where: str) -> list[Any]:
 
 
 def load_rules_text(text: str, where: str) -> list[Rule]:
+    """The rules of one file, each validated; a rule with ``severity: off`` is left out."""
     docs = _parse_yaml(text, where)
+    if not docs:
+        raise UsageError(f"{where}: no rule in the file (it is empty); write a rule, or take it out of `rules`")
     rules = [_rule_from_doc(doc, where) for doc in docs]
     probe = parse("x = 1\n")
     for rule in rules:
         try:
             find_all(probe, rule.config)
         except Exception as exc:  # ast-grep raises plain exceptions for bad rules
-            raise UsageError(f"{where}: rule {rule.id!r} is not a valid ast-grep rule: {exc}") from None
-    return rules
+            raise UsageError(
+                f"{where}: rule {rule.id!r} is not a valid ast-grep rule: {_short(exc)}"
+            ) from None
+        _check_patterns(rule.id, rule.config, where)
+    return [rule for rule in rules if rule.severity != _OFF]
 
 
 @lru_cache(maxsize=None)

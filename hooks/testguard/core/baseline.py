@@ -46,6 +46,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -131,6 +132,8 @@ class Baseline:
             raise UsageError(f"baseline {path} is a directory, not a file") from None
         except OSError as exc:
             raise UsageError(f"cannot read the baseline {path}: {exc.strerror or exc}") from None
+        if not raw.strip():
+            return cls(path, root, {}, {})  # emptied: accepts nothing (TG003 when git had one)
         return cls.parse(raw, path, root)
 
     @classmethod
@@ -387,6 +390,66 @@ def write_atomic(path: Path, text: str) -> None:
             f"cannot write the baseline {path}: {exc.strerror or exc}; the old file is unchanged"
             + write_hint(directory, exc)
         ) from None
+
+
+def show_figure(value: float) -> str:
+    """A figure as the file records it: ``100``, ``66.67``, ``412``."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    """A recorded figure that a re-record would lower, or drop (``new`` None)."""
+
+    key: str
+    old: float
+    new: float | None
+
+    def line(self) -> str:
+        """``coverage:total 100 → 66.67 (lowered)``."""
+        if self.new is None:
+            return f"{self.key} {show_figure(self.old)} → not measured (removed)"
+        return f"{self.key} {show_figure(self.old)} → {show_figure(self.new)} (lowered)"
+
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _file_gone(root: Path, key: str) -> bool:
+    """Whether ``key`` is the figure of one file (``coverage:pkg/a.py``) that no longer exists."""
+    name = key.partition(":")[2]
+    if not name or _GLOB_CHARS & set(name) or not ("/" in name or name.endswith(".py")):
+        return False
+    return not (root / name).exists()
+
+
+def lowered(root: Path, recorded: dict[str, float], written: dict[str, float]) -> list[FigureChange]:
+    """The recorded figures that ``written`` (the file about to be written) lowers or drops.
+
+    A figure of a file that no longer exists goes with the file: that is not a lowering.
+    """
+    changes: list[FigureChange] = []
+    for key, old in sorted(recorded.items()):
+        new = written.get(key)
+        if new is None:
+            if not _file_gone(root, key):
+                changes.append(FigureChange(key, old, None))
+        elif new < old:
+            changes.append(FigureChange(key, old, new))
+    return changes
+
+
+def risen(baseline: Baseline | None, measured: dict[str, float]) -> dict[str, tuple[float, float]]:
+    """Figure -> (recorded, measured) where the measurement is above the recorded floor:
+    what ``testguard baseline --prune`` would raise."""
+    if baseline is None:
+        return {}
+    out: dict[str, tuple[float, float]] = {}
+    for key, value in measured.items():
+        floor = baseline.figure(key)
+        if floor is not None and value > floor:
+            out[key] = (floor, value)
+    return out
 
 
 def ratchet(recorded: dict[str, float], measured: dict[str, float]) -> tuple[dict[str, float], int]:

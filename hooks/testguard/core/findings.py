@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+CUSTOM_CHECK = "custom"  # the check of the findings of custom ast-grep rules (``rules`` in config)
+CUSTOM_RULES_SECTION = "rules"  # its report section: each loaded rule, described for SARIF
+
+
 class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"

@@ -57,24 +57,38 @@ def store(root: Path, paths: Iterable[str]) -> dict[str, str]:
 
 def read(root: Path, ids: Iterable[str]) -> dict[str, bytes]:
     """The content of each blob git has; ids it lacks (or cannot be asked for) are left out."""
-    wanted = sorted({i for i in ids if is_object_id(i)})
-    if not wanted:
+    return _batch(root, sorted({i for i in ids if is_object_id(i)}))
+
+
+def read_committed(root: Path, revision: str, paths: Iterable[str]) -> dict[str, bytes]:
+    """The content of each of ``paths`` (relative to ``root``) at ``revision``, in one git
+    call; a path that commit does not have (or git cannot say) is left out."""
+    if revision.startswith("-"):
         return {}
-    out = _git(root, ["cat-file", "--batch"], "".join(f"{i}\n" for i in wanted).encode())
+    wanted = sorted({p for p in paths if p and "\n" not in p and "\r" not in p})
+    found = _batch(root, [f"{revision}:./{p}" for p in wanted])
+    return {p: found[f"{revision}:./{p}"] for p in wanted if f"{revision}:./{p}" in found}
+
+
+def _batch(root: Path, names: list[str]) -> dict[str, bytes]:
+    """``git cat-file --batch`` for object names (ids, ``rev:./path``); blobs only."""
+    if not names:
+        return {}
+    out = _git(root, ["cat-file", "--batch"], "".join(f"{n}\n" for n in names).encode())
     if out is None:
         return {}
     found: dict[str, bytes] = {}
     pos = 0
-    for oid in wanted:
+    for name in names:
         end = out.find(b"\n", pos)
         if end < 0:
             break
         header = out[pos:end].split()
         pos = end + 1
         if len(header) != 3 or not header[2].isdigit():
-            continue  # "<id> missing": no content follows
+            continue  # "<name> missing": no content follows
         size = int(header[2])
-        if header[0] == oid.encode() and header[1] == b"blob":
-            found[oid] = out[pos : pos + size]
+        if header[1] == b"blob" and (header[0] == name.encode() or not is_object_id(name)):
+            found[name] = out[pos : pos + size]
         pos += size + 1
     return found

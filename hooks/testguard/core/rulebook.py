@@ -1,8 +1,8 @@
 """The documentation of every rule: what it catches, why, an example, and how to fix it.
 
 Each check keeps its rules' documentation beside its detector (``rules.py`` in its
-package, ``Check.rules``); the core keeps the type, the two rules of its own
-(TG001, TG002) and ``collect``, which gathers them all for the SARIF reporter
+package, ``Check.rules``); the core keeps the type, the rules of its own
+(TG001, TG002, TG003) and ``collect``, which gathers them all for the SARIF reporter
 and ``scripts/gen_rule_docs.py`` (the README's rule reference), so the two never
 drift apart.
 """
@@ -53,7 +53,7 @@ def suppress(code: str) -> str:
     return f"Suppress one line with `# testguard: ignore[{code}]`, or record it with `testguard baseline`."
 
 
-# The core's own rules: a file that could not be checked, and a suppression without codes.
+# The core's own rules: a file that could not be checked, a suppression without codes, a removed baseline.
 CORE_RULES = (
     RuleDoc(
         code="TG001",
@@ -77,6 +77,30 @@ CORE_RULES = (
         bad="from unittest import mock  # testguard: ignore",
         good="from unittest import mock  # testguard: ignore[TG201]",
         fix="Name the codes you mean: `# testguard: ignore[TG201]` (several comma-separated).",
+    ),
+    RuleDoc(
+        code="TG003",
+        check="core",
+        name="baseline-removed",
+        summary="The baseline file was deleted or emptied, while the diff base (or HEAD) has one",
+        why="The baseline holds the accepted findings and the floors that only rise (coverage, "
+            "collected tests). Deleting it turns the floors off without a word, and with "
+            "`--diff-base` the findings it accepted stay out of sight on unchanged lines: the "
+            "run would pass on a pull request that lowers coverage.",
+        bad="$ git rm .testguard-baseline.json && git commit -m 'clean up'\n"
+            "$ testguard run --diff-base origin/main\n"
+            ".testguard-baseline.json: TG003 the baseline was deleted, but the merge-base with"
+            " origin/main has one: its 12 accepted findings and 2 floors (collect:tests 412,"
+            " coverage:total 87.5) no longer apply; ...",
+        good="$ testguard baseline --prune   # fixed entries leave, floors rise; the file stays\n"
+             "$ testguard run --diff-base origin/main\nAll checks passed.",
+        fix="Restore the file (`git checkout origin/main -- .testguard-baseline.json`); shrink it "
+            "with `testguard baseline --prune`, or lower a floor on purpose with `testguard baseline "
+            "--allow-lower`, where a reviewer sees it. Retiring a baseline that still holds "
+            "something is a reviewer's decision: the pull request that deletes it fails with this "
+            "finding once; runs after the merge no longer see it. A run on given files (a hook "
+            "call) does not look, and `--no-baseline` ignores the baseline and says so.",
+        lang="console",
     ),
 )
 

@@ -77,7 +77,12 @@ def run_checks(ctx: Context, checks: Sequence[Check]) -> list[CheckResult]:
 
 
 def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Check]) -> None:
-    """Baseline (marks findings as baselined, lists fixed entries) and --diff-base."""
+    """Baseline (marks findings as baselined, lists fixed entries) and --diff-base;
+    TG003 when the working tree lost the baseline git has."""
+    if ctx.options.no_baseline or not ctx.paths:
+        from testguard.core.baseline_removed import check_baseline
+
+        check_baseline(ctx, results)
     baseline = ctx.baseline
     changed = ctx.changed
     if baseline is not None:

@@ -6,6 +6,13 @@ suppressions -> cache.  Files that no check's prefilter matches are fully
 checked without being parsed: a file with no ``exit`` in it has no process
 exit.  Cold runs over many files use a pool of forked workers.
 
+Custom rules (``rules`` in config) run in the same pass.  A rule without
+``files`` applies to the test files; a rule's ``files`` globs select from all
+the project's Python files, production code included (``ignores`` take files
+out).  A production file joins the pass only when some rule's globs select it,
+decided by its path before it is read, and only the custom rules run on it:
+production code that no custom rule can match costs nothing.
+
 Syntax errors.  A test file given by name (as pre-commit passes staged files),
 or changed since ``--diff-base`` (as the Action runs on a pull request), is
 compiled by CPython first, so one that does not parse is a TG001 from every
@@ -41,16 +48,39 @@ from testguard.core.astgrep import Rule
 from testguard.core.cache import StaticCache, content_hash, machine_secret
 from testguard.core.check import StaticScan
 from testguard.core.config import Config
-from testguard.core.findings import CheckResult, Finding, Severity
+from testguard.core.findings import CUSTOM_CHECK, CUSTOM_RULES_SECTION, CheckResult, Finding, Severity
 from testguard.core.globs import GlobSet
-from testguard.core.project import FirstParty, TestFileMatcher, discover_files, first_party
+from testguard.core.project import (
+    Discovered,
+    FirstParty,
+    TestFileMatcher,
+    discover_files,
+    first_party,
+)
 from testguard.core.pyimports import ImportMap, read_imports
 from testguard.core.source import FILES_CHECK, Source, bad_file, decode, read_bytes, read_source
 from testguard.core.suppress import parse_suppressions
 
-CUSTOM_CHECK = "custom"
 _PARALLEL_MIN_FILES = 256
 _CACHE_MIN_FILES = 32
+
+
+class RuleSelection:
+    """Which custom rules apply to which file, from the path alone (nothing is read)."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self._rules = [(rule, GlobSet(rule.files), GlobSet(rule.ignores)) for rule in rules]
+        self.reach_production = any(files for _, files, _ in self._rules)
+
+    def __bool__(self) -> bool:
+        return bool(self._rules)
+
+    def rules_for(self, path: str, is_test: bool) -> list[Rule]:
+        """A rule without ``files`` applies to the test files; with them, to what they match."""
+        return [
+            rule for rule, files, ignores in self._rules
+            if (files.match(path) if files else is_test) and not ignores.match(path)
+        ]
 
 
 @dataclass
@@ -63,10 +93,16 @@ class StaticState:
     checks: list[StaticScan]
     custom_rules: list[Rule] = field(default_factory=list)
     shared: dict[str, Any] = field(default_factory=dict)  # per-run data a check computes once
+    # Production files some custom rule selects: only the custom rules run on them.
+    production: frozenset[str] = frozenset()
     # Files given by name (as pre-commit passes them) or changed since --diff-base:
     # CPython compiles each, so one that does not parse is a TG001 even when no
     # rule could match it.
     compile_paths: frozenset[str] = frozenset()
+    selection: RuleSelection = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.selection = RuleSelection(self.custom_rules)
 
 
 @dataclass
@@ -153,13 +189,9 @@ def _syntax_error(source: Source, tree: SgNode) -> Finding | None:
     return _compile_error(source)
 
 
-def _custom_findings(file: FileContext) -> list[Finding]:
+def _custom_findings(file: FileContext, rules: list[Rule]) -> list[Finding]:
     out: list[Finding] = []
-    for rule in file.state.custom_rules:
-        if rule.files and not GlobSet(rule.files).match(file.path):
-            continue
-        if rule.ignores and GlobSet(rule.ignores).match(file.path):
-            continue
+    for rule in rules:
         for node in rule.find_all(file.tree):
             finding = file.finding(node, rule.code, rule.message, CUSTOM_CHECK, rule=rule.id)
             finding.severity = Severity(rule.severity)
@@ -178,9 +210,11 @@ def scan_source(source: Source, state: StaticState, compiled: bool = False) -> l
         if error is not None:
             return [error]
     text = source.text
-    wanted = [c for c in state.checks if c.prefilter.search(text)]
+    is_test = source.path not in state.production
+    wanted = [c for c in state.checks if c.prefilter.search(text)] if is_test else []
+    rules = state.selection.rules_for(source.path, is_test) if state.selection else []
     has_directive = "testguard:" in text
-    if not wanted and not state.custom_rules and not has_directive:
+    if not wanted and not rules and not has_directive:
         return []
     tree = astgrep.parse(text)
     error = None if compiled else _syntax_error(source, tree)
@@ -190,8 +224,8 @@ def scan_source(source: Source, state: StaticState, compiled: bool = False) -> l
     findings: list[Finding] = []
     for check in wanted:
         findings.extend(check.scan(file))
-    if state.custom_rules:
-        findings.extend(_custom_findings(file))
+    if rules:
+        findings.extend(_custom_findings(file, rules))
     if has_directive:
         suppressions = parse_suppressions(source, tree, FILES_CHECK)
         findings = suppressions.apply(findings)
@@ -232,15 +266,21 @@ def _worker(paths: list[str]) -> list[Scanned]:
     return [_scan_path(p, _WORKER_STATE) for p in paths]
 
 
-def _fingerprint(state: StaticState) -> str:
+def _fingerprint(state: StaticState, test_globs: list[str]) -> str:
     parts = {
+        "tests": test_globs,  # which files are tests decides what runs on them
         "cache-format": 2,  # 2: entries verified by content hash, flagged when CPython compiled the file
         "version": __version__,
         "python": sys.version_info[:2],
         "checks": sorted(c.name for c in state.checks),
         "config": state.config.static_table(),
         "first_party": sorted(state.first_party.names),
-        "rules": [(r.source, r.id, json.dumps(r.config, sort_keys=True, default=str)) for r in state.custom_rules],
+        # everything of a rule a cached finding depends on: what it matches, where, and how it reads
+        "rules": [
+            (r.source, r.id, r.code, r.message, r.severity, r.files, r.ignores,
+             json.dumps(r.config, sort_keys=True, default=str))
+            for r in state.custom_rules
+        ],
         "machine": machine_secret(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
@@ -305,6 +345,22 @@ def _scan_in_pool(state: StaticState, paths: list[str]) -> list[list[Scanned]]:
         _WORKER_STATE = None
 
 
+def _described(rule: Rule) -> dict[str, str]:
+    """A custom rule as the reports describe it (SARIF's rule metadata)."""
+    return {"code": rule.code, "id": rule.id, "message": rule.message, "note": rule.note,
+            "severity": rule.severity, "source": rule.source}
+
+
+def _production_files(selection: RuleSelection, found: Discovered, is_test: TestFileMatcher) -> list[str]:
+    """The project's Python files outside the tests that some custom rule selects, by path."""
+    if not selection.reach_production:
+        return []
+    return [
+        f for f in found.files
+        if f.endswith(".py") and not is_test(f) and selection.rules_for(f, False)
+    ]
+
+
 def run_static(
     root: Path,
     config: Config,
@@ -314,7 +370,8 @@ def run_static(
     custom_rules: list[Rule] | None = None,
     changed: Collection[str] = (),
 ) -> list[CheckResult]:
-    """Runs the static ``checks`` over the project's (or the given) test files.
+    """Runs the static ``checks`` over the project's (or the given) test files, and the
+    custom rules over the files they select.
 
     ``changed``: files changed since ``--diff-base``; they are compiled like given ones.
     """
@@ -331,7 +388,9 @@ def run_static(
     found = discover_files(root, paths, config)
     is_test = TestFileMatcher(root, config)
     test_files = [f for f in found.files if is_test(f)]
-    state.compile_paths = frozenset(paths).union(changed).intersection(test_files)
+    production = _production_files(state.selection, found, is_test)
+    state.production = frozenset(production)
+    state.compile_paths = frozenset(paths).union(changed).intersection([*test_files, *production])
     findings: list[Finding] = [bad_file(p, "file not found; not checked") for p in found.missing]
     findings.extend(
         bad_file(
@@ -345,12 +404,19 @@ def run_static(
 
     # A hook call on a few staged files is faster without loading a whole-project cache.
     use_cache = use_cache and (not paths or len(test_files) > _CACHE_MIN_FILES)
-    cache = StaticCache((root / config.cache_dir) if use_cache else None, _fingerprint(state))
-    collected = _scan_all(state, test_files, cache)
+    cache = StaticCache((root / config.cache_dir) if use_cache else None, _fingerprint(state, is_test.globs.patterns))
+    collected = _scan_all(state, test_files + production, cache)
 
-    for path in test_files:
+    for path in test_files + production:
         findings.extend(collected.get(path, []))
     by_check: dict[str, CheckResult] = {c.name: CheckResult(check=c.name, files_checked=len(test_files)) for c in checks}
+    if state.selection:
+        looked_at = production + [f for f in test_files if state.selection.rules_for(f, True)]
+        by_check[CUSTOM_CHECK] = CheckResult(
+            check=CUSTOM_CHECK,
+            files_checked=len(looked_at),
+            sections={CUSTOM_RULES_SECTION: [_described(rule) for rule in state.custom_rules]},
+        )
     extra: dict[str, CheckResult] = {}
     for finding in findings:
         target = by_check.get(finding.check)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from testguard.checks.collect.run import (
@@ -112,6 +113,20 @@ def _floor(ctx: Context) -> tuple[int, str] | None:
     return max(floors) if floors else None
 
 
+def _note_rise(ctx: Context, figures: dict[str, float]) -> None:
+    """Says when the count is above the one recorded: ``--prune`` would raise the floor."""
+    from testguard.core.baseline import risen, show_figure
+
+    up = risen(ctx.baseline, figures).get(FIGURE)
+    if up is not None:
+        floor, now = up
+        print(
+            f"testguard: note: {show_figure(now)} tests collected, above the floor of"
+            f" {show_figure(floor)} recorded in the baseline: testguard baseline --prune raises it",
+            file=sys.stderr,
+        )
+
+
 def run(ctx: Context) -> CheckResult:
     timeout = float(ctx.options.own(CollectOptions).timeout or DEFAULT_TIMEOUT)
     python = ctx.interpreter
@@ -138,6 +153,7 @@ def run(ctx: Context) -> CheckResult:
             " [tool.testguard.collect] args (set min-tests = 0 if that is intended)",
         ))
         return result
+    _note_rise(ctx, result.figures)
     floor = _floor(ctx)
     if floor is not None and count < floor[0]:
         missing = floor[0] - count

@@ -26,6 +26,6 @@ RULES = (
         bad="# baseline: 412 tests collected; now: 380",
         good="# restore the lost tests, or record the new count on purpose",
         fix="Find why tests disappeared; if it was intended, record the new count with "
-            "`testguard baseline` (or set `[tool.testguard.collect] min-tests`).",
+            "`testguard baseline --allow-lower collect` (or set `[tool.testguard.collect] min-tests`).",
     ),
 )

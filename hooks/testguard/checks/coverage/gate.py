@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from testguard.core.wording import plural
 
 NAME = "coverage"
 TOTAL = "coverage:total"
-_ACCEPT = "recorded figures only rise; run 'testguard baseline' to record a lower one on purpose"
+_ACCEPT = "recorded figures only rise; run 'testguard baseline --allow-lower' to record a lower one on purpose"
 
 
 def _pc(numbers: Numbers, precision: int) -> str:
@@ -194,6 +195,35 @@ def _table(cov: CoverageSet, ev: Evaluation, failed: set[str]) -> list[dict[str,
     return rows
 
 
+_PRUNE = "testguard baseline --prune raises"
+_LISTED = 3
+
+
+def _rise_notes(ctx: Context, figures: dict[str, float]) -> list[str]:
+    """The recorded floors this measurement is above (what ``--prune`` would raise)."""
+    from testguard.core.baseline import risen, show_figure
+
+    up = risen(ctx.baseline, figures)
+    notes: list[str] = []
+    total = up.pop(TOTAL, None)
+    if total is not None:
+        floor, now = total
+        notes.append(
+            f"coverage {show_figure(now)}% is above its recorded floor {show_figure(floor)}%: {_PRUNE} it"
+        )
+    if up:
+        listed = ", ".join(
+            f"{key.partition(':')[2]} {show_figure(now)}% > {show_figure(floor)}%"
+            for key, (floor, now) in sorted(up.items())[:_LISTED]
+        )
+        more = f", and {len(up) - _LISTED} more" if len(up) > _LISTED else ""
+        notes.append(
+            f"coverage of {plural(len(up), 'path')} is above the recorded floor"
+            f" ({listed}{more}): {_PRUNE} {'it' if len(up) == 1 else 'them'}"
+        )
+    return notes
+
+
 def run(ctx: Context) -> CheckResult:
     settings = SECTION.of(ctx.config)
     cov, completed = load_coverage(ctx, settings)
@@ -229,6 +259,8 @@ def run(ctx: Context) -> CheckResult:
         if not cov.files[path].statements:
             continue  # an empty file is 100% and says nothing
         result.figures[f"coverage:{path}"] = _figure(cov.files[path].numbers.percent, p)
+    for note in _rise_notes(ctx, result.figures):
+        print(f"testguard: note: {note}", file=sys.stderr)
     failed = {f.path for f in result.findings if f.code in ("TG601", "TG602") and f.path}
     if any(f.code == "TG601" for f in result.findings):
         failed.add("")

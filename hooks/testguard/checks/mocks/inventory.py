@@ -5,7 +5,10 @@ existing mocks a team wants to move away from; suppressed and allowed uses are
 not counted).  ``uses`` and ``by_class`` count replacements — patches and mock
 objects —; ``by_kind`` also counts imports and ``mocker`` fixture requests,
 which replace nothing by themselves.  Bands by uses in a file: simple 1–2,
-moderate 3–9, complex 10 or more.
+moderate 3–9, complex 10 or more.  Files are listed simplest first, so that a
+migration can start where it is cheapest (the README's advice): by band
+(simple, moderate, complex, then the files with no replacement), then fewest
+uses, then path; the per-band counts follow the same order.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from testguard.core.report.model import Report
 
 REPLACING = frozenset({"TG202", "TG203", "TG204"})
 BANDS = ((10, "complex"), (3, "moderate"), (1, "simple"))
+BAND_ORDER = ("simple", "moderate", "complex", "none")
 
 
 def band(uses: int) -> str:
@@ -59,14 +63,15 @@ def build(findings: Iterable[Finding]) -> dict[str, Any]:
                 "band": band(uses),
             }
         )
-    files.sort(key=lambda f: (-int(f["uses"]), str(f["path"])))
+    files.sort(key=lambda f: (BAND_ORDER.index(str(f["band"])), int(f["uses"]), str(f["path"])))
+    by_band = Counter(str(f["band"]) for f in files)
     return {
         "totals": {
             "uses": sum(total_class.values()),
             "files": len(files),
             "by_class": _sorted(total_class),
             "by_kind": _sorted(total_kind),
-            "by_band": _sorted(Counter(str(f["band"]) for f in files)),
+            "by_band": {name: by_band[name] for name in BAND_ORDER if by_band[name]},
         },
         "files": files,
         "replacements": {cls: REPLACEMENTS[cls] for cls in total_class if cls in REPLACEMENTS},
@@ -75,7 +80,7 @@ def build(findings: Iterable[Finding]) -> dict[str, Any]:
 
 
 def render_text(section: dict[str, Any], limit: int = 50) -> str:
-    """The inventory as plain text, after the findings (``limit`` files, most uses first)."""
+    """The inventory as plain text, after the findings (``limit`` files, simplest first)."""
     totals = section.get("totals", {})
     lines = [
         "",

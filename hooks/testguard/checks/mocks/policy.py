@@ -4,6 +4,12 @@ With a policy, an allowed use is not reported, and the uses that only support
 mocking (the library import, the ``mocker`` fixture, a mock object without a
 spec) are reported only where the file (import) or the test (fixture, mock
 object) also mocks something that is not allowed.
+
+A mock object without a spec is excused only by an allowed *patch* in its test:
+it is then taken to configure the allowed double (``get.return_value =
+Mock(status_code=200)``).  An allowed mock *object* (``create_autospec(Session)``
+with ``http`` allowed) excuses nothing next to it: a bare ``MagicMock()`` there
+stands in for something nobody allowed, and is reported unless ``unknown`` is.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ def reported(uses: list[Use], policy: Policy) -> list[Use]:
     if policy.strict:
         return uses
     denied: set[int | None] = set()
-    permitted: set[int | None] = set()
+    patched: set[int | None] = set()  # scopes with an allowed patch
     keep: list[Use] = []
     supporting: list[Use] = []
     for use in uses:
@@ -54,12 +60,13 @@ def reported(uses: list[Use], policy: Policy) -> list[Use]:
         elif use.kind == "mock-object" and use.target is None and "unknown" not in policy.allow:
             supporting.append(use)  # a bare Mock(): judged by the test it is in
         elif policy.allows(use):
-            permitted.add(use.scope)
+            if use.kind != "mock-object":
+                patched.add(use.scope)
         else:
             denied.add(use.scope)
             keep.append(use)
     for use in supporting:
-        if use.code == "TG204" and (use.scope in denied or use.scope not in permitted):
+        if use.code == "TG204" and (use.scope in denied or use.scope not in patched):
             keep.append(use)
     denied.update(u.scope for u in keep if u.code == "TG204")
     for use in supporting:

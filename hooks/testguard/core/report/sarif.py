@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
-from testguard.core.findings import Finding, Severity, Status
+from testguard.core.findings import CUSTOM_CHECK, CUSTOM_RULES_SECTION, Finding, Severity, Status
 from testguard.core.report.escape import uri_path
 from testguard.core.report.json import dump
 from testguard.core.report.model import Report
@@ -15,11 +16,46 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 
 
+def _custom_descriptor(code: str, rule: Mapping[str, Any], level: str) -> dict[str, Any]:
+    """A custom ast-grep rule: its ``message`` describes it, its ``note`` is the help."""
+    message = str(rule.get("message") or code)
+    note = str(rule.get("note") or "")
+    descriptor: dict[str, Any] = {
+        "id": code,
+        "name": str(rule.get("id") or code),
+        "shortDescription": {"text": message},
+        "fullDescription": {"text": note or message},
+        "defaultConfiguration": {"level": level},
+        "properties": {"check": CUSTOM_CHECK, "source": str(rule.get("source", "")),
+                       "tags": ["testguard", CUSTOM_CHECK]},
+    }
+    if note:
+        descriptor["help"] = {"text": note, "markdown": note}
+    return descriptor
+
+
+def _custom_rules(report: Report) -> dict[str, Mapping[str, Any]]:
+    """The custom rules the run loaded, by code (the first rule of a shared code)."""
+    rules: dict[str, Mapping[str, Any]] = {}
+    for result in report.results:
+        if result.check != CUSTOM_CHECK:
+            continue
+        described = result.sections.get(CUSTOM_RULES_SECTION)
+        for rule in described if isinstance(described, list) else []:
+            if isinstance(rule, Mapping) and isinstance(rule.get("code"), str):
+                rules.setdefault(rule["code"], rule)
+    return rules
+
+
 def _rule_descriptor(
-    code: str, rule: RuleDoc | None, example: Finding | None
+    code: str, rule: RuleDoc | None, example: Finding | None,
+    custom: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    if rule is None and custom is not None:
+        level = _LEVEL[example.severity] if example else _LEVEL[Severity(custom.get("severity", "error"))]
+        return _custom_descriptor(code, custom, level)
     if rule is None:
-        # A custom ast-grep rule: all we know is what its findings say.
+        # A code nothing describes: all we know is what its findings say.
         title = example.title if example else code
         return {
             "id": code,
@@ -86,9 +122,11 @@ def to_data(report: Report) -> dict[str, Any]:
     for f in findings:
         examples.setdefault(f.code, f)
     docs = collect(report.checks)
-    codes = sorted({c for c, r in docs.items() if r.check in checks} | set(examples))
+    custom = _custom_rules(report)
+    codes = sorted({c for c, r in docs.items() if r.check in checks} | set(examples) | set(custom))
     rules = [
-        _rule_descriptor(code, docs.get(code), examples.get(code)) for code in codes
+        _rule_descriptor(code, docs.get(code), examples.get(code), custom.get(code))
+        for code in codes
     ]
     index = {code: i for i, code in enumerate(codes)}
     results = []

@@ -1,0 +1,218 @@
+"""TG003: a baseline git has (at the diff base, or in HEAD) that the working tree lost or
+emptied is a finding; ``--no-baseline`` says that it ignores one.  Real git repositories,
+real pytest under real coverage.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Run, git, git_init, write
+
+PY = sys.executable
+BASELINE = ".testguard-baseline.json"
+EXITS = "import sys\n\n\ndef test_exit():\n    sys.exit(1)\n"
+EMPTY = '{\n  "version": 2,\n  "tool": "testguard",\n  "figures": {},\n  "findings": []\n}\n'
+
+
+@pytest.fixture(autouse=True)
+def _quick_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    for name in ("COVERAGE_FILE", "COVERAGE_PROCESS_START", "COVERAGE_RCFILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def commit(root: Path, message: str) -> str:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def legacy(tmp_path: Path, tg: Callable[..., Run]) -> Path:
+    """main: one baselined exit in a test, the baseline committed."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    git_init(root)
+    write(root, {"pyproject.toml": "[tool.testguard]\nchecks = ['exits']\n", "tests/test_old.py": EXITS})
+    assert tg(root, "baseline").code == 0
+    commit(root, "base")
+    return root
+
+
+def measure(root: Path) -> None:
+    """The project's own test run under coverage.py, as a user runs it."""
+    proc = subprocess.run(
+        [PY, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root, capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def tg003(run: Run) -> list[dict[str, object]]:
+    return [f for f in run.json()["findings"] if f["code"] == "TG003"]
+
+
+def test_a_pull_request_that_deletes_the_baseline_and_lowers_coverage_fails(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    """The issue's case, as the Action runs it: `run --diff-base <base>`."""
+    root = tmp_path / "shop"
+    root.mkdir()
+    git_init(root)
+    write(root, {
+        "pyproject.toml": f'[tool.testguard]\npython = "{PY}"\nchecks = ["exits", "coverage"]\n\n'
+        '[tool.testguard.coverage]\n\n[tool.coverage.run]\nsource = ["shop"]\n',
+        ".gitignore": ".coverage\n.testguard_cache/\n",
+        "shop/__init__.py": "",
+        "shop/billing.py": "def total(a, b):\n    return a + b\n\n\ndef fee(a):\n    return a / 10\n",
+        "tests/test_billing.py": "from shop.billing import fee, total\n\n\ndef test_total():\n"
+        "    assert total(1, 2) == 3\n\n\ndef test_fee():\n    assert fee(10) == 1\n",
+    })
+    measure(root)
+    assert tg(root, "baseline").code == 0
+    assert json.loads((root / BASELINE).read_text())["figures"] == {"coverage:total": 100}
+    commit(root, "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    (root / BASELINE).unlink()
+    write(root, {"tests/test_billing.py": "from shop.billing import total\n\n\ndef test_total():\n"
+                 "    assert total(1, 2) == 3\n"})
+    commit(root, "drop a test and the baseline")
+    measure(root)
+
+    run = tg(root, "run", "--diff-base", "main", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    [finding] = tg003(run)
+    assert finding["path"] == BASELINE and finding["line"] == 0
+    assert finding["message"] == (
+        "the baseline was deleted, but the merge-base with main has one: its 1 floor"
+        " (coverage:total 100) no longer applies; restore it with"
+        f" `git checkout main -- {BASELINE}` (then `testguard baseline --prune` shrinks it)"
+    )
+    text = tg(root, "run", "--diff-base", "main")
+    assert f"{BASELINE}: TG003 the baseline was deleted" in text.out
+    assert "All checks passed." not in text.out
+
+    # restored, the floor holds again: the lower coverage is the finding
+    git(root, "checkout", "main", "--", BASELINE)
+    back = tg(root, "run", "--diff-base", "main", "--format", "json")
+    assert back.code == 1
+    assert back.codes() == ["TG601"]
+
+
+def test_an_emptied_baseline_is_tg003_and_names_what_it_accepted(legacy: Path, tg: Callable[..., Run]) -> None:
+    for emptied in (EMPTY, "", "\n"):
+        (legacy / BASELINE).write_text(emptied)
+        run = tg(legacy, "run", "--format", "json")
+        assert run.code == 1, run.err
+        [finding] = tg003(run)
+        assert str(finding["message"]).startswith(
+            "the baseline was emptied, but HEAD has one: its 1 accepted finding no longer applies"
+        )
+        assert sorted(run.codes()) == ["TG003", "TG302"]
+
+
+def test_deleted_locally_then_committed(legacy: Path, tg: Callable[..., Run]) -> None:
+    (legacy / BASELINE).unlink()
+    run = tg(legacy, "check", "--format", "json")
+    assert [f["message"].split(":")[0] for f in tg003(run)] == ["the baseline was deleted, but HEAD has one"]
+    commit(legacy, "no baseline")
+    # HEAD no longer has it and there is no diff base: nothing to compare with
+    after = tg(legacy, "check", "--format", "json")
+    assert tg003(after) == []
+    assert after.codes() == ["TG302"]
+
+
+def test_a_baseline_that_held_nothing_may_go(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    git_init(root)
+    write(root, {"tests/test_ok.py": "def test_ok():\n    pass\n"})
+    assert tg(root, "baseline").code == 0
+    commit(root, "base")
+    (root / BASELINE).unlink()
+    run = tg(root, "run")
+    assert run.code == 0 and run.out == "All checks passed.\n"
+
+
+def test_no_baseline_says_it_ignores_the_file(legacy: Path, tg: Callable[..., Run]) -> None:
+    run = tg(legacy, "run", "--no-baseline")
+    assert run.code == 1
+    notes = [line for line in run.err.splitlines() if "--no-baseline" in line]
+    assert notes == [
+        f"testguard: note: --no-baseline: the baseline {BASELINE} is ignored; every finding counts as new"
+    ]
+    (legacy / BASELINE).unlink()
+    gone = tg(legacy, "run", "--no-baseline", "--format", "json")
+    assert tg003(gone) == [] and "--no-baseline" not in gone.err
+
+
+def test_a_hook_call_on_given_files_does_not_look(legacy: Path, tg: Callable[..., Run]) -> None:
+    write(legacy, {"tests/test_new.py": "def test_new():\n    pass\n"})
+    (legacy / BASELINE).unlink()
+    run = tg(legacy, "exits", "tests/test_new.py")
+    assert run.code == 0 and run.out == ""
+
+
+@pytest.mark.parametrize("fmt", ["github", "sarif", "junit"])
+def test_tg003_in_every_format(legacy: Path, tg: Callable[..., Run], fmt: str) -> None:
+    (legacy / BASELINE).unlink()
+    run = tg(legacy, "run", "--format", fmt)
+    assert run.code == 1
+    assert "TG003" in run.out
+    if fmt == "github":
+        assert f"::error file={BASELINE},title=TG003::" in run.out
+    if fmt == "sarif":
+        rules = json.loads(run.out)["runs"][0]["tool"]["driver"]["rules"]
+        assert any(r["id"] == "TG003" and r["name"] == "baseline-removed" for r in rules)
+
+
+def test_rerecording_a_deleted_baseline_compares_with_the_committed_one(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    git_init(root)
+    tests = "".join(f"def test_{i}():\n    pass\n\n\n" for i in range(3))
+    write(root, {
+        "pyproject.toml": f'[tool.testguard]\npython = "{PY}"\nchecks = ["collect"]\n\n'
+        '[tool.testguard.collect]\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+        "tests/test_count.py": tests,
+    })
+    assert tg(root, "baseline").code == 0
+    commit(root, "base")
+    (root / BASELINE).unlink()
+    write(root, {"tests/test_count.py": "def test_0():\n    pass\n"})
+    run = tg(root, "baseline")
+    assert run.code == 1
+    assert "compared with the one in HEAD" in run.err
+    assert "  collect:tests 3 → 1 (lowered)\n" in run.err
+    assert not (root / BASELINE).exists()
+
+
+def test_pointing_the_config_elsewhere_does_not_turn_the_baseline_off(
+    legacy: Path, tg: Callable[..., Run]
+) -> None:
+    git(legacy, "checkout", "-q", "-b", "feature")
+    write(legacy, {"pyproject.toml": "[tool.testguard]\nchecks = ['exits']\nbaseline = 'nowhere.json'\n"})
+    commit(legacy, "point the baseline at nothing")
+    run = tg(legacy, "run", "--diff-base", "main", "--format", "json")
+    assert run.code == 1
+    [finding] = tg003(run)
+    assert finding["path"] == "nowhere.json"
+    assert str(finding["message"]).startswith(
+        f"the baseline nowhere.json is missing, but the merge-base with main has one at {BASELINE},"
+        " where its config pointed: its 1 accepted finding no longer applies; restore it with"
+        f" `git checkout main -- {BASELINE}`"
+    )
+    # moved with the config, the baseline still holds: no finding
+    git(legacy, "mv", BASELINE, "nowhere.json")
+    commit(legacy, "moved")
+    moved = tg(legacy, "run", "--diff-base", "main", "--format", "json")
+    assert (moved.code, moved.json()["findings"]) == (0, [])
