@@ -19,8 +19,10 @@ from collections.abc import Sequence
 from testguard.checks.imports import plan
 from testguard.checks.imports.classify import Reporter, classify
 from testguard.checks.imports.progress import progress_bar
-from testguard.checks.imports.runner import confirm_failures, run_imports
+from testguard.checks.imports.discover import unnameable_note
+from testguard.checks.imports.exact import Settings, verdicts
 from testguard.core.findings import CheckResult, Finding, UsageError
+from testguard.core.project import relpath
 from testguard.core.runner import Context
 from testguard.core.options import seconds, shard_spec, worker_count
 
@@ -99,31 +101,15 @@ def run(ctx: Context) -> CheckResult:
         installed=bool(getattr(options, "installed", False)),
         shard_spec=getattr(options, "shard", None),
     )
-    fresh = bool(getattr(options, "fresh", False))
-    names = [spec.name for spec in work.modules]
-    outcomes = run_imports(
-        python,
-        names,
-        timeout=timeout,
-        workers=workers,
-        sys_path=work.sys_path,
-        cwd=work.cwd,
-        fork=not fresh,
+    outcomes, tally = verdicts(
+        Settings(python, timeout, workers, work.sys_path, work.cwd),
+        work,
+        fresh=bool(getattr(options, "fresh", False)),
+        confirm=bool(getattr(options, "confirm", False)),
         progress=progress_bar(sys.stderr),
     )
-    if not fresh:
-        # A crash in a forked child is re-checked in a fresh interpreter (rare, and
-        # it may be the fork); with --confirm every failure is.
-        confirm = getattr(options, "confirm", False)
-        outcomes = confirm_failures(
-            python,
-            outcomes,
-            timeout=timeout,
-            workers=workers,
-            sys_path=work.sys_path,
-            cwd=work.cwd,
-            statuses=("error", "exit", "crash") if confirm else ("crash",),
-        )
+    if work.unnameable:
+        print(unnameable_note(work.unnameable, ctx.root), file=sys.stderr)
     reporter = Reporter(
         root=ctx.root,
         python=python,
@@ -152,6 +138,8 @@ def run(ctx: Context) -> CheckResult:
                 "interpreter": str(python),
                 "installed": work.installed,
                 "changed_only": bool(ctx.paths),
+                "reverified": tally.reverified,
+                "unnameable": [relpath(ctx.root, path) for path in work.unnameable],
             }
         },
     )

@@ -61,12 +61,12 @@ def _norm(filename: str) -> str:
 
 def _frames(raw: Sequence[Sequence[Any]]) -> list[Frame]:
     """Traceback frames, outermost first, without the worker's and importlib's own."""
-    worker = _norm(str(WORKER_SCRIPT))
+    worker_dir = _norm(str(WORKER_SCRIPT.parent))
     out: list[Frame] = []
     for filename, line, name in raw:
-        if _norm(filename) == worker or filename.replace("\\", "/").endswith(
-            "importlib/__init__.py"
-        ):
+        normal = _norm(filename)
+        ours = os.path.dirname(normal) == worker_dir and os.path.basename(normal).startswith("worker")
+        if ours or filename.replace("\\", "/").endswith("importlib/__init__.py"):
             continue
         out.append((str(filename), int(line), str(name)))
     return out

@@ -119,21 +119,32 @@ class _Pool:
 
     def _serve(self, queue: _Queue) -> None:
         worker = self.start()
+        kept: list[str] = []
         try:
             while True:
                 batch = queue.take()
                 if not batch:
                     break
-                leftover = self._run_batch(worker, batch)
+                if not all(_within(module, package) for package in kept for module in batch):
+                    # The worker holds a package's change to interpreter state that these
+                    # modules would not see in a fresh interpreter: start from a clean one.
+                    _stop(worker)
+                    worker = self.start()
+                kept = []
+                leftover = self._run_batch(worker, batch, kept)
                 if leftover is not None:
                     _stop(worker)
                     queue.give_back(leftover)
                     worker = self.start()
+                    kept = []
         finally:
             _stop(worker)
 
-    def _run_batch(self, worker: Started, batch: list[str]) -> list[str] | None:
-        """Run one batch; on a wedged or dead worker return the modules still to do."""
+    def _run_batch(self, worker: Started, batch: list[str], kept: list[str]) -> list[str] | None:
+        """Run one batch; on a wedged or dead worker return the modules still to do.
+
+        ``kept`` receives the packages whose change to interpreter state the worker holds.
+        """
         stdin, stdout = worker.process.stdin, worker.process.stdout
         assert stdin is not None and stdout is not None
         try:
@@ -157,6 +168,7 @@ class _Pool:
                 if message is None:
                     continue  # not ours: e.g. a sitecustomize that prints at startup
                 if message.get("done"):
+                    kept.extend(str(package) for package in message.get("kept") or ())
                     return None
                 if "note" in message:
                     notes[str(message.pop("note"))] = message
@@ -165,6 +177,7 @@ class _Pool:
                 status = message.pop("status")
                 if module in remaining:
                     remaining.remove(module)
+                _add_note(message, notes.get(module))
                 self.record(ImportOutcome(module, status, message))
         finally:
             watchdog.cancel()
@@ -175,6 +188,20 @@ class _Pool:
             lost.module = remaining[0]
             self.record(lost)
         return remaining[1:]
+
+
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def _add_note(data: dict[str, Any], note: dict[str, Any] | None) -> None:
+    """A process that died of a signal the module sent: say who sent it."""
+    how = data.get("how")
+    if note is None or not isinstance(how, str) or data.get("signal") != note.get("signal"):
+        return
+    if "sent by" not in how and "call" not in data:
+        data["how"] = f"{how}, sent by {note.get('call')}"
+        data.setdefault("frames", note.get("frames", []))
 
 
 def _death(worker: Started, note: dict[str, Any] | None = None) -> ImportOutcome:
@@ -300,10 +327,12 @@ def run_imports(
     cwd: Path | None = None,
     fork: bool = True,
     progress: Progress | None = None,
+    mode: str = "warm",
 ) -> dict[str, ImportOutcome]:
     """Import every module in ``python``, each contained; return an outcome per module.
 
-    ``fork=False`` imports each module in a fresh interpreter (slow, the reference).
+    ``mode="verify"`` gives each module the verdict of a fresh interpreter in a fork of
+    its ancestors (worker_tree.py); ``fork=False`` imports each in a fresh interpreter.
     """
     if not modules:
         return {}
@@ -314,6 +343,7 @@ def run_imports(
         "timeout": timeout,
         "fork": fork and sys.platform != "win32",
         "sys_path": [str(path) for path in sys_path],
+        "mode": mode,
     }
     pool = _Pool(python, config, cwd or Path.cwd(), len(modules), progress)
     queue = _Queue(modules, count)

@@ -1,0 +1,169 @@
+"""Every module's verdict as a fresh interpreter gives it, at about the price of a warm one.
+
+A fresh ``python -c "import importlib; importlib.import_module('pkg.mod')"`` is
+the reference.  The warm workers import each module after many others, which
+is fast, and their verdict equals the fresh one unless
+
+* the module was imported while a change to interpreter state made by a module
+  that is not its ancestor was in force (the worker says ``untrusted``; it keeps
+  such changes out of its state where it can, see worker.py);
+* the module lies on an import cycle and was imported before its turn, as part
+  of another module: a fresh import enters the cycle at the module itself;
+* a module it imports is one of these, and its verdict changed.
+
+Those modules are imported again, each in a fork of a process that holds only
+its ancestor packages (worker_tree.py): the fresh verdict, for a fork and the
+module's own imports.  Whatever changes is followed to the modules that import
+it, until nothing changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from testguard.checks.imports.cycles import cycle_members
+from testguard.checks.imports.depgraph import DepGraph
+from testguard.checks.imports.discover import ModuleSpec
+from testguard.checks.imports.plan import Plan
+from testguard.checks.imports.runner import ImportOutcome, Progress, confirm_failures, run_imports
+
+# Rounds of following changed verdicts to the modules that import them.
+MAX_ROUNDS = 8
+
+
+@dataclass
+class Settings:
+    python: Path
+    timeout: float
+    workers: int
+    sys_path: Sequence[Path]
+    cwd: Path
+
+
+@dataclass
+class Tally:
+    """How the verdicts were reached (for the report's section)."""
+
+    reverified: int = 0
+    changed: list[str] = field(default_factory=list)
+
+
+class _Graph(threading.Thread):
+    """The static import graph and its cycles, worked out while the warm workers import."""
+
+    def __init__(self, graph_specs: Sequence[ModuleSpec], modules: Sequence[str]) -> None:
+        super().__init__(daemon=True)
+        self.graph = DepGraph(graph_specs)
+        self.modules = modules
+        self.cycles: set[str] = set()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.cycles = cycle_members(self.graph, self.modules)
+        except BaseException as exc:  # noqa: BLE001 -- re-raised by the caller
+            self.error = exc
+
+    def result(self) -> tuple[DepGraph, set[str]]:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.graph, self.cycles
+
+
+def verdicts(
+    settings: Settings,
+    work: Plan,
+    *,
+    fresh: bool,
+    confirm: bool,
+    progress: Progress | None,
+) -> tuple[dict[str, ImportOutcome], Tally]:
+    """The verdict of every module of the plan: exact (default) or a fresh interpreter each."""
+    tally = Tally()
+    if fresh:
+        names = [spec.name for spec in work.modules]
+        outcomes = run_imports(
+            settings.python, names, timeout=settings.timeout, workers=settings.workers,
+            sys_path=settings.sys_path, cwd=settings.cwd, fork=False, progress=progress,
+        )
+        return outcomes, tally
+    outcomes = exact_outcomes(
+        settings, work.modules, work.graph_modules, confirm=confirm, progress=progress, tally=tally
+    )
+    return outcomes, tally
+
+
+def exact_outcomes(
+    settings: Settings,
+    specs: Sequence[ModuleSpec],
+    graph_specs: Sequence[ModuleSpec],
+    *,
+    confirm: bool,
+    progress: Progress | None,
+    tally: Tally,
+) -> dict[str, ImportOutcome]:
+    """The fresh-interpreter verdict of every module of ``specs``.
+
+    ``graph_specs`` are every module of the packages (the import graph runs
+    through modules this run does not check).
+    """
+    names = [spec.name for spec in specs]
+    if not names:
+        return {}
+    graph_work = _Graph(graph_specs, names)
+    graph_work.start()
+    outcomes = run_imports(
+        settings.python,
+        names,
+        timeout=settings.timeout,
+        workers=settings.workers,
+        sys_path=settings.sys_path,
+        cwd=settings.cwd,
+        progress=progress,
+    )
+    graph, cycles = graph_work.result()
+    suspects = {
+        name
+        for name, outcome in outcomes.items()
+        if outcome.data.get("untrusted") or (name in cycles and outcome.data.get("cached"))
+    }
+    verified: set[str] = set()
+    for _ in range(MAX_ROUNDS):
+        suspects -= verified
+        if not suspects:
+            break
+        fresh = _verify(settings, sorted(suspects, key=lambda n: n.split(".")))
+        verified |= suspects
+        tally.reverified += len(suspects)
+        changed = {name for name, outcome in fresh.items() if outcome.ok != outcomes[name].ok}
+        tally.changed += sorted(changed)
+        outcomes.update(fresh)
+        suspects = graph.dependants(changed) & set(outcomes)
+    statuses = ("error", "exit", "crash") if confirm else ("crash",)
+    # A crash in a forked child is re-checked in a fresh interpreter (rare, and it may be
+    # the fork); with --confirm every failure is.
+    return confirm_failures(
+        settings.python,
+        outcomes,
+        timeout=settings.timeout,
+        workers=settings.workers,
+        sys_path=settings.sys_path,
+        cwd=settings.cwd,
+        statuses=statuses,
+    )
+
+
+def _verify(settings: Settings, modules: list[str]) -> dict[str, ImportOutcome]:
+    return run_imports(
+        settings.python,
+        modules,
+        timeout=settings.timeout,
+        workers=settings.workers,
+        sys_path=settings.sys_path,
+        cwd=settings.cwd,
+        mode="verify",
+    )
