@@ -95,12 +95,10 @@ def venv_python(spec: str) -> Path:
 def import_name(python: Path, spec: str) -> str:
     """The top-level package a distribution installs (Django -> django)."""
     dist = spec.split("==")[0]
-    code = (
-        "import importlib.metadata as m, sys;"
-        f"print((m.distribution({dist!r}).read_text('top_level.txt') or {dist.lower()!r}).split()[0])"
-    )
+    code = f"import importlib.metadata as m; print(m.distribution({dist!r}).read_text('top_level.txt') or '')"
     out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=False)
-    return out.stdout.strip() or dist.lower()
+    tops = out.stdout.split()
+    return dist.lower() if dist.lower() in tops or not tops else tops[0]
 
 
 def site_packages(python: Path, package: str) -> Path:

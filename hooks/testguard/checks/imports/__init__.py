@@ -139,6 +139,9 @@ def run(ctx: Context) -> CheckResult:
                 "installed": work.installed,
                 "changed_only": bool(ctx.paths),
                 "reverified": tally.reverified,
+                "changed_when_reverified": tally.changed,
+                "seconds_warm": round(tally.warm_seconds, 2),
+                "seconds_reverifying": round(tally.verify_seconds, 2),
                 "unnameable": [relpath(ctx.root, path) for path in work.unnameable],
             }
         },

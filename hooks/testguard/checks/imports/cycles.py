@@ -2,7 +2,8 @@
 
 A module in a cycle can pass or fail depending on which member of the cycle is
 imported first, so a warm verdict for it, taken after another member was
-imported, may differ from a fresh one.  An import of a module's own ancestor
+imported, may differ from a fresh one; and so may the verdict of a module that
+imports a member whose verdict changed.  An import of a module's own ancestor
 package does not count: a fresh import always runs the ancestors first, from
 any entry point, so that order never changes.
 """
@@ -19,14 +20,29 @@ def _ancestors(module: str) -> set[str]:
     return {".".join(parts[:end]) for end in range(1, len(parts))}
 
 
-def cycle_members(graph: DepGraph, modules: Iterable[str]) -> set[str]:
-    """The modules of ``modules`` that lie on a cycle (strongly connected, two or more)."""
-    names = sorted(set(modules) & set(graph.specs))
-    edges = {
-        name: sorted(d for d in graph.imports_of(name) if d in graph.specs and d not in _ancestors(name))
-        for name in graph.specs
-    }
-    return {member for group in _components(edges) if len(group) > 1 for member in group} & set(names)
+class ImportCycles:
+    """The cycles of the static import graph, and who imports whom directly."""
+
+    def __init__(self, graph: DepGraph) -> None:
+        self.edges = {
+            name: sorted(d for d in graph.imports_of(name) if d in graph.specs and d not in _ancestors(name))
+            for name in graph.specs
+        }
+        self.members = {m for group in _components(self.edges) if len(group) > 1 for m in group}
+        self._importers: dict[str, set[str]] = {}
+        for name, targets in self.edges.items():
+            for target in targets:
+                self._importers.setdefault(target, set()).add(name)
+        for name in graph.specs:  # importing a module runs its package first
+            parent = name.rpartition(".")[0]
+            while parent and parent not in graph.specs:
+                parent = parent.rpartition(".")[0]
+            if parent:
+                self._importers.setdefault(parent, set()).add(name)
+
+    def importers(self, names: Iterable[str]) -> set[str]:
+        """The modules whose own import imports one of ``names`` directly (or that are under it)."""
+        return {importer for name in names for importer in self._importers.get(name, ())}
 
 
 def _components(edges: dict[str, list[str]]) -> list[list[str]]:

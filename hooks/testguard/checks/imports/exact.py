@@ -9,7 +9,8 @@ is fast, and their verdict equals the fresh one unless
   such changes out of its state where it can, see worker.py);
 * the module lies on an import cycle and was imported before its turn, as part
   of another module: a fresh import enters the cycle at the module itself;
-* a module it imports is one of these, and its verdict changed.
+* a module it imports (or its package) is one of these, and its verdict changed:
+  then it is imported again too, and so on while verdicts change.
 
 Those modules are imported again, each in a fork of a process that holds only
 its ancestor packages (worker_tree.py): the fresh verdict, for a fork and the
@@ -20,11 +21,12 @@ it, until nothing changes.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from testguard.checks.imports.cycles import cycle_members
+from testguard.checks.imports.cycles import ImportCycles
 from testguard.checks.imports.depgraph import DepGraph
 from testguard.checks.imports.discover import ModuleSpec
 from testguard.checks.imports.plan import Plan
@@ -49,29 +51,30 @@ class Tally:
 
     reverified: int = 0
     changed: list[str] = field(default_factory=list)
+    warm_seconds: float = 0.0
+    verify_seconds: float = 0.0
 
 
 class _Graph(threading.Thread):
     """The static import graph and its cycles, worked out while the warm workers import."""
 
-    def __init__(self, graph_specs: Sequence[ModuleSpec], modules: Sequence[str]) -> None:
+    def __init__(self, graph_specs: Sequence[ModuleSpec]) -> None:
         super().__init__(daemon=True)
-        self.graph = DepGraph(graph_specs)
-        self.modules = modules
-        self.cycles: set[str] = set()
+        self.specs = graph_specs
+        self.cycles: ImportCycles | None = None
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            self.cycles = cycle_members(self.graph, self.modules)
+            self.cycles = ImportCycles(DepGraph(self.specs))
         except BaseException as exc:  # noqa: BLE001 -- re-raised by the caller
             self.error = exc
 
-    def result(self) -> tuple[DepGraph, set[str]]:
+    def result(self) -> ImportCycles:
         self.join()
-        if self.error is not None:
-            raise self.error
-        return self.graph, self.cycles
+        if self.error is not None or self.cycles is None:
+            raise self.error or RuntimeError("the import graph was not made")
+        return self.cycles
 
 
 def verdicts(
@@ -114,8 +117,9 @@ def exact_outcomes(
     names = [spec.name for spec in specs]
     if not names:
         return {}
-    graph_work = _Graph(graph_specs, names)
+    graph_work = _Graph(graph_specs)
     graph_work.start()
+    started = time.monotonic()
     outcomes = run_imports(
         settings.python,
         names,
@@ -125,11 +129,13 @@ def exact_outcomes(
         cwd=settings.cwd,
         progress=progress,
     )
-    graph, cycles = graph_work.result()
+    cycles = graph_work.result()
+    tally.warm_seconds = time.monotonic() - started
+    started = time.monotonic()
     suspects = {
         name
         for name, outcome in outcomes.items()
-        if outcome.data.get("untrusted") or (name in cycles and outcome.data.get("cached"))
+        if outcome.data.get("untrusted") or (name in cycles.members and outcome.data.get("cached"))
     }
     verified: set[str] = set()
     for _ in range(MAX_ROUNDS):
@@ -142,7 +148,8 @@ def exact_outcomes(
         changed = {name for name, outcome in fresh.items() if outcome.ok != outcomes[name].ok}
         tally.changed += sorted(changed)
         outcomes.update(fresh)
-        suspects = graph.dependants(changed) & set(outcomes)
+        suspects = cycles.importers(changed) & set(outcomes)
+    tally.verify_seconds = time.monotonic() - started
     statuses = ("error", "exit", "crash") if confirm else ("crash",)
     # A crash in a forked child is re-checked in a fresh interpreter (rare, and it may be
     # the fork); with --confirm every failure is.

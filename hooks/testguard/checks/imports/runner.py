@@ -42,18 +42,23 @@ Progress = Callable[[int, int], None]
 
 
 class _Queue:
-    """Hands out batches in order, shrinking them towards the end so workers finish together."""
+    """Hands out batches in order, shrinking them towards the end so workers finish together.
 
-    def __init__(self, modules: Sequence[str], workers: int) -> None:
+    With ``shares``, each worker gets one contiguous share instead: the verifier keeps
+    the processes of a package for one batch.
+    """
+
+    def __init__(self, modules: Sequence[str], workers: int, shares: bool = False) -> None:
         self.pending = list(modules)
         self.position = 0
         self.workers = workers
+        self.share = -(-len(modules) // workers) if shares else 0
         self.lock = threading.Lock()
 
     def take(self) -> list[str]:
         with self.lock:
             remaining = len(self.pending) - self.position
-            size = max(1, min(MAX_BATCH, remaining // (2 * self.workers)))
+            size = self.share or max(1, min(MAX_BATCH, remaining // (2 * self.workers)))
             batch = self.pending[self.position : self.position + size]
             self.position += len(batch)
             return batch
@@ -346,7 +351,7 @@ def run_imports(
         "mode": mode,
     }
     pool = _Pool(python, config, cwd or Path.cwd(), len(modules), progress)
-    queue = _Queue(modules, count)
+    queue = _Queue(modules, count, shares=mode == "verify")
     threads = [
         threading.Thread(target=pool.serve, args=(queue,), daemon=True)
         for _ in range(count)

@@ -143,6 +143,8 @@ class Worker:
             self.status_fd = read_end
             return False
         os.close(read_end)
+        assert self.fingerprint is not None
+        self.fingerprint.forked()
         inherited = len(self.kept)
         for index in range(start, len(batch)):
             module = batch[index]

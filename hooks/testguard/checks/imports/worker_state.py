@@ -18,8 +18,12 @@ import os
 import signal
 import sys
 import warnings
+from itertools import chain
 from types import ModuleType
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _IGNORED_KEYS = frozenset({"__warningregistry__"})
 
@@ -49,12 +53,14 @@ def _signals() -> tuple[Any, ...]:
     handlers = []
     for number in _VALID_SIGNALS:
         try:
-            handlers.append(signal.getsignal(number))
+            handlers.append(_getsignal(number))
         except (OSError, ValueError):
             handlers.append(None)
     return tuple(handlers)
 
 
+# signal.getsignal without the enum it wraps the answer in (ten times faster).
+_getsignal = getattr(getattr(signal, "_signal", signal), "getsignal", signal.getsignal)
 _VALID_SIGNALS = sorted(signal.valid_signals()) if hasattr(signal, "valid_signals") else []
 
 
@@ -64,11 +70,19 @@ def _environ() -> dict[Any, Any]:
 
 
 def _logging() -> tuple[Any, ...]:
-    logging = sys.modules.get("logging")
-    root = getattr(logging, "root", None)
+    """The root logger's level and handlers, and the level logging.disable() set."""
+    root = getattr(sys.modules.get("logging"), "root", None)
     if root is None:
-        return ()
-    return (root.level, tuple(getattr(root, "handlers", ())), getattr(logging, "disable", None))
+        return (30, (), 0)  # as logging starts: WARNING, no handler, nothing disabled
+    manager = getattr(root, "manager", None)
+    return (root.level, tuple(getattr(root, "handlers", ())), getattr(manager, "disable", 0))
+
+
+def _warnings() -> tuple[Any, ...]:
+    """The warnings filters, where one makes a warning an error: only then can they change
+    a verdict (re-adding a filter, which reorders them, is common and harmless)."""
+    filters = tuple(warnings.filters)
+    return filters if any(entry[0] == "error" for entry in filters) else ()
 
 
 def _scalars() -> tuple[Any, ...]:
@@ -88,7 +102,7 @@ def _scalars() -> tuple[Any, ...]:
         tuple(sys.meta_path),
         tuple(sys.path_hooks),
         tuple(sys.argv),
-        tuple(warnings.filters),
+        _warnings(),
         _signals(),
         _logging(),
     )
@@ -124,26 +138,44 @@ def _benign(module: str, key: str, old: object, new: object) -> bool:
 
 
 class Fingerprint:
-    """The interpreter state as last seen; ``changes()`` compares and moves on."""
+    """The interpreter state as last seen; ``changes()`` compares and moves on.
+
+    The standard-library modules are compared in one pass over all their keys and
+    values (identity first, in C); only a module that differs is looked at by key.
+    """
 
     def __init__(self) -> None:
         self.stdlib = _stdlib_names()
         self.scalars = _scalars()
         self.builtins = dict(vars(builtins))
         self.environ = _environ()
-        self.modules: dict[str, tuple[ModuleType, dict[str, Any]]] = {}
-        self.seen = 0
+        self.names: list[str] = []
+        self.dicts: list[dict[str, Any]] = []  # the live namespaces of the stdlib modules
+        self.saved: list[dict[str, Any]] = []  # their copies as last seen
+        self.known: set[str] = set()
+        self.flat: list[Any] = []  # every value of every stdlib module, in order
         self._add_new_modules()
 
+    def _flatten(self) -> list[Any]:
+        # A key added or removed changes the length; a value replaced, an identity.
+        return list(chain.from_iterable(map(dict.values, self.dicts)))
+
     def _add_new_modules(self) -> None:
-        if len(sys.modules) == self.seen:
+        if len(sys.modules) == len(self.known):
             return
-        for name, module in list(sys.modules.items()):
-            if name in self.modules or not isinstance(module, ModuleType):
-                continue
-            if name.split(".", 1)[0] in self.stdlib:
-                self.modules[name] = (module, dict(vars(module)))
-        self.seen = len(sys.modules)
+        for name in sorted(sys.modules.keys() - self.known):
+            self.known.add(name)
+            module = sys.modules.get(name)
+            if isinstance(module, ModuleType) and name.split(".", 1)[0] in self.stdlib:
+                self.names.append(name)
+                self.dicts.append(vars(module))
+                self.saved.append(dict(vars(module)))
+                self.flat.extend(vars(module).values())
+        self.known &= set(sys.modules)
+
+    def forked(self) -> None:
+        """In a forked child: what the fork itself changed (threading's locks) is no change."""
+        self.changes()
 
     def changes(self) -> list[str]:
         """What changed since the last call (empty: nothing another import would see)."""
@@ -152,32 +184,40 @@ class Fingerprint:
         if scalars != self.scalars:
             found += [n for n, a, b in zip(_SCALAR_NAMES, self.scalars, scalars) if a != b]
             self.scalars = scalars
-        found += self._dict_changes("builtins", self.builtins, vars(builtins))
-        self.builtins = dict(vars(builtins))
+        if not _same(self.builtins, vars(builtins)):
+            found += _dict_changes("builtins", self.builtins, vars(builtins))
+            self.builtins = dict(vars(builtins))
         environ = _environ()
         if environ != self.environ:
             keys = {k for k in set(environ) | set(self.environ) if environ.get(k) != self.environ.get(k)}
             found += [f"os.environ[{_text(k)!r}]" for k in sorted(keys, key=repr)]
             self.environ = environ
-        for name, (module, saved) in list(self.modules.items()):
-            current = vars(module)
-            if _same(saved, current):
-                continue
-            found += self._dict_changes(name, saved, current)
-            self.modules[name] = (module, dict(current))
+        flat = self._flatten()
+        if not _same_values(self.flat, flat):
+            for position, (name, current) in enumerate(zip(self.names, self.dicts)):
+                if not _same(self.saved[position], current):
+                    found += _dict_changes(name, self.saved[position], current)
+                    self.saved[position] = dict(current)
+            self.flat = flat
         self._add_new_modules()
         return found
 
-    def _dict_changes(self, name: str, saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
-        if _same(saved, current):
-            return []
-        found = []
-        for key in set(saved) | set(current):
-            old, new = saved.get(key, _MISSING), current.get(key, _MISSING)
-            if old is new or _benign(name, key, old, new):
-                continue
-            found.append(f"{name}.{key}")
-        return sorted(found)
+
+def _dict_changes(name: str, saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    found = []
+    for key in set(saved) | set(current):
+        old, new = saved.get(key, _MISSING), current.get(key, _MISSING)
+        if old is new or _benign(name, key, old, new):
+            continue
+        found.append(f"{name}.{key}")
+    return sorted(found)
+
+
+def _same_values(saved: list[Any], current: list[Any]) -> bool:
+    try:
+        return bool(saved == current)  # identical items compare equal without calling __eq__
+    except Exception:  # noqa: BLE001 -- a replaced value with an odd __eq__ is a change
+        return False
 
 
 def _same(saved: dict[str, Any], current: dict[str, Any]) -> bool:
