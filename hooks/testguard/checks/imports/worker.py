@@ -157,7 +157,7 @@ class Worker:
             if foreign:
                 result["untrusted"] = True
             contain.send(write_end, result)
-            if result["status"] != "ok" or result.get("discard"):
+            if result["ends"]:
                 # Whatever the import left behind dies with this process.
                 os._exit(0)
         contain.send(write_end, {"handoff": True, "kept": self.kept})
@@ -168,30 +168,48 @@ class Worker:
         return True
 
     def step(self, module: str, status_fd: int) -> Message:
-        """Import ``module`` as a fresh import would (its ancestors first); note what it changed."""
+        """Import ``module`` as a fresh import would (its ancestors first); note what it changed.
+
+        ``ends`` says whether this process must end after it: a failure that left
+        something behind, or a module (not a package) that changed interpreter state.
+        """
         assert self.fingerprint is not None
         flags: Message = {"module": module}
         if module in sys.modules:
             flags["cached"] = True
+        result: Message | None = None
         for ancestor in contain.ancestors(module):
             if ancestor in sys.modules:
                 continue
             result = contain.attempt(ancestor, status_fd, self.stack_fd, self.timeout, self.results_fd, module)
             if result["status"] != "ok":
-                return {**result, **flags}  # a fresh import of the module fails the same way
+                break  # a fresh import of the module fails the same way
             if self.fingerprint.changes():
                 self.kept.append(ancestor)
-        result = contain.attempt(module, status_fd, self.stack_fd, self.timeout, self.results_fd)
+            result = None
+        if result is None:
+            result = contain.attempt(module, status_fd, self.stack_fd, self.timeout, self.results_fd)
         result.update(flags)
-        if result["status"] == "ok":
-            changes = self.fingerprint.changes()
-            if changes:
-                result["leaked"] = changes[:LEAK_LIMIT]
-                if hasattr(sys.modules.get(module), "__path__"):
-                    self.kept.append(module)
-                else:
-                    result["discard"] = True
+        result["ends"] = False
+        changes = self.fingerprint.changes()
+        if result["status"] != "ok":
+            # An exception leaves the modules imported on the way, as in any interpreter:
+            # go on with them, unless it changed interpreter state.  Submodules of a package
+            # that failed go: a later import runs the package, and them, afresh.
+            result["ends"] = bool(changes)
+            self.drop_orphans()
+        elif changes:
+            result["leaked"] = changes[:LEAK_LIMIT]
+            result["ends"] = not hasattr(sys.modules.get(module), "__path__")
+            if not result["ends"]:
+                self.kept.append(module)
         return result
+
+    def drop_orphans(self) -> None:
+        assert self.fingerprint is not None
+        for name in self.fingerprint.new:
+            if any(ancestor not in sys.modules for ancestor in contain.ancestors(name)):
+                sys.modules.pop(name, None)
 
     def monitor(self, batch: list[str], start: int) -> int:
         """Forward the child's results; when it ends, return where the next child starts."""
@@ -214,7 +232,7 @@ class Worker:
                 if message is not None and "module" in message:
                     position += 1
                     pending = None
-                    ends = message["status"] != "ok" or message.pop("discard", False)
+                    ends = message.pop("ends", True)
                     if ends:
                         contain.wait_pid(self.child)
                     contain.send(self.results_fd, message)

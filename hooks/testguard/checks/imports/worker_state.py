@@ -154,6 +154,7 @@ class Fingerprint:
         self.saved: list[dict[str, Any]] = []  # their copies as last seen
         self.known: set[str] = set()
         self.flat: list[Any] = []  # every value of every stdlib module, in order
+        self.new: list[str] = []  # the modules imported since the last call
         self._add_new_modules()
 
     def _flatten(self) -> list[Any]:
@@ -161,9 +162,11 @@ class Fingerprint:
         return list(chain.from_iterable(map(dict.values, self.dicts)))
 
     def _add_new_modules(self) -> None:
-        if len(sys.modules) == len(self.known):
+        self.new = []
+        if len(sys.modules) == len(self.known) and not self.known.symmetric_difference(sys.modules):
             return
-        for name in sorted(sys.modules.keys() - self.known):
+        self.new = sorted(sys.modules.keys() - self.known)
+        for name in self.new:
             self.known.add(name)
             module = sys.modules.get(name)
             if isinstance(module, ModuleType) and name.split(".", 1)[0] in self.stdlib:
