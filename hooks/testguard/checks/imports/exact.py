@@ -122,7 +122,7 @@ def exact_outcomes(
     started = time.monotonic()
     outcomes = run_imports(
         settings.python,
-        names,
+        _largest_first(specs),
         timeout=settings.timeout,
         workers=settings.workers,
         sys_path=settings.sys_path,
@@ -162,6 +162,20 @@ def exact_outcomes(
         cwd=settings.cwd,
         statuses=statuses,
     )
+
+
+def _largest_first(specs: Sequence[ModuleSpec]) -> list[str]:
+    """The order of the warm imports: the largest files first, so that the slowest imports
+    (usually large) start early and the workers finish together.  The verdicts do not
+    depend on the order; the time does."""
+
+    def size(spec: ModuleSpec) -> int:
+        try:
+            return spec.path.stat().st_size
+        except OSError:
+            return 0
+
+    return [spec.name for spec in sorted(specs, key=lambda spec: (-size(spec), spec.parts))]
 
 
 def _verify(settings: Settings, modules: list[str]) -> dict[str, ImportOutcome]:
