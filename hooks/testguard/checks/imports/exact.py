@@ -138,17 +138,26 @@ def exact_outcomes(
         if outcome.data.get("untrusted") or (name in cycles.members and outcome.data.get("cached"))
     }
     verified: set[str] = set()
+    failing_members = None
     for _ in range(MAX_ROUNDS):
         suspects -= verified
-        if not suspects:
+        if suspects:
+            fresh = _verify(settings, sorted(suspects, key=lambda n: n.split(".")))
+            verified |= suspects
+            tally.reverified += len(suspects)
+            changed = {name for name, outcome in fresh.items() if outcome.ok != outcomes[name].ok}
+            tally.changed += sorted(changed)
+            outcomes.update(fresh)
+        else:
+            changed = set()
+        # A module passed warm after importing a cycle member that fails when a fresh
+        # import enters the cycle there, or a module whose verdict changed: its own may too.
+        if failing_members is None:
+            failing_members = {name for name in cycles.members & set(outcomes) if not outcomes[name].ok}
+            changed |= failing_members
+        suspects = {name for name in cycles.importers(changed) & set(outcomes) if outcomes[name].ok}
+        if not suspects - verified:
             break
-        fresh = _verify(settings, sorted(suspects, key=lambda n: n.split(".")))
-        verified |= suspects
-        tally.reverified += len(suspects)
-        changed = {name for name, outcome in fresh.items() if outcome.ok != outcomes[name].ok}
-        tally.changed += sorted(changed)
-        outcomes.update(fresh)
-        suspects = cycles.importers(changed) & set(outcomes)
     tally.verify_seconds = time.monotonic() - started
     statuses = ("error", "exit", "crash") if confirm else ("crash",)
     # A crash in a forked child is re-checked in a fresh interpreter (rare, and it may be
