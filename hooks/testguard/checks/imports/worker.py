@@ -14,19 +14,21 @@ worker_tree.py); testguard sends it the modules whose warm verdict may differ.
 
 Containment in the warm mode on POSIX is a chain of forks: the process holding
 the warm state forks a child for the next batch, and the child imports the
-batch's modules one by one, reporting each through a pipe.  The first failure
--- exception, exit, crash or a hang past the timeout -- ends the child: the
-parent reports that module and forks a new child for the rest, from the state
-before the batch, so nothing a failed import left behind reaches another
-module.  A module whose import changes interpreter state that a later import
-would see (worker_state.py) ends its child the same way, unless it is a
-package: the modules under it, which come next, see that change in a fresh
-interpreter too.  Such a package is dropped again (the child ends, or testguard
-restarts the worker) before a module outside it.  Before a module, its
-ancestor packages are imported one by one, as a fresh import does.  When the
-whole batch succeeds the child *becomes* the worker (the parent exits), so each
-module is imported once and later forks start warm.  Without fork, each module
-is imported in a fresh subprocess (``--attempt``).
+batch's modules one by one, reporting each through a pipe.  An exit, a crash or
+a hang past the timeout ends the child: the parent reports that module and
+forks a new child for the rest, from the state before the batch, so nothing
+that import left behind reaches another module.  So does an import that
+changed interpreter state a later import would see (worker_state.py), whether
+it failed or not, unless it is a package that imported cleanly: the modules
+under it see that change in a fresh interpreter too.  Such a package is dropped
+again (the child ends, or testguard restarts the worker) before a module
+outside it.  A failed import that changed nothing keeps the modules it
+imported on the way, as any interpreter does (the submodules of a package that
+failed go).  Before a module, its ancestor packages are imported one by one,
+as a fresh import does.  When the whole batch is done the child *becomes* the
+worker (the parent exits), so each module is imported once and later forks
+start warm.  Without fork, each module is imported in a fresh subprocess
+(``--attempt``).
 
 Each result says what testguard needs to judge the warm verdict: ``cached``
 (an earlier import had already imported it: if it is in an import cycle, the

@@ -4,8 +4,9 @@ Part of the worker (standard library only, Python 3.9+, loaded by path, nothing
 from testguard).  ``Fingerprint.changes()`` names what changed since the last
 call: builtins, ``os.environ``, ``sys.path``/``meta_path``/``path_hooks``,
 ``sys.argv``, the recursion limit, the current directory, the umask, signal
-handlers, warnings filters, trace and profile functions, the root logger, and
-the identity of every attribute of the standard-library modules that were
+handlers, the warnings filters (when one of them makes warnings errors: only
+then can they change a verdict), trace and profile functions, the root logger,
+and the identity of every attribute of the standard-library modules that were
 loaded before.  Changes that every import makes are not counted: a package
 gaining its imported submodule as an attribute, a cache filled the first time
 (an attribute that was ``None``), a ``__warningregistry__``.
