@@ -120,6 +120,7 @@ def exact_outcomes(
     graph_work = _Graph(graph_specs)
     graph_work.start()
     started = time.monotonic()
+    early = _Early(settings, graph_work)
     outcomes = run_imports(
         settings.python,
         _largest_first(specs),
@@ -128,36 +129,36 @@ def exact_outcomes(
         sys_path=settings.sys_path,
         cwd=settings.cwd,
         progress=progress,
+        on_drained=early.start,
     )
     cycles = graph_work.result()
     tally.warm_seconds = time.monotonic() - started
     started = time.monotonic()
-    suspects = {
-        name
-        for name, outcome in outcomes.items()
-        if outcome.data.get("untrusted") or (name in cycles.members and outcome.data.get("cached"))
-    }
     verified: set[str] = set()
-    failing_members = None
+
+    def take(fresh: dict[str, ImportOutcome]) -> set[str]:
+        """Record fresh verdicts; return the modules whose verdict they changed."""
+        verified.update(fresh)
+        tally.reverified += len(fresh)
+        changed = {name for name, outcome in fresh.items() if outcome.ok != outcomes[name].ok}
+        tally.changed += sorted(changed)
+        outcomes.update(fresh)
+        return changed
+
+    changed = take(early.result())
+    rest = _suspects(outcomes, cycles) - verified  # the last batches, which it could not see
+    if rest:
+        changed |= take(_verify(settings, rest))
+    # A module that passed warm after importing a cycle member that fails when a fresh
+    # import enters the cycle there, or a module whose verdict changed: its own may too.
+    failing = {name for name in cycles.members & set(outcomes) if not outcomes[name].ok}
     for _ in range(MAX_ROUNDS):
-        suspects -= verified
-        if suspects:
-            fresh = _verify(settings, sorted(suspects, key=lambda n: n.split(".")))
-            verified |= suspects
-            tally.reverified += len(suspects)
-            changed = {name for name, outcome in fresh.items() if outcome.ok != outcomes[name].ok}
-            tally.changed += sorted(changed)
-            outcomes.update(fresh)
-        else:
-            changed = set()
-        # A module passed warm after importing a cycle member that fails when a fresh
-        # import enters the cycle there, or a module whose verdict changed: its own may too.
-        if failing_members is None:
-            failing_members = {name for name in cycles.members & set(outcomes) if not outcomes[name].ok}
-            changed |= failing_members
-        suspects = {name for name in cycles.importers(changed) & set(outcomes) if outcomes[name].ok}
-        if not suspects - verified:
+        passed = {name for name in cycles.importers(failing) & set(outcomes) if outcomes[name].ok}
+        suspects = ((cycles.importers(changed) & set(outcomes)) | passed) - verified
+        if not suspects:
             break
+        changed = take(_verify(settings, suspects))
+        failing = set()
     tally.verify_seconds = time.monotonic() - started
     statuses = ("error", "exit", "crash") if confirm else ("crash",)
     # A crash in a forked child is re-checked in a fresh interpreter (rare, and it may be
@@ -171,6 +172,50 @@ def exact_outcomes(
         cwd=settings.cwd,
         statuses=statuses,
     )
+
+
+def _suspects(outcomes: dict[str, ImportOutcome], cycles: ImportCycles) -> set[str]:
+    """Modules whose warm verdict may differ from a fresh one: imported while another
+    module's change to interpreter state was in force, or a cycle member imported
+    before its turn (the cycle was entered elsewhere)."""
+    return {
+        name
+        for name, outcome in outcomes.items()
+        if outcome.data.get("untrusted") or (name in cycles.members and outcome.data.get("cached"))
+    }
+
+
+class _Early:
+    """Verifies the suspects known when the last warm batch is handed out, on the core
+    that the warm workers' last, long imports leave idle."""
+
+    def __init__(self, settings: Settings, graph: _Graph) -> None:
+        self.settings = settings
+        self.graph = graph
+        self.thread: threading.Thread | None = None
+        self.fresh: dict[str, ImportOutcome] = {}
+        self.error: BaseException | None = None
+
+    def start(self, done: dict[str, ImportOutcome]) -> None:
+        self.thread = threading.Thread(target=self._run, args=(done,), daemon=True)
+        self.thread.start()
+
+    def _run(self, done: dict[str, ImportOutcome]) -> None:
+        try:
+            suspects = _suspects(done, self.graph.result())
+            if suspects:
+                one = Settings(self.settings.python, self.settings.timeout, 1,
+                               self.settings.sys_path, self.settings.cwd)
+                self.fresh = _verify(one, suspects)
+        except BaseException as exc:  # noqa: BLE001 -- re-raised by result()
+            self.error = exc
+
+    def result(self) -> dict[str, ImportOutcome]:
+        if self.thread is not None:
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.fresh
 
 
 def _largest_first(specs: Sequence[ModuleSpec]) -> list[str]:
@@ -187,10 +232,10 @@ def _largest_first(specs: Sequence[ModuleSpec]) -> list[str]:
     return [spec.name for spec in sorted(specs, key=lambda spec: (-size(spec), spec.parts))]
 
 
-def _verify(settings: Settings, modules: list[str]) -> dict[str, ImportOutcome]:
+def _verify(settings: Settings, modules: set[str]) -> dict[str, ImportOutcome]:
     return run_imports(
         settings.python,
-        modules,
+        sorted(modules, key=lambda name: name.split(".")),
         timeout=settings.timeout,
         workers=settings.workers,
         sys_path=settings.sys_path,

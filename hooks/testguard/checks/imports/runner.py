@@ -39,6 +39,8 @@ class ImportOutcome:
 
 
 Progress = Callable[[int, int], None]
+# Told, once, the outcomes so far when the last batch has been handed out.
+Drained = Callable[[dict[str, "ImportOutcome"]], None]
 
 
 class _Queue:
@@ -54,6 +56,7 @@ class _Queue:
         self.workers = workers
         self.share = -(-len(modules) // workers) if shares else 0
         self.lock = threading.Lock()
+        self.drained = False
 
     def take(self) -> list[str]:
         with self.lock:
@@ -62,6 +65,13 @@ class _Queue:
             batch = self.pending[self.position : self.position + size]
             self.position += len(batch)
             return batch
+
+    def first_time_empty(self) -> bool:
+        """True once: to the first worker that finds nothing left to hand out."""
+        with self.lock:
+            first = not self.drained and self.position >= len(self.pending)
+            self.drained = self.drained or first
+            return first
 
     def give_back(self, modules: Sequence[str]) -> None:
         with self.lock:
@@ -76,7 +86,9 @@ class _Pool:
         cwd: Path,
         total: int,
         progress: Progress | None,
+        on_drained: Drained | None = None,
     ) -> None:
+        self.on_drained = on_drained
         self.python = python
         self.config = config
         self.cwd = cwd
@@ -129,6 +141,10 @@ class _Pool:
             while True:
                 batch = queue.take()
                 if not batch:
+                    if self.on_drained is not None and queue.first_time_empty():
+                        with self.lock:
+                            done = dict(self.results)
+                        self.on_drained(done)
                     break
                 if not all(_within(module, package) for package in kept for module in batch):
                     # The worker holds a package's change to interpreter state that these
@@ -333,6 +349,7 @@ def run_imports(
     fork: bool = True,
     progress: Progress | None = None,
     mode: str = "warm",
+    on_drained: Drained | None = None,
 ) -> dict[str, ImportOutcome]:
     """Import every module in ``python``, each contained; return an outcome per module.
 
@@ -350,7 +367,7 @@ def run_imports(
         "sys_path": [str(path) for path in sys_path],
         "mode": mode,
     }
-    pool = _Pool(python, config, cwd or Path.cwd(), len(modules), progress)
+    pool = _Pool(python, config, cwd or Path.cwd(), len(modules), progress, on_drained)
     queue = _Queue(modules, count, shares=mode == "verify")
     threads = [
         threading.Thread(target=pool.serve, args=(queue,), daemon=True)
