@@ -197,3 +197,36 @@ def test_verdicts_do_not_depend_on_the_order(tmp_path: Path, tg: Callable[..., R
     assert fresh_failures(tmp_path) == expected
     for _ in range(2):
         assert reported(tg(tmp_path, "imports", "--format", "json", "--workers", workers)) == expected
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_module_reverified_in_a_fork_of_its_ancestors_is_contained_there(
+    tmp_path: Path, tg: Callable[..., Run], workers: str
+) -> None:
+    # pkg.a imports pkg.b and pkg.c, which each import pkg.a back: both are imported
+    # before their turn, so each is imported again in a fork of pkg's process, where
+    # one exits and the other kills that process.
+    project(
+        tmp_path,
+        {
+            "pkg/a.py": "import pkg.b\nimport pkg.c\n\nA = 1\n",
+            "pkg/b.py": (
+                "import sys\n\nif 'pkg.a' not in sys.modules:\n    import os\n    os._exit(3)\nimport pkg.a\n"
+            ),
+            "pkg/c.py": (
+                "import os\nimport sys\n\nif 'pkg.a' not in sys.modules:\n"
+                "    os.kill(os.getppid(), 9)\nimport pkg.a\n"
+            ),
+        },
+    )
+    run = tg(tmp_path, "imports", "--format", "json", "--workers", workers)
+    found = {f["path"]: (f["code"], f["line"], f["message"]) for f in run.json()["findings"]}
+    assert found == {
+        "pkg/b.py": ("TG103", 5, "the module exits the process while importing: os._exit(3)"),
+        "pkg/c.py": (
+            "TG105",
+            5,
+            "the worker was killed by signal 9 (SIGKILL) while importing this module,"
+            " sent by os.kill(<the worker>, SIGKILL)",
+        ),
+    }
