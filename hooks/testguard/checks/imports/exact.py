@@ -9,13 +9,15 @@ is fast, and their verdict equals the fresh one unless
   such changes out of its state where it can, see worker.py);
 * the module lies on an import cycle and was imported before its turn, as part
   of another module: a fresh import enters the cycle at the module itself;
-* a module it imports (or its package) is one of these, and its verdict changed:
-  then it is imported again too, and so on while verdicts change.
+* it passed, and a module it imports directly (or its package) is a cycle
+  member that fails when a fresh import enters the cycle there, or a module
+  whose verdict changed.
 
 Those modules are imported again, each in a fork of a process that holds only
 its ancestor packages (worker_tree.py): the fresh verdict, for a fork and the
 module's own imports.  Whatever changes is followed to the modules that import
-it, until nothing changes.
+it, round by round, until nothing changes.  The suspects known when the last
+warm batch is handed out are verified at once, beside the last warm imports.
 """
 
 from __future__ import annotations
