@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import git, git_init, run_testguard, write
 from testguard.core.importgraph import DepGraph, import_statements
-from testguard.checks.imports.discover import discover_modules, shard
+from testguard.checks.imports.discover import discover, discover_modules, shard
 
 PROJECT: dict[str, str | bytes] = {
     "src/app/__init__.py": "",
@@ -119,30 +119,42 @@ def test_discovery_layouts_namespaces_main_and_excludes(tmp_path: Path) -> None:
             "lib/__main__.py": "",
             "lib/a.py": "",
             "lib/ns/deep/b.py": "",  # namespace directories, no __init__.py
-            "lib/not-a-module.py": "",
+            # importlib imports these by name, as frameworks do (migrations, locale/is/)
+            "lib/not-an-identifier.py": "",
             "lib/data-dir/c.py": "",
+            "lib/0001_initial.py": "",
+            "lib/is/__init__.py": "",
+            # no dotted name reaches these: set aside
+            "lib/foo.bar.py": "",
+            "lib/x.y/z.py": "",
+            "lib/.hidden/h.py": "",
             "lib/__pycache__/a.cpython-311.py": "",
             "lib/legacy/__init__.py": "",
             "lib/legacy/old.py": "",
             "single.py": "",
         },
     )
-    names = [s.name for s in discover_modules([tmp_path], ["lib", "single"])]
-    assert names == [
+    found = discover([tmp_path], ["lib", "single"])
+    assert [s.name for s in found.modules] == [
         "lib",
+        "lib.0001_initial",
         "lib.a",
+        "lib.data-dir.c",
+        "lib.is",
         "lib.legacy",
         "lib.legacy.old",
+        "lib.not-an-identifier",
         "lib.ns.deep.b",
         "single",
     ]
+    assert found.unnameable == [tmp_path / "lib/foo.bar.py", tmp_path / "lib/x.y/z.py"]
     names = [
         s.name
         for s in discover_modules(
             [tmp_path], ["lib"], include_main=True, exclude=["lib.legacy"]
         )
     ]
-    assert names == ["lib", "lib.__main__", "lib.a", "lib.ns.deep.b"]
+    assert "lib.__main__" in names and "lib.legacy" not in names and "lib.legacy.old" not in names
 
 
 def test_shards_are_disjoint_deterministic_and_complete(tmp_path: Path) -> None:

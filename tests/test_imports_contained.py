@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -329,3 +330,28 @@ def test_worker_runs_in_other_supported_pythons(tmp_path: Path, version: str) ->
         ("pkg/syntax.py", "TG106", 1),
         ("pkg/killgroup.py", "TG105", 2),
     }
+
+
+def test_an_exception_without_text_shows_the_line_that_raised(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/winonly.py": 'import sys\n\nassert sys.platform == "win32"\n',
+            "pkg/bare.py": "x = 1\nraise RuntimeError\n",
+            "pkg/texted.py": "raise RuntimeError('')\n",
+        },
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n'
+    )
+    run = tg(tmp_path, "imports", "--format", "json")
+    found = {f["path"]: f["message"] for f in run.json()["findings"]}
+    assert found["pkg/winonly.py"] == (
+        'AssertionError: assert sys.platform == "win32"; a module meant for one platform only'
+        ' can be left out with [tool.testguard.imports] exclude = ["pkg.winonly"]'
+    )
+    assert found["pkg/bare.py"] == "RuntimeError: raise RuntimeError"
+    assert found["pkg/texted.py"] == "RuntimeError: raise RuntimeError('')"

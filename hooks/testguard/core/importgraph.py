@@ -33,7 +33,7 @@ class Module(Protocol):
     def is_package(self) -> bool: ...
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD = re.compile(r"\w+")
 # An import statement at the start of a line, with its parenthesised or
 # backslash-continued rest.  Reading statements from the text instead of
 # parsing whole files keeps the graph of a 1,500-module package under a second.

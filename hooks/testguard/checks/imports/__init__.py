@@ -84,7 +84,9 @@ def run(ctx: Context) -> CheckResult:
     from testguard.checks.imports import plan
     from testguard.checks.imports.classify import Reporter, classify
     from testguard.checks.imports.progress import progress_bar
-    from testguard.checks.imports.runner import confirm_failures, run_imports
+    from testguard.checks.imports.discover import unnameable_note
+    from testguard.checks.imports.exact import Settings, verdicts
+    from testguard.core.project import relpath
 
     started = time.monotonic()
     options = ctx.options.own(ImportsOptions)
@@ -102,29 +104,15 @@ def run(ctx: Context) -> CheckResult:
         installed=options.installed,
         shard_spec=options.shard,
     )
-    names = [spec.name for spec in work.modules]
-    outcomes = run_imports(
-        python,
-        names,
-        timeout=timeout,
-        workers=workers,
-        sys_path=work.sys_path,
-        cwd=work.cwd,
-        fork=not options.fresh,
+    outcomes, tally = verdicts(
+        Settings(python, timeout, workers, work.sys_path, work.cwd),
+        work,
+        fresh=options.fresh,
+        confirm=options.confirm,
         progress=progress_bar(sys.stderr),
     )
-    if not options.fresh:
-        # A crash in a forked child is re-checked in a fresh interpreter (rare, and
-        # it may be the fork); with --confirm every failure is.
-        outcomes = confirm_failures(
-            python,
-            outcomes,
-            timeout=timeout,
-            workers=workers,
-            sys_path=work.sys_path,
-            cwd=work.cwd,
-            statuses=("error", "exit", "crash") if options.confirm else ("crash",),
-        )
+    if work.unnameable:
+        print(unnameable_note(work.unnameable, ctx.root), file=sys.stderr)
     reporter = Reporter(
         root=ctx.root,
         python=python,
@@ -153,6 +141,11 @@ def run(ctx: Context) -> CheckResult:
                 "interpreter": str(python),
                 "installed": work.installed,
                 "changed_only": bool(ctx.paths),
+                "reverified": tally.reverified,
+                "changed_when_reverified": tally.changed,
+                "seconds_warm": round(tally.warm_seconds, 2),
+                "seconds_reverifying": round(tally.verify_seconds, 2),
+                "unnameable": [relpath(ctx.root, path) for path in work.unnameable],
             }
         },
     )

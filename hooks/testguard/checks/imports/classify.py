@@ -59,14 +59,30 @@ def _norm(filename: str) -> str:
     return os.path.normcase(os.path.abspath(filename))
 
 
+# A check of the platform the code runs on: sys.platform, os.name, platform.system().
+_PLATFORM_GUARD = re.compile(r"\bsys\.platform\b|\bos\.name\b|\bplatform\.(?:system|machine)\(")
+
+
+def _source_line(filename: str, line: int) -> str:
+    """The stripped text of a line of a source file, or "" when it cannot be read."""
+    try:
+        with open(filename, "rb") as handle:
+            for number, text in enumerate(handle, 1):
+                if number == line:
+                    return text.decode("utf-8", "replace").strip()
+    except OSError:
+        pass
+    return ""
+
+
 def _frames(raw: Sequence[Sequence[Any]]) -> list[Frame]:
     """Traceback frames, outermost first, without the worker's and importlib's own."""
-    worker = _norm(str(WORKER_SCRIPT))
+    worker_dir = _norm(str(WORKER_SCRIPT.parent))
     out: list[Frame] = []
     for filename, line, name in raw:
-        if _norm(filename) == worker or filename.replace("\\", "/").endswith(
-            "importlib/__init__.py"
-        ):
+        normal = _norm(filename)
+        ours = os.path.dirname(normal) == worker_dir and os.path.basename(normal).startswith("worker")
+        if ours or filename.replace("\\", "/").endswith("importlib/__init__.py"):
             continue
         out.append((str(filename), int(line), str(name)))
     return out
@@ -191,8 +207,17 @@ def _error(
         details["missing"] = missing
         code = "TG101"
     else:
-        message = f"{kind}: {reporter.scrub(str(data.get('message', '')))}"
+        text = str(data.get("message", ""))
+        if not text.strip() and frames:
+            # An exception without text (a bare assert): the line that raised says what.
+            text = _source_line(*frames[-1][:2])
+        message = f"{kind}: {reporter.scrub(text)}"
         code = "TG102"
+        if _PLATFORM_GUARD.search(text):
+            message += (
+                "; a module meant for one platform only can be left out with"
+                ' [tool.testguard.imports] exclude = ["' + outcome.module + '"]'
+            )
         if data.get("cause"):
             message += f" (caused by {reporter.scrub(str(data['cause']))})"
     if place.elsewhere:

@@ -1,4 +1,10 @@
-"""The modules of a package, found on disk: regular and namespace packages, subpackages."""
+"""The modules of a package, found on disk: regular and namespace packages, subpackages.
+
+Every ``.py`` file of a package is a module, whatever its name: ``importlib``
+imports ``app.migrations.0001_initial`` or ``app.locale.is`` (a keyword) as
+frameworks do.  Only a file whose name, or a directory's on its way, holds a
+dot (``foo.bar.py``) has no dotted name at all: it is set aside, not imported.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +31,13 @@ class ModuleSpec:
         return tuple(self.name.split("."))
 
 
-def _importable(name: str) -> bool:
-    return name.isidentifier()
+def nameable(name: str) -> bool:
+    """A file or directory name that can be one part of a dotted module name."""
+    return bool(name) and "." not in name
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".") or name in SKIP_DIRS
 
 
 def locate_package(roots: Sequence[Path], package: str) -> Path | None:
@@ -42,9 +53,17 @@ def locate_package(roots: Sequence[Path], package: str) -> Path | None:
     return None
 
 
+def _entries(directory: Path) -> list[os.DirEntry[str]]:
+    try:
+        return sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError:
+        return []
+
+
 def _walk_package(
-    name: str, directory: Path, seen: set[str] | None = None
+    name: str, directory: Path, unnameable: list[Path], seen: set[str] | None = None
 ) -> Iterable[ModuleSpec]:
+    """The modules under ``directory``; files that no dotted name reaches go to ``unnameable``."""
     seen = set() if seen is None else seen
     real = os.path.realpath(directory)
     if real in seen:  # a symlink back up the tree
@@ -53,19 +72,44 @@ def _walk_package(
     init = directory / "__init__.py"
     if init.is_file():
         yield ModuleSpec(name, init, is_package=True)
-    try:
-        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
-    except OSError:
-        return
-    for entry in entries:
+    for entry in _entries(directory):
         if entry.is_dir(follow_symlinks=True):
-            if entry.name in SKIP_DIRS or not _importable(entry.name):
+            if _hidden(entry.name):
                 continue
-            yield from _walk_package(f"{name}.{entry.name}", Path(entry.path), seen)
-        elif entry.name.endswith(".py") and entry.name != "__init__.py":
+            if nameable(entry.name):
+                yield from _walk_package(f"{name}.{entry.name}", Path(entry.path), unnameable, seen)
+            else:
+                unnameable.extend(_python_files(Path(entry.path), seen))
+        elif entry.name.endswith(".py") and entry.name != "__init__.py" and entry.is_file():
             stem = entry.name[:-3]
-            if _importable(stem) and entry.is_file():
+            if nameable(stem):
                 yield ModuleSpec(f"{name}.{stem}", Path(entry.path))
+            else:
+                unnameable.append(Path(entry.path))
+
+
+def _python_files(directory: Path, seen: set[str]) -> list[Path]:
+    """Every ``.py`` file under ``directory`` (one that no import can reach)."""
+    real = os.path.realpath(directory)
+    if real in seen:
+        return []
+    seen.add(real)
+    found: list[Path] = []
+    for entry in _entries(directory):
+        if entry.is_dir(follow_symlinks=True):
+            if not _hidden(entry.name):
+                found += _python_files(Path(entry.path), seen)
+        elif entry.name.endswith(".py") and entry.is_file():
+            found.append(Path(entry.path))
+    return found
+
+
+@dataclass
+class Discovery:
+    """The modules of the packages, and the ``.py`` files in them that have no dotted name."""
+
+    modules: list[ModuleSpec]
+    unnameable: list[Path]
 
 
 def discover_modules(
@@ -76,6 +120,20 @@ def discover_modules(
     exclude: Sequence[str] = (),
     path_excluded: Callable[[Path], bool] | None = None,
 ) -> list[ModuleSpec]:
+    """Every module of ``packages`` under ``roots``, parents before children, sorted."""
+    return discover(
+        roots, packages, include_main=include_main, exclude=exclude, path_excluded=path_excluded
+    ).modules
+
+
+def discover(
+    roots: Sequence[Path],
+    packages: Sequence[str],
+    *,
+    include_main: bool = False,
+    exclude: Sequence[str] = (),
+    path_excluded: Callable[[Path], bool] | None = None,
+) -> Discovery:
     """Every module of ``packages`` under ``roots``, parents before children, sorted.
 
     ``exclude`` holds module-name globs (``mypkg.legacy.*``); ``path_excluded``
@@ -84,12 +142,13 @@ def discover_modules(
     to execute.
     """
     found: dict[str, ModuleSpec] = {}
+    unnameable: list[Path] = []
     for package in packages:
         location = locate_package(roots, package)
         if location is None:
             continue
         specs = (
-            _walk_package(package, location)
+            _walk_package(package, location, unnameable)
             if location.is_dir()
             else [ModuleSpec(package, location)]
         )
@@ -102,7 +161,10 @@ def discover_modules(
         and not dotted_match(spec.name, exclude)
         and not (path_excluded is not None and path_excluded(spec.path))
     ]
-    return sorted(selected, key=lambda spec: spec.parts)
+    skipped = sorted(
+        {path for path in unnameable if path_excluded is None or not path_excluded(path)}
+    )
+    return Discovery(sorted(selected, key=lambda spec: spec.parts), skipped)
 
 
 def modules_for_paths(
@@ -128,3 +190,21 @@ def shard(specs: Sequence[ModuleSpec], index: int, count: int) -> list[ModuleSpe
     start = total * (index - 1) // count
     end = total * index // count
     return list(specs[start:end])
+
+
+def unnameable_note(paths: Sequence[Path], root: Path) -> str:
+    """The note naming the files that no import can reach, and how to leave them out."""
+    shown = []
+    for path in paths:
+        try:
+            shown.append(path.relative_to(root).as_posix())
+        except ValueError:
+            shown.append(path.as_posix())
+    count = len(shown)
+    listed = ", ".join(shown[:10]) + (f" and {count - 10} more" if count > 10 else "")
+    files = "file has" if count == 1 else "files have"
+    return (
+        f"testguard: note: imports: {count} {files} no module name (a '.' in a file or"
+        f" directory name), so no import can reach them and they were not checked: {listed};"
+        ' leave them out with [tool.testguard] exclude = ["<path glob>"]'
+    )

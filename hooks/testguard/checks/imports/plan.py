@@ -12,9 +12,11 @@ from pathlib import Path
 
 from testguard.core.importgraph import DepGraph
 from testguard.checks.imports.discover import (
+    Discovery,
     ModuleSpec,
-    discover_modules,
+    discover,
     modules_for_paths,
+    nameable,
     shard,
 )
 from testguard.checks.imports.runner import WORKER_SCRIPT
@@ -44,6 +46,10 @@ class Plan:
     display: dict[str, str] = field(default_factory=dict)
     source_only: frozenset[str] = frozenset()
     findings: list[Finding] = field(default_factory=list)
+    # Every module of the packages, checked or not: the import graph runs through them all.
+    graph_modules: list[ModuleSpec] = field(default_factory=list)
+    # .py files in the packages that no dotted name reaches (``foo.bar.py``).
+    unnameable: list[Path] = field(default_factory=list)
 
     def report_path(self, spec: ModuleSpec) -> str:
         return self.display.get(_norm(spec.path)) or relpath(self.root, spec.path)
@@ -51,13 +57,13 @@ class Plan:
 
 def _source_modules(
     root: Path, config: Config, packages: Sequence[str]
-) -> list[ModuleSpec]:
+) -> Discovery:
     excluded = GlobSet(config.exclude)
 
     def path_excluded(path: Path) -> bool:
         return bool(excluded) and excluded.match(relpath(root, path))
 
-    return discover_modules(
+    return discover(
         source_roots(root, config),
         packages,
         include_main=SECTION.of(config).include_main,
@@ -144,7 +150,7 @@ def module_name(path: Path, roots: Sequence[Path]) -> str | None:
         parts[-1] = parts[-1][:-3]
         if parts[-1] == "__init__":
             parts.pop()
-        if parts and all(part.isidentifier() for part in parts):
+        if parts and all(nameable(part) for part in parts):
             return ".".join(parts)
     return None
 
@@ -179,11 +185,12 @@ def locate(python: Path, names: Sequence[str]) -> dict[str, dict[str, object] | 
 
 def _installed_modules(
     python: Path, packages: Sequence[str], config: Config
-) -> tuple[list[ModuleSpec], list[str]]:
+) -> tuple[list[ModuleSpec], list[str], list[Path]]:
     tops = sorted({package.split(".", 1)[0] for package in packages})
     located = locate(python, tops)
     specs: dict[str, ModuleSpec] = {}
     missing: list[str] = []
+    unnameable: list[Path] = []
     for top in tops:
         info = located.get(top)
         if not isinstance(info, dict):
@@ -193,12 +200,14 @@ def _installed_modules(
         origin = info.get("origin")
         found: list[ModuleSpec] = []
         for location in locations:
-            found += discover_modules(
+            discovery = discover(
                 [Path(location).parent],
                 [top],
                 include_main=SECTION.of(config).include_main,
                 exclude=SECTION.of(config).exclude,
             )
+            found += discovery.modules
+            unnameable += discovery.unnameable
         if not locations and isinstance(origin, str):
             found.append(ModuleSpec(top, Path(origin)))
         for spec in found:
@@ -207,7 +216,7 @@ def _installed_modules(
             )
             if wanted:
                 specs.setdefault(spec.name, spec)
-    return sorted(specs.values(), key=lambda s: s.parts), missing
+    return sorted(specs.values(), key=lambda s: s.parts), missing, sorted(set(unnameable))
 
 
 def make_plan(
@@ -228,7 +237,8 @@ def make_plan(
     first_party = frozenset(
         n.split(".", 1)[0] for n in (config.first_party or packages)
     )
-    source = _source_modules(root, config, packages)
+    discovery = _source_modules(root, config, packages)
+    source = discovery.modules
     if not installed and not source:
         raise UsageError(
             f"no modules found for packages {', '.join(packages)} under "
@@ -240,8 +250,10 @@ def make_plan(
     if not installed:
         modules = source
         plan = Plan(root, modules, source_roots(root, config), root, first_party)
+        plan.unnameable = discovery.unnameable
     else:
         plan = _installed_plan(root, config, python, packages, source, first_party)
+    plan.graph_modules = list(plan.modules)
     if selected is not None:
         plan.modules = [spec for spec in plan.modules if spec.name in selected]
     if shard_spec is not None:
@@ -257,7 +269,7 @@ def _installed_plan(
     source: Sequence[ModuleSpec],
     first_party: frozenset[str],
 ) -> Plan:
-    installed, missing = _installed_modules(python, packages, config)
+    installed, missing, unnameable = _installed_modules(python, packages, config)
     by_name = {spec.name: spec for spec in source}
     display = {
         _norm(spec.path): relpath(root, by_name[spec.name].path)
@@ -297,6 +309,7 @@ def _installed_plan(
         display=display,
         source_only=frozenset(s.name for s in source_only),
         findings=findings,
+        unnameable=unnameable,
     )
 
 

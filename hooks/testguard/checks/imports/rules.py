@@ -26,7 +26,11 @@ RULES = (
             "whole package unusable, and usually only in production.",
         bad="# mypkg/settings.py\nPORT = int(os.environ['PORT'])",
         good="# mypkg/settings.py\ndef port() -> int:\n    return int(os.environ.get('PORT', '8000'))",
-        fix="Move the work out of module level into a function that is called when needed.",
+        fix="Move the work out of module level into a function that is called when needed. An "
+            "exception without text (a bare `assert`) is reported with the source line that raised it "
+            "(`AssertionError: assert sys.platform == \"win32\"`); a module that guards a platform "
+            "(`sys.platform`, `os.name`, `platform.system()`) gets a hint: leave modules meant for one "
+            "platform only out with `[tool.testguard.imports] exclude`.",
     ),
     RuleDoc(
         code="TG103",

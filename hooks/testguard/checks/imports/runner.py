@@ -20,7 +20,7 @@ from testguard.core.processes import Started
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # A worker that says nothing for this long past the module timeout is presumed wedged.
 STALL_MARGIN = 30.0
-MAX_BATCH = 32
+MAX_BATCH = 96
 # A worker's stdout has closed: how long its guard may take to report how it ended.
 EXIT_WAIT = 10.0
 
@@ -39,24 +39,39 @@ class ImportOutcome:
 
 
 Progress = Callable[[int, int], None]
+# Told, once, the outcomes so far when the last batch has been handed out.
+Drained = Callable[[dict[str, "ImportOutcome"]], None]
 
 
 class _Queue:
-    """Hands out batches in order, shrinking them towards the end so workers finish together."""
+    """Hands out batches in order, shrinking them towards the end so workers finish together.
 
-    def __init__(self, modules: Sequence[str], workers: int) -> None:
+    With ``shares``, each worker gets one contiguous share instead: the verifier keeps
+    the processes of a package for one batch.
+    """
+
+    def __init__(self, modules: Sequence[str], workers: int, shares: bool = False) -> None:
         self.pending = list(modules)
         self.position = 0
         self.workers = workers
+        self.share = -(-len(modules) // workers) if shares else 0
         self.lock = threading.Lock()
+        self.drained = False
 
     def take(self) -> list[str]:
         with self.lock:
             remaining = len(self.pending) - self.position
-            size = max(1, min(MAX_BATCH, remaining // (2 * self.workers)))
+            size = self.share or max(1, min(MAX_BATCH, remaining // (2 * self.workers)))
             batch = self.pending[self.position : self.position + size]
             self.position += len(batch)
             return batch
+
+    def first_time_empty(self) -> bool:
+        """True once: to the first worker that finds nothing left to hand out."""
+        with self.lock:
+            first = not self.drained and self.position >= len(self.pending)
+            self.drained = self.drained or first
+            return first
 
     def give_back(self, modules: Sequence[str]) -> None:
         with self.lock:
@@ -71,7 +86,9 @@ class _Pool:
         cwd: Path,
         total: int,
         progress: Progress | None,
+        on_drained: Drained | None = None,
     ) -> None:
+        self.on_drained = on_drained
         self.python = python
         self.config = config
         self.cwd = cwd
@@ -119,21 +136,36 @@ class _Pool:
 
     def _serve(self, queue: _Queue) -> None:
         worker = self.start()
+        kept: list[str] = []
         try:
             while True:
                 batch = queue.take()
                 if not batch:
+                    if self.on_drained is not None and queue.first_time_empty():
+                        with self.lock:
+                            done = dict(self.results)
+                        self.on_drained(done)
                     break
-                leftover = self._run_batch(worker, batch)
+                if not all(_within(module, package) for package in kept for module in batch):
+                    # The worker holds a package's change to interpreter state that these
+                    # modules would not see in a fresh interpreter: start from a clean one.
+                    _stop(worker)
+                    worker = self.start()
+                kept = []
+                leftover = self._run_batch(worker, batch, kept)
                 if leftover is not None:
                     _stop(worker)
                     queue.give_back(leftover)
                     worker = self.start()
+                    kept = []
         finally:
             _stop(worker)
 
-    def _run_batch(self, worker: Started, batch: list[str]) -> list[str] | None:
-        """Run one batch; on a wedged or dead worker return the modules still to do."""
+    def _run_batch(self, worker: Started, batch: list[str], kept: list[str]) -> list[str] | None:
+        """Run one batch; on a wedged or dead worker return the modules still to do.
+
+        ``kept`` receives the packages whose change to interpreter state the worker holds.
+        """
         stdin, stdout = worker.process.stdin, worker.process.stdout
         assert stdin is not None and stdout is not None
         try:
@@ -157,6 +189,7 @@ class _Pool:
                 if message is None:
                     continue  # not ours: e.g. a sitecustomize that prints at startup
                 if message.get("done"):
+                    kept.extend(str(package) for package in message.get("kept") or ())
                     return None
                 if "note" in message:
                     notes[str(message.pop("note"))] = message
@@ -165,6 +198,7 @@ class _Pool:
                 status = message.pop("status")
                 if module in remaining:
                     remaining.remove(module)
+                _add_note(message, notes.get(module))
                 self.record(ImportOutcome(module, status, message))
         finally:
             watchdog.cancel()
@@ -175,6 +209,20 @@ class _Pool:
             lost.module = remaining[0]
             self.record(lost)
         return remaining[1:]
+
+
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def _add_note(data: dict[str, Any], note: dict[str, Any] | None) -> None:
+    """A process that died of a signal the module sent: say who sent it."""
+    how = data.get("how")
+    if note is None or not isinstance(how, str) or data.get("signal") != note.get("signal"):
+        return
+    if "sent by" not in how and "call" not in data:
+        data["how"] = f"{how}, sent by {note.get('call')}"
+        data.setdefault("frames", note.get("frames", []))
 
 
 def _death(worker: Started, note: dict[str, Any] | None = None) -> ImportOutcome:
@@ -300,10 +348,13 @@ def run_imports(
     cwd: Path | None = None,
     fork: bool = True,
     progress: Progress | None = None,
+    mode: str = "warm",
+    on_drained: Drained | None = None,
 ) -> dict[str, ImportOutcome]:
     """Import every module in ``python``, each contained; return an outcome per module.
 
-    ``fork=False`` imports each module in a fresh interpreter (slow, the reference).
+    ``mode="verify"`` gives each module the verdict of a fresh interpreter in a fork of
+    its ancestors (worker_tree.py); ``fork=False`` imports each in a fresh interpreter.
     """
     if not modules:
         return {}
@@ -314,9 +365,10 @@ def run_imports(
         "timeout": timeout,
         "fork": fork and sys.platform != "win32",
         "sys_path": [str(path) for path in sys_path],
+        "mode": mode,
     }
-    pool = _Pool(python, config, cwd or Path.cwd(), len(modules), progress)
-    queue = _Queue(modules, count)
+    pool = _Pool(python, config, cwd or Path.cwd(), len(modules), progress, on_drained)
+    queue = _Queue(modules, count, shares=mode == "verify")
     threads = [
         threading.Thread(target=pool.serve, args=(queue,), daemon=True)
         for _ in range(count)
