@@ -184,3 +184,32 @@ def test_objects_made_in_the_test_are_followed(project: Path, tg: Callable[..., 
         (24, "TG202", "first-party", "mypkg.billing.Client.send"),
         (24, "TG203", "unknown", None),
     ]
+
+
+def test_imports_under_type_checking_are_not_findings(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {"tests/test_typing_only.py": """\
+        from __future__ import annotations
+
+        import typing as t
+        from typing import TYPE_CHECKING
+
+        if TYPE_CHECKING:
+            import unittest.mock
+            from pytest_mock import MockerFixture
+        if t.TYPE_CHECKING:
+            from unittest.mock import Mock
+        else:
+            from unittest.mock import MagicMock
+
+
+        def test_uses_the_fixture(mocker: MockerFixture) -> None:
+            pass
+
+
+        def helper(m: Mock) -> None:
+            pass
+    """})
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/test_typing_only.py")
+    found = [(f["line"], f["code"], f["details"]["kind"]) for f in run.json()["findings"]]
+    # the else branch runs; the fixture's use is its own finding
+    assert found == [(12, "TG201", "import"), (15, "TG205", "mocker-fixture")]

@@ -18,6 +18,7 @@ from testguard.checks.mocks.uses import Use, library_of, scope_of
 from testguard.core import astgrep
 from testguard.core.nodetext import compact
 from testguard.core.static import FileContext
+from testguard.core.typechecking import under_type_checking
 
 _UNITTEST_MOCK = re.compile(r"unittest\s*\.\s*mock\b")
 
@@ -71,7 +72,7 @@ def collect(file: FileContext) -> list[Use]:
             calls.append(node)
         elif kind == "parameters":
             uses.extend(mocker_uses(file, node))
-        else:
+        elif not under_type_checking(node, file.imports):  # an annotation's import mocks nothing
             uses.extend(import_uses(file, node))
     if file.imports.bindings.get("unittest") == "unittest" and _UNITTEST_MOCK.search(file.source.text):
         uses.extend(

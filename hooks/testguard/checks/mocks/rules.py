@@ -17,6 +17,10 @@ RULES = (
         fix="Replace mocks with real objects, in-memory implementations or local test servers. "
             "Allow classes with `[tool.testguard.mocks] allow`. "
             + suppress("TG201"),
+        policy="Imports under `if TYPE_CHECKING:` (also `typing.TYPE_CHECKING`, through aliases) are "
+            "not findings: an import for annotations (`from pytest_mock import MockerFixture`) mocks "
+            "nothing, and the `mocker` fixture it types is its own finding (TG205). Only the `if` "
+            "branch counts; its `elif`/`else` branches run.",
     ),
     RuleDoc(
         code="TG202",
