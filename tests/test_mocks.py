@@ -213,3 +213,44 @@ def test_imports_under_type_checking_are_not_findings(project: Path, tg: Callabl
     found = [(f["line"], f["code"], f["details"]["kind"]) for f in run.json()["findings"]]
     # the else branch runs; the fixture's use is its own finding
     assert found == [(12, "TG201", "import"), (15, "TG205", "mocker-fixture")]
+
+
+def test_uses_after_import_unittest_mock_are_reported_for_what_they_do(
+    project: Path, tg: Callable[..., Run]
+) -> None:
+    write(project, {
+        "tests/test_unittest_mock.py": """\
+            import unittest
+            import unittest.mock
+
+
+            def test_it():
+                m = unittest.mock.Mock()
+                with unittest.mock.patch("os.getcwd"):
+                    pass
+                assert m.x == unittest.mock.ANY
+                unittest.mock.call(1)
+                assert unittest.mock.sentinel.value is not unittest.mock.DEFAULT
+        """,
+        "tests/test_unittest_only.py": """\
+            import unittest
+
+
+            def test_it():
+                assert unittest.mock.ANY == 1
+                unittest.mock.Mock()
+                assert unittest.mock.sentinel.value
+        """,
+    })
+    run = tg(project, "mocks", "--format", "json", "--no-cache",
+             "tests/test_unittest_mock.py", "tests/test_unittest_only.py")
+    found = [(f["path"][6:], f["line"], f["code"], f["details"]["kind"]) for f in run.json()["findings"]]
+    assert found == [
+        # the import, once; each use for what it does: a mock object, a patch, nothing
+        ("test_unittest_mock.py", 2, "TG201", "import"),
+        ("test_unittest_mock.py", 6, "TG204", "mock-object"),
+        ("test_unittest_mock.py", 7, "TG203", "patch"),
+        # without an import of the library, it enters the file at its first use, reported once
+        ("test_unittest_only.py", 5, "TG201", "import"),
+        ("test_unittest_only.py", 6, "TG204", "mock-object"),
+    ]

@@ -20,7 +20,11 @@ RULES = (
         policy="Imports under `if TYPE_CHECKING:` (also `typing.TYPE_CHECKING`, through aliases) are "
             "not findings: an import for annotations (`from pytest_mock import MockerFixture`) mocks "
             "nothing, and the `mocker` fixture it types is its own finding (TG205). Only the `if` "
-            "branch counts; its `elif`/`else` branches run.",
+            "branch counts; its `elif`/`else` branches run. The import is reported once, at the "
+            "import; a later use is reported for what it does: after `import unittest.mock`, "
+            "`unittest.mock.Mock()` is TG204, `unittest.mock.patch(...)` TG202/TG203, and "
+            "`unittest.mock.ANY`, `sentinel`, `call`, `DEFAULT` are nothing. A file that only does "
+            "`import unittest` gets one TG201, at its first `unittest.mock`.",
     ),
     RuleDoc(
         code="TG202",

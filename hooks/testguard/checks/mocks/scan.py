@@ -72,9 +72,6 @@ def scan(file: FileContext) -> list[Finding]:
     _classify(uses, file.state)
     policy = file.state.shared.get("mocks.policy") or Policy.from_config(SECTION.of(file.state.config))
     kept = reported(uses, policy)
-    # `unittest.mock.ANY` after `import unittest` is reported only where nothing else is.
-    lines = {u.node.range().start.line for u in kept if u.kind != "attribute"}
-    kept = [u for u in kept if u.kind != "attribute" or u.node.range().start.line not in lines]
     findings: list[Finding] = []
     for use in kept:
         details: dict[str, Any] = {"kind": "import" if use.kind == "attribute" else use.kind}
