@@ -49,6 +49,15 @@ RULES = (
         good="def test_charge(http_server):  # a real local HTTP server\n    charge(url=http_server.url)",
         fix="Use a real local substitute (HTTP server, SQLite, tmp_path) or allow the class or "
             "target with `allow` / `allow-targets`. " + suppress("TG203"),
+        policy="The target is classified by what it resolves to: `http`, `database`, `filesystem`, "
+            "`subprocess`, `clock`, `environment`; `stdlib` for the rest of the standard library "
+            "(`sys.stdlib_module_names`), with the part where known (`sys._getframe`: interpreter, "
+            "`sys.getfilesystemencoding`: fs, `json.loads`: io, `importlib.metadata`: import); "
+            "`test-local` for a name the test code defines itself (`patch(f\"{__name__}.A\")`, "
+            "`patch.object(LocalClass, ...)`, `sys.modules[__name__]`, a name in another test module); "
+            "`third-party` for any other installed library; `unknown` when it cannot be resolved (an "
+            "object from a fixture or a parameter). `Mock(wraps=X)` gets X's class. Each class can be "
+            "allowed with `[tool.testguard.mocks] allow`.",
     ),
     RuleDoc(
         code="TG204",
