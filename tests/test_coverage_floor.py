@@ -104,7 +104,8 @@ def test_total_below_floor_is_tg601_with_coverage_pys_own_figure(tmp_path: Path,
     run = tg(root, "coverage", "--format", "json")
     assert run.code == 1, run.err
     [total] = findings(run, "TG601")
-    assert total["line"] == 0 and total["path"] == ""
+    # at the line that sets the floor: "fail-under = 80" in [tool.testguard.coverage]
+    assert (total["path"], total["line"], total["col"], total["scope"]) == ("pyproject.toml", 5, 1, "project")
     assert f"total coverage {coverage_total(root)}% is below the floor of 80%" in total["message"]
     assert run.codes() == ["TG601"]
     assert run.json()["checks"]["coverage"]["figures"]["coverage:total"] == 75.0
@@ -124,7 +125,7 @@ def test_a_failing_run_shows_the_table_worst_first_in_text(tmp_path: Path, tg: C
     run = tg(root, "coverage")
     assert run.code == 1
     lines = run.out.splitlines()
-    assert lines[0].startswith("(project): TG601 total coverage 75")
+    assert lines[0].startswith("pyproject.toml:5:1: TG601 total coverage 75")
     header = lines.index("Coverage, worst first:")
     rows = [line.split() for line in lines[header + 3:] if line.startswith("pkg/")]
     assert rows[0][0] == "pkg/core/calc.py" and rows[0][3] == "66.67%"
@@ -146,7 +147,7 @@ def test_a_path_below_its_own_floor_while_the_total_passes(tmp_path: Path, tg: C
     assert finding["path"] == "pkg/core/calc.py"
     assert "coverage 67% is below the floor of 90% for 'pkg/core/**'" in finding["message"]
     text = tg(root, "coverage")
-    assert text.out.splitlines()[0].startswith("pkg/core/calc.py: TG602 coverage 67%")
+    assert text.out.splitlines()[0].startswith("pkg/core/calc.py:1:1: TG602 coverage 67%")
 
 
 def test_the_most_specific_glob_wins(tmp_path: Path, tg: Callable[..., Run]) -> None:
@@ -292,8 +293,13 @@ def test_ratchet_refuses_a_drop_below_the_recorded_figure(tmp_path: Path, tg: Ca
     run = tg(root, "coverage", "--format", "json")
     assert run.code == 1
     messages = {(f["code"], f["path"]): f["message"] for f in findings(run)}
-    assert "total coverage fell to 62.50% from the recorded 75.00%" in messages[("TG601", "")]
-    assert "coverage of 'pkg/util/**' fell to 50.00% from the recorded 100.00%" in messages[("TG602", "")]
+    # a ratchet points at the figure it fell below, in the baseline file
+    assert "total coverage fell to 62.50% from the recorded 75.00%" in messages[("TG601", ".testguard-baseline.json")]
+    assert "coverage of 'pkg/util/**' fell to 50.00% from the recorded 100.00%" in messages[("TG602", ".testguard-baseline.json")]
+    baseline_lines = (root / ".testguard-baseline.json").read_text().splitlines()
+    for f in findings(run):
+        if f["path"] == ".testguard-baseline.json":
+            assert f'"coverage:' in baseline_lines[f["line"] - 1]
     assert "fell to 50.00% from the recorded 100.00%" in messages[("TG602", "pkg/util/text.py")]
 
 

@@ -79,7 +79,8 @@ class Check:
     diff_filter: bool = True
     """Whether ``--diff-base`` keeps only its findings on changed lines.  False when a
     change breaks code elsewhere: a renamed class makes a dependant fail to import at
-    a line nobody touched.  Project-level findings (line 0) are always kept."""
+    a line nobody touched.  Findings about a whole file or the project (``Finding.scope``)
+    are always kept."""
     configured: Callable[[Path, Config], bool] = always
     """Whether ``run`` (and ``baseline``) run it when no checks are named."""
     report_only: Callable[[RunOptions], bool] = never

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from testguard.core.check import Check, find
 from testguard.core.config import Config
 from testguard.core.context import Context
-from testguard.core.findings import CheckResult, Finding, Severity, Status
+from testguard.core.findings import CheckResult, Finding, Scope, Severity, Status
 from testguard.core.source import FILES_CHECK, Source, read_source
 
 # ast-grep (and with it the static pipeline) is imported only when needed:
@@ -86,7 +86,9 @@ def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Che
         # elsewhere are neither matched nor reported fixed.
         checked = None
         if ctx.paths:
-            checked = set(ctx.paths) | {f.path for r in results for f in r.findings}
+            from testguard.core.entries import entry_path
+
+            checked = set(ctx.paths) | {entry_path(f) for r in results for f in r.findings}
         baseline.apply(results, checked, changed)
     if changed is not None:
         for result in results:
@@ -101,7 +103,8 @@ def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Che
                     on_changed = True  # a changed file that could not be checked, wherever its error is
                 if on_changed:
                     finding.details["changed"] = True
-                if on_changed or finding.line <= 0 or not line_bound:
+                about_the_line = finding.scope is Scope.LINE and finding.line > 0
+                if on_changed or not about_the_line or not line_bound:
                     kept.append(finding)
             result.findings = kept
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from testguard.core.context import Context
-from testguard.core.findings import Finding, Severity, UsageError
+from testguard.core.findings import Finding, Scope, Severity, UsageError
 from testguard.core.source import Source, read_source
 
 # path:line[:col[:end_line:end_col]]: severity: message   (or path: severity: message)
@@ -149,14 +149,15 @@ def to_findings(ctx: Context, messages: list[Message], check: str) -> tuple[list
             read = read_source(ctx.root, path, ctx.config.max_file_size)
             sources[path] = read if isinstance(read, Source) else None
         source = sources[path]
-        line = max(m.line, 0)
+        line = max(m.line, 0)  # 0: mypy named the file only (a duplicate module, say)
         findings.append(
             Finding(
                 path=path,
-                line=line,
-                col=m.col if line else 0,
-                end_line=m.end_line if m.end_line >= line else 0,
+                line=line or 1,
+                col=max(m.col, 1) if line else 1,
+                end_line=m.end_line if line and m.end_line >= line else 0,
                 end_col=m.end_col if line else 0,
+                scope=Scope.LINE if line else Scope.FILE,
                 code="TG501",
                 title=f"TG501 [{m.code}]" if m.code else "TG501",
                 message="\n".join([m.text, *m.notes]),
