@@ -129,3 +129,26 @@ def test_every_finding_of_every_check_has_one_shape(tmp_path: Path, tg: Callable
     assert f"pyproject.toml:{setting_line['fail-under']}:1: TG601 " in texts[0]
     assert f"pyproject.toml:{setting_line['min-tests']}:1: TG702 " in texts[0]
     assert f"pyproject.toml:{setting_line['changed-lines-fail-under']}:1: TG603 " in texts[1]
+
+
+@pytest.mark.parametrize(
+    ("config", "where"),
+    [
+        ('[tool.testguard]\npython = "{py}"\ncoverage = {{ fail-under = 99 }}\n', 3),
+        ('[tool.testguard]\npython = "{py}"\ncoverage.fail-under = 99\n', 3),
+        ('[tool.testguard]\npython = "{py}"\n\n[tool.testguard.coverage]\n\n[tool.coverage.report]\nfail_under = 99\n', 7),
+    ],
+    ids=["inline-table", "dotted-key", "coverage-own-fail-under"],
+)
+def test_a_floor_is_found_however_it_is_written(
+    tmp_path: Path, tg: Callable[..., Run], config: str, where: int
+) -> None:
+    write(tmp_path, {
+        "pyproject.toml": config.format(py=PY) + '\n[tool.coverage.run]\nsource = ["pkg"]\n',
+        "pkg/__init__.py": "",
+        "pkg/calc.py": FILES["pkg/calc.py"],
+        "tests/test_calc.py": "from pkg.calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+    })
+    measure(tmp_path)
+    run = tg(tmp_path, "coverage")
+    assert run.out.startswith(f"pyproject.toml:{where}:1: TG601 total coverage"), run.out + run.err
