@@ -426,3 +426,32 @@ def test_a_changed_continuation_line_counts_for_its_statement(tmp_path: Path, tg
     assert "1 of 1 statements missed" in findings(run, "TG603")[0]["message"]
     [line] = findings(run, "TG604")
     assert (line["path"], line["line"], line["end_line"]) == ("pkg/util/total.py", 2, 3)
+
+
+def test_the_table_says_what_blocks_in_the_words_of_the_exit_code(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, 'fail-under = 80\npaths = { "pkg/core/**" = 90 }\n')
+    (root / "tests/test_calc.py").write_text(TESTS.split("def test_shout")[0])  # text.py: 50%
+    measure(root)
+    assert tg(root, "baseline", "coverage").code == 0
+    entries = json.loads((root / ".testguard-baseline.json").read_text())["findings"]
+    # a project's finding is recorded for the project, wherever its floor is written
+    assert {(e["code"], e["path"]) for e in entries} == {("TG601", ""), ("TG602", "pkg/core/calc.py")}
+    run = tg(root, "coverage")
+    assert run.code == 0, run.out
+    assert "FAIL" not in run.out
+    # a new floor that fails shows the table: its row blocks, the baselined ones say so
+    (root / "pyproject.toml").write_text((root / "pyproject.toml").read_text().replace(
+        '"pkg/core/**" = 90', '"pkg/core/**" = 90, "pkg/util/**" = 100'
+    ))
+    run = tg(root, "coverage")
+    assert run.code == 1, run.out
+    rows = {line.split()[0]: line.split()[-1] for line in run.out.splitlines() if line.startswith(("pkg/", "TOTAL"))}
+    assert rows["pkg/util/text.py"] == "FAIL"
+    assert rows["pkg/core/calc.py"] == "baselined"
+    assert rows["TOTAL"] == "baselined"
+    summary = tmp_path / "summary.md"
+    tg(root, "coverage", "--summary", str(summary))
+    table = [line.split("|") for line in summary.read_text().splitlines() if "█" in line or "░" in line]
+    verdicts = {cells[1].strip()[len("<code>"):-len("</code>")]: cells[-2].strip() for cells in table}
+    assert verdicts == {"pkg/util/text.py": "❌", "pkg/core/calc.py": "baselined", "TOTAL": "baselined",
+                        "pkg/__init__.py": "✅", "pkg/core/__init__.py": "✅", "pkg/util/__init__.py": "✅"}

@@ -21,9 +21,12 @@ if TYPE_CHECKING:
 def _suppress_nonstatic(root: Path, result: CheckResult, config: Config) -> None:
     """Inline and file-level suppressions for checks that do not read sources themselves."""
     by_path: dict[str, list[Finding]] = {}
-    for finding in result.findings:
-        by_path.setdefault(finding.path, []).append(finding)
     kept: list[Finding] = []
+    for finding in result.findings:
+        if finding.scope is Scope.PROJECT:
+            kept.append(finding)  # it points at a setting, not at code a comment could excuse
+        else:
+            by_path.setdefault(finding.path, []).append(finding)
     for path, findings in by_path.items():
         source = read_source(root, path, config.max_file_size) if path else None
         if not isinstance(source, Source) or "testguard:" not in source.text:
