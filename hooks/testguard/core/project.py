@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from testguard.core.config import Config
+from testguard.core.gitsays import warn_refused
 from testguard.core.globs import GlobSet
 
 DEFAULT_TESTS = ["tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py"]
@@ -98,6 +99,8 @@ def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
     except OSError:
         return None
     if proc.returncode != 0:
+        warn_refused("list the project's files", proc.stderr,
+                     "looking at every file under the project instead (.gitignore is not honoured)")
         return None
     # git names directories from the top of the work tree, files from the cwd.
     prefix = os.path.relpath(root, top).replace(os.sep, "/")
