@@ -122,6 +122,13 @@ def test_every_finding_of_every_check_has_one_shape(tmp_path: Path, tg: Callable
             assert any(line.startswith(where) for line in lines), where
             codes.add(finding["code"])
         texts.append(text.out)
+        if not extra:
+            said = {line.split(":", 1)[0]: line for line in text.err.splitlines()}
+            found = f"with {PY} (found: python in pyproject.toml)"
+            assert said["imports"] == f"imports: 4 modules {found}"
+            assert re.fullmatch(rf"mypy: mypy [0-9.]+\S* on 6 files \(pkg tests\) {re.escape(found)}", said["mypy"])
+            assert said["coverage"] == "coverage: 4 files measured, read from .coverage"
+            assert said["collect"] == f"collect: 2 tests collected by pytest {found}"
     assert {code[:3] for code in codes} == {"TG1", "TG2", "TG3", "TG4", "TG5", "TG6", "TG7"}
     assert {"TG601", "TG602", "TG603", "TG604", "TG701", "TG702"} <= codes
     # the floors point at the lines that set them

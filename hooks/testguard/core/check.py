@@ -83,6 +83,10 @@ class Check:
     are always kept."""
     configured: Callable[[Path, Config], bool] = always
     """Whether ``run`` (and ``baseline``) run it when no checks are named."""
+    enable: str = ""
+    """What turns it on when ``configured`` says no (``run`` says so when it skips it)."""
+    unit: str = "file"
+    """What ``CheckResult.files_checked`` counts, for its line on stderr."""
     report_only: Callable[[RunOptions], bool] = never
     """Whether these options make the run a report whose exit code is 0 (``mocks --inventory``)."""
     render_text: Callable[[CheckResult], str] | None = None

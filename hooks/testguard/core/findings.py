@@ -145,6 +145,9 @@ class CheckResult:
     fixed: list[FixedEntry] = field(default_factory=list)
     files_checked: int = 0
     raw_output: str = ""
+    used: str = ""
+    """What the check worked on, for its line on stderr (``mypy 1.11 on 30 files``);
+    empty: ``files_checked`` in the check's ``unit``."""
 
 
 class UsageError(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from testguard.core.config import Config
 from testguard.core.context import Context
 from testguard.core.findings import CheckResult, Finding, Scope, Severity, Status
 from testguard.core.source import FILES_CHECK, Source, read_source
+from testguard.core.wording import plural
 
 # ast-grep (and with it the static pipeline) is imported only when needed:
 # `testguard mypy` on a warm cache must not pay for a parser it never uses.
@@ -73,10 +75,29 @@ def run_checks(ctx: Context, checks: Sequence[Check]) -> list[CheckResult]:
     for check in checks:
         if check.run is None:
             continue
+        asked = ctx.interpreter_asked
         result = check.run(ctx)
+        say_what_was_used(ctx, check, result, used_interpreter=ctx.interpreter_asked > asked)
         _suppress_nonstatic(ctx.root, result, ctx.config)
         results.append(result)
     return results
+
+
+def say_what_was_used(ctx: Context, check: Check, result: CheckResult, used_interpreter: bool) -> None:
+    """One line on stderr: what the check worked on, with which interpreter and how it was found."""
+    from testguard.core.report.escape import inert, one_line, visible
+
+    what = result.used or plural(result.files_checked, check.unit)
+    if used_interpreter:
+        python = ctx.located_interpreter
+        what += f" with {python.path} (found: {python.found})"
+    print(inert(visible(f"{check.name}: {one_line(what)}")), file=sys.stderr)
+
+
+def say_skipped(skipped: Sequence[tuple[Check, str]]) -> None:
+    """One line on stderr per check ``run`` left out, and why."""
+    for check, why in skipped:
+        print(f"{check.name}: skipped, {why}", file=sys.stderr)
 
 
 def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Check]) -> None:

@@ -18,6 +18,7 @@ from testguard.core.context import Context
 from testguard.core import settings_place
 from testguard.core.findings import CheckResult, Finding, Scope
 from testguard.core.settings_place import Place
+from testguard.core.wording import plural
 
 NAME = "collect"
 FIGURE = "collect:tests"
@@ -134,7 +135,8 @@ def run(ctx: Context) -> CheckResult:
     python = ctx.interpreter
     settings = SECTION.of(ctx.config)
     outcome = collect(ctx.root, python, list(settings.args), timeout)
-    result = CheckResult(check=NAME, raw_output=outcome.completed.tail())
+    result = CheckResult(check=NAME, raw_output=outcome.completed.tail(),
+                         used="pytest's collection did not complete")
     for error in outcome.errors:
         result.findings.append(_error_finding(ctx, error))
     crash = _crash_finding(ctx, outcome, timeout)
@@ -145,6 +147,7 @@ def run(ctx: Context) -> CheckResult:
     ):
         return result  # collection did not complete: its count means nothing
     count = outcome.items
+    result.used = f"{plural(count, 'test')} collected by pytest"
     result.figures[FIGURE] = float(count)
     result.sections["collect"] = {"tests": count, "errors": len(outcome.errors),
                                   "command": outcome.command}

@@ -76,6 +76,7 @@ CHECK = Check(
     add_arguments=_add_arguments,
     run=_run,
     configured=_configured,
+    enable="add a [tool.testguard.coverage] table",
     render_text=_render_text,
     render_markdown=_render_markdown,
 )

@@ -229,8 +229,10 @@ def run(ctx: Context) -> CheckResult:
     cov, completed = load_coverage(ctx, settings)
     ev = evaluate(cov, FloorRules(settings.paths))
     result = CheckResult(check=NAME, files_checked=len(cov.files))
+    result.used = f"{plural(len(cov.files), 'file')} measured, read from {cov.source}"
     if completed is not None:
         result.raw_output = completed.tail()
+        result.used += ", after running the tests under coverage"
     result.findings.extend(_total_findings(ctx, cov, ev))
     result.findings.extend(_path_findings(ctx, cov, ev))
     summary: dict[str, Any] = {

@@ -68,4 +68,5 @@ CHECK = Check(
     add_arguments=_add_arguments,
     run=_run,
     configured=_configured,
+    enable="add a [tool.testguard.mypy] table, or a mypy configuration: mypy.ini, [tool.mypy]",
 )
