@@ -253,6 +253,20 @@ def test_globs(root: Path, config: Config) -> list[str]:
     return globs
 
 
+def test_directories(root: Path, config: Config) -> list[str]:
+    """The directories test discovery names (``tests``; pytest's ``testpaths``; the
+    literal start of the ``tests`` globs) that exist, root-relative, in order."""
+    found: list[str] = []
+    for pattern in test_globs(root, config):
+        prefix = _literal_prefix(pattern)
+        if not prefix:
+            continue
+        directory = "/".join(prefix)
+        if directory not in found and _is_dir(root / directory):
+            found.append(directory)
+    return found
+
+
 def _load_pyproject(root: Path) -> dict[str, Any]:
     from testguard.core.config import read_toml
 

@@ -6,7 +6,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,8 @@ _TEXT_CODE = re.compile(r"^(?P<message>.*?)  \[(?P<code>[a-z][a-z0-9-]*)\]$")
 # mypy reports a config file it cannot read on stderr, then carries on without it.
 _CONFIG_PROBLEM = re.compile(r"^(?:\S*[/\\])?[^\s:/\\]+\.(?:ini|cfg|toml): ")
 _LINE_NUMBER = re.compile(r"\bline \d+\b")
+# "setup.cfg: [mypy]: python_version: Python 3.7 is not supported": a global option.
+_GLOBAL_OPTION_PROBLEM = re.compile(r"^.*?: \[mypy\]: (?P<option>[A-Za-z_][\w-]*): ")
 
 
 @dataclass
@@ -174,10 +176,26 @@ def _indent(lines: list[str]) -> str:
     return "\n".join("    " + line for line in lines)
 
 
+def _overridden(line: str, args: Sequence[str]) -> bool:
+    """Whether a problem with a global option of the config file is moot: ``args`` set it,
+    and on mypy's command line a flag wins over the config file (``--python-version 3.11``
+    over ``python_version = 3.7``)."""
+    match = _GLOBAL_OPTION_PROBLEM.match(line)
+    if match is None:
+        return False
+    flag = match["option"].replace("_", "-")
+    names = (f"--{flag}", f"--no-{flag}", f"--{flag.removeprefix('no-')}")
+    return any(arg.split("=", 1)[0] in names for arg in args if arg.startswith("--"))
+
+
 def check_outcome(
-    proc: subprocess.CompletedProcess[str], messages: list[Message], other: list[str]
+    proc: subprocess.CompletedProcess[str], messages: list[Message], other: list[str],
+    args: Sequence[str] = (),
 ) -> None:
-    """Raises UsageError when mypy crashed, could not read its configuration or checked nothing."""
+    """Raises UsageError when mypy crashed, could not read its configuration or checked nothing.
+
+    ``args``: the user's flags; a config file's problem with an option they set is moot.
+    """
     stderr = proc.stderr.strip().splitlines()
     # A crash: "INTERNAL ERROR" on stderr, the traceback (--show-traceback) on stdout.
     traceback_at = next((i for i, line in enumerate(other) if line.startswith("Traceback (most recent")), None)
@@ -187,7 +205,7 @@ def check_outcome(
         raise UsageError(
             f"mypy crashed (exit {proc.returncode}: a bug in mypy or in a mypy plugin):\n" + _indent(detail)
         )
-    problems = [line for line in stderr if _CONFIG_PROBLEM.match(line)]
+    problems = [line for line in stderr if _CONFIG_PROBLEM.match(line) and not _overridden(line, args)]
     if problems:
         raise UsageError("mypy cannot use its configuration; fix it:\n" + _indent(problems))
     if proc.returncode not in (0, 1, 2) or (proc.returncode != 0 and not messages):
