@@ -97,10 +97,13 @@ def test_venv_interpreter_that_points_nowhere_is_skipped_with_one_line(
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     run = tg(tmp_path, "imports")
     assert run.code == 0, run.out + run.err
-    assert run.err.splitlines() == [
+    skipped, used = run.err.splitlines()
+    assert skipped == (
         "testguard: warning: skipping the interpreter '.venv/bin/python': it points to"
         f" {str(tmp_path / 'host-only' / 'python3.12')!r}, which does not exist; trying the next candidate"
-    ]
+    )
+    # then the check says which one it took instead
+    assert used.startswith("imports: 1 module with ") and "(found: " in used and "(found: .venv)" not in used
 
 
 def _shop(root: Path, testguard: str = "") -> Path:
