@@ -36,6 +36,7 @@ def render() -> str:
             "",
             f"Why it matters: {rule.why}",
             "",
+            *([f"What counts: {rule.policy}", ""] if rule.policy else []),
             "Bad:",
             "",
             f"```{rule.lang}",

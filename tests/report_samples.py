@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from testguard.checks import CHECKS
-from testguard.core.findings import CheckResult, Finding, FixedEntry, Severity, Status
+from testguard.core.findings import CheckResult, Finding, FixedEntry, Scope, Severity, Status
 from testguard.core.report import Report
 
 HOSTILE_PATHS = [
@@ -111,12 +111,13 @@ def sample_report(root: Path) -> Report:
                 details={"changed": True},
             ),
             Finding(
-                "",
-                0,
-                0,
+                "pyproject.toml",
+                12,
+                1,
                 "TG601",
                 "total coverage 81.2% is below the floor 85%",
                 "coverage",
+                scope=Scope.PROJECT,
             ),
         ],
         files_checked=2,

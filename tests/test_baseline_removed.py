@@ -89,14 +89,14 @@ def test_a_pull_request_that_deletes_the_baseline_and_lowers_coverage_fails(
     run = tg(root, "run", "--diff-base", "main", "--format", "json")
     assert run.code == 1, run.out + run.err
     [finding] = tg003(run)
-    assert finding["path"] == BASELINE and finding["line"] == 0
+    assert finding["path"] == BASELINE and finding["line"] == 1
     assert finding["message"] == (
         "the baseline was deleted, but the merge-base with main has one: its 1 floor"
         " (coverage:total 100) no longer applies; restore it with"
         f" `git checkout main -- {BASELINE}` (then `testguard baseline --prune` shrinks it)"
     )
     text = tg(root, "run", "--diff-base", "main")
-    assert f"{BASELINE}: TG003 the baseline was deleted" in text.out
+    assert f"{BASELINE}:1:1: TG003 the baseline was deleted" in text.out
     assert "All checks passed." not in text.out
 
     # restored, the floor holds again: the lower coverage is the finding
@@ -167,7 +167,7 @@ def test_tg003_in_every_format(legacy: Path, tg: Callable[..., Run], fmt: str) -
     assert run.code == 1
     assert "TG003" in run.out
     if fmt == "github":
-        assert f"::error file={BASELINE},title=TG003::" in run.out
+        assert f"::error file={BASELINE},line=1,title=TG003::" in run.out
     if fmt == "sarif":
         rules = json.loads(run.out)["runs"][0]["tool"]["driver"]["rules"]
         assert any(r["id"] == "TG003" and r["name"] == "baseline-removed" for r in rules)

@@ -63,7 +63,7 @@ def test_module_level_sys_exit_is_tg701_at_its_line(tmp_path: Path, tg: Callable
     assert (finding["code"], finding["path"], finding["line"]) == ("TG701", "tests/test_exit.py", 4)
     assert "process exit while collecting tests/test_exit.py (SystemExit: 1)" in finding["message"]
     text = tg(root, "collect")
-    assert text.out.startswith("tests/test_exit.py:4: TG701 process exit")
+    assert text.out.startswith("tests/test_exit.py:4:1: TG701 process exit")
 
 
 def test_import_and_syntax_errors_point_at_their_lines(tmp_path: Path, tg: Callable[..., Run]) -> None:

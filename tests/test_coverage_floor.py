@@ -104,7 +104,8 @@ def test_total_below_floor_is_tg601_with_coverage_pys_own_figure(tmp_path: Path,
     run = tg(root, "coverage", "--format", "json")
     assert run.code == 1, run.err
     [total] = findings(run, "TG601")
-    assert total["line"] == 0 and total["path"] == ""
+    # at the line that sets the floor: "fail-under = 80" in [tool.testguard.coverage]
+    assert (total["path"], total["line"], total["col"], total["scope"]) == ("pyproject.toml", 5, 1, "project")
     assert f"total coverage {coverage_total(root)}% is below the floor of 80%" in total["message"]
     assert run.codes() == ["TG601"]
     assert run.json()["checks"]["coverage"]["figures"]["coverage:total"] == 75.0
@@ -124,7 +125,7 @@ def test_a_failing_run_shows_the_table_worst_first_in_text(tmp_path: Path, tg: C
     run = tg(root, "coverage")
     assert run.code == 1
     lines = run.out.splitlines()
-    assert lines[0].startswith("(project): TG601 total coverage 75")
+    assert lines[0].startswith("pyproject.toml:5:1: TG601 total coverage 75")
     header = lines.index("Coverage, worst first:")
     rows = [line.split() for line in lines[header + 3:] if line.startswith("pkg/")]
     assert rows[0][0] == "pkg/core/calc.py" and rows[0][3] == "66.67%"
@@ -146,7 +147,7 @@ def test_a_path_below_its_own_floor_while_the_total_passes(tmp_path: Path, tg: C
     assert finding["path"] == "pkg/core/calc.py"
     assert "coverage 67% is below the floor of 90% for 'pkg/core/**'" in finding["message"]
     text = tg(root, "coverage")
-    assert text.out.splitlines()[0].startswith("pkg/core/calc.py: TG602 coverage 67%")
+    assert text.out.splitlines()[0].startswith("pkg/core/calc.py:1:1: TG602 coverage 67%")
 
 
 def test_the_most_specific_glob_wins(tmp_path: Path, tg: Callable[..., Run]) -> None:
@@ -292,8 +293,13 @@ def test_ratchet_refuses_a_drop_below_the_recorded_figure(tmp_path: Path, tg: Ca
     run = tg(root, "coverage", "--format", "json")
     assert run.code == 1
     messages = {(f["code"], f["path"]): f["message"] for f in findings(run)}
-    assert "total coverage fell to 62.50% from the recorded 75.00%" in messages[("TG601", "")]
-    assert "coverage of 'pkg/util/**' fell to 50.00% from the recorded 100.00%" in messages[("TG602", "")]
+    # a ratchet points at the figure it fell below, in the baseline file
+    assert "total coverage fell to 62.50% from the recorded 75.00%" in messages[("TG601", ".testguard-baseline.json")]
+    assert "coverage of 'pkg/util/**' fell to 50.00% from the recorded 100.00%" in messages[("TG602", ".testguard-baseline.json")]
+    baseline_lines = (root / ".testguard-baseline.json").read_text().splitlines()
+    for f in findings(run):
+        if f["path"] == ".testguard-baseline.json":
+            assert f'"coverage:' in baseline_lines[f["line"] - 1]
     assert "fell to 50.00% from the recorded 100.00%" in messages[("TG602", "pkg/util/text.py")]
 
 
@@ -420,3 +426,32 @@ def test_a_changed_continuation_line_counts_for_its_statement(tmp_path: Path, tg
     assert "1 of 1 statements missed" in findings(run, "TG603")[0]["message"]
     [line] = findings(run, "TG604")
     assert (line["path"], line["line"], line["end_line"]) == ("pkg/util/total.py", 2, 3)
+
+
+def test_the_table_says_what_blocks_in_the_words_of_the_exit_code(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, 'fail-under = 80\npaths = { "pkg/core/**" = 90 }\n')
+    (root / "tests/test_calc.py").write_text(TESTS.split("def test_shout")[0])  # text.py: 50%
+    measure(root)
+    assert tg(root, "baseline", "coverage").code == 0
+    entries = json.loads((root / ".testguard-baseline.json").read_text())["findings"]
+    # a project's finding is recorded for the project, wherever its floor is written
+    assert {(e["code"], e["path"]) for e in entries} == {("TG601", ""), ("TG602", "pkg/core/calc.py")}
+    run = tg(root, "coverage")
+    assert run.code == 0, run.out
+    assert "FAIL" not in run.out
+    # a new floor that fails shows the table: its row blocks, the baselined ones say so
+    (root / "pyproject.toml").write_text((root / "pyproject.toml").read_text().replace(
+        '"pkg/core/**" = 90', '"pkg/core/**" = 90, "pkg/util/**" = 100'
+    ))
+    run = tg(root, "coverage")
+    assert run.code == 1, run.out
+    rows = {line.split()[0]: line.split()[-1] for line in run.out.splitlines() if line.startswith(("pkg/", "TOTAL"))}
+    assert rows["pkg/util/text.py"] == "FAIL"
+    assert rows["pkg/core/calc.py"] == "baselined"
+    assert rows["TOTAL"] == "baselined"
+    summary = tmp_path / "summary.md"
+    tg(root, "coverage", "--summary", str(summary))
+    table = [line.split("|") for line in summary.read_text().splitlines() if "█" in line or "░" in line]
+    verdicts = {cells[1].strip()[len("<code>"):-len("</code>")]: cells[-2].strip() for cells in table}
+    assert verdicts == {"pkg/util/text.py": "❌", "pkg/core/calc.py": "baselined", "TOTAL": "baselined",
+                        "pkg/__init__.py": "✅", "pkg/core/__init__.py": "✅", "pkg/util/__init__.py": "✅"}

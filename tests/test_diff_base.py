@@ -293,3 +293,34 @@ def test_the_new_copy_is_the_one_git_sees_changed(feature: Path, run: Run) -> No
     assert locations(out) == ["tests/test_legacy.py:5:5"]
     code, out, _ = run(feature, "exits", "--diff-base", base)
     assert code == 1 and locations(out) == ["tests/test_legacy.py:7:5"]
+
+
+def test_a_repository_git_refuses_is_said_with_gits_fix(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkout owned by another user: git's "dubious ownership" and its safe.directory fix."""
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("making a repository owned by another user needs root (chown)")
+    repo = make_repo(tmp_path / "theirs", {"tests/test_legacy.py": LEGACY})
+    for path in [repo, *repo.rglob("*")]:
+        os.lchown(path, 54321, 54321)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))  # no global safe.directory
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    code, out, err = run(repo, "exits", "--diff-base", "main")
+    assert code == 2 and out == ""
+    assert "not inside a git work tree" not in err
+    assert "dubious ownership" in err
+    assert f"git config --global --add safe.directory {repo}" in err
+    assert len([line for line in err.splitlines() if line.startswith("testguard: error:")]) == 1
+    # without --diff-base the run goes on, and says why .gitignore is not honoured
+    code, out, err = run(repo, "exits")
+    assert code == 1 and "tests/test_legacy.py:5:5: TG302" in out
+    assert "git refused to list the project's files" in err and "safe.directory" in err
+    # a baseline is still written, and the warning says what it lacks
+    code, _, err = run(repo, "baseline")
+    assert code == 0 and "git refused to record the files' contents for the baseline" in err

@@ -272,3 +272,145 @@ def test_cache_gives_the_same_answer_and_sees_edits(tmp_path: Path, tg: Callable
     (root / "tests" / "test_a.py").write_text("import sys\n\n\nsys.exit(1)\nsys.exit(2)\n")
     third = tg(root, "exits", "--format", "json").json()["findings"]
     assert [f["line"] for f in third] == [4, 5]
+
+
+CLI_COMMANDS = '''\
+import sys
+import click
+import click as c
+import typer
+import typer as t
+from click import command as cmd, group
+from click.testing import CliRunner
+
+app = typer.Typer()
+other_app = t.Typer(name="other")
+registry = c.Group("registry")
+
+
+@click.command()
+def plain():
+    sys.exit(2)
+
+
+@c.command
+def bare_alias():
+    raise SystemExit(3)
+
+
+@cmd("named")
+@click.option("--n", default=1)
+def through_from_import(n):
+    exit(4)
+
+
+@group()
+def cli():
+    sys.exit(5)
+
+
+@cli.command()
+def sub():
+    sys.exit(6)
+
+
+@cli.group()
+def nested():
+    quit()
+
+
+@nested.command()
+def deeper():
+    sys.exit(7)
+
+
+@registry.command()
+def registered():
+    sys.exit(8)
+
+
+@app.command()
+def typer_command():
+    raise SystemExit(1)
+
+
+@app.callback()
+def typer_callback():
+    sys.exit(1)
+
+
+@other_app.command()
+def aliased_typer():
+    sys.exit(1)
+
+
+def test_runner_catches_the_exit():
+    assert CliRunner().invoke(plain).exit_code == 2
+'''
+
+NOT_COMMANDS = '''\
+import os
+import sys
+import click
+import pytest
+from somewhere import app
+
+
+class Registry:
+    def command(self):
+        return lambda f: f
+
+
+registry = Registry()
+
+
+@app.command()
+def imported_object_is_not_known():
+    sys.exit(1)
+
+
+@registry.command()
+def any_object_with_a_command_method():
+    sys.exit(1)
+
+
+@click.option("--n")
+def option_is_not_a_command(n):
+    sys.exit(1)
+
+
+@click.command()
+def hard_exit_kills_the_runner_too():
+    os._exit(1)
+
+
+@click.command()
+def ends_the_session():
+    pytest.exit("stop")
+
+
+@click.command()
+def command_with_a_helper():
+    def helper():
+        sys.exit(1)
+    helper()
+'''
+
+
+def test_exits_inside_cli_commands_are_not_findings(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = project(tmp_path, {"tests/test_cli.py": CLI_COMMANDS})
+    run = tg(root, "exits", "--format", "json")
+    assert (run.code, findings(run)) == (0, [])
+
+
+def test_only_decorators_that_resolve_to_click_or_typer_count(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = project(tmp_path, {"tests/test_not_cli.py": NOT_COMMANDS})
+    run = tg(root, "exits", "--format", "json")
+    assert findings(run) == [
+        (18, 5, "TG302"),
+        (23, 5, "TG302"),
+        (28, 5, "TG302"),
+        (33, 5, "TG302"),
+        (38, 5, "TG303"),
+        (44, 9, "TG302"),
+    ]

@@ -156,3 +156,26 @@ def test_a_module_name_split_over_lines_is_read(project: Path, tg: Callable[...,
     run = tg(project, "fallbacks", "--format", "json", "--no-cache", "tests/test_split.py")
     found = [(f["line"], f["code"], f["details"]["module"]) for f in run.json()["findings"]]
     assert found == [(6, "TG401", "mypkg.billing"), (11, "TG402", "mypkg.fast")]
+
+
+def test_imports_under_type_checking_are_not_findings(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {"tests/test_typing_only.py": """\
+        import typing
+        from typing import TYPE_CHECKING
+
+        if TYPE_CHECKING:
+            try:
+                from mypkg import billing
+            except ImportError:
+                billing = None
+        if typing.TYPE_CHECKING:
+            pass
+        else:
+            try:
+                from mypkg import ratelimit
+            except ImportError:
+                ratelimit = None
+    """})
+    run = tg(project, "fallbacks", "--format", "json", "--no-cache", "tests/test_typing_only.py")
+    found = [(f["line"], f["code"], f["details"]["module"]) for f in run.json()["findings"]]
+    assert found == [(13, "TG401", "mypkg")]  # the else branch runs

@@ -97,7 +97,56 @@ def test_venv_interpreter_that_points_nowhere_is_skipped_with_one_line(
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     run = tg(tmp_path, "imports")
     assert run.code == 0, run.out + run.err
-    assert run.err.splitlines() == [
+    skipped, used = run.err.splitlines()
+    assert skipped == (
         "testguard: warning: skipping the interpreter '.venv/bin/python': it points to"
         f" {str(tmp_path / 'host-only' / 'python3.12')!r}, which does not exist; trying the next candidate"
-    ]
+    )
+    # then the check says which one it took instead
+    assert used.startswith("imports: 1 module with ") and "(found: " in used and "(found: .venv)" not in used
+
+
+def _shop(root: Path, testguard: str = "") -> Path:
+    write(root, {
+        "pyproject.toml": f'[project]\nname = "shop"\n\n[tool.testguard]\n{testguard}',
+        "shop/__init__.py": "",
+        "shop/cart.py": "TOTAL = 0\n",
+    })
+    return root
+
+
+def test_each_dynamic_check_says_what_it_used_and_run_what_it_skipped(
+    tmp_path: Path, tg: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _shop(tmp_path / "shop")
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(root / ".venv")
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    run = tg(root, "run")
+    assert (run.code, run.out) == (0, "All checks passed.\n")  # stdout keeps its shape
+    lines = run.err.splitlines()
+    assert f"imports: 2 modules with {root / '.venv' / 'bin' / 'python'} (found: .venv)" in lines
+    assert (
+        "mypy: skipped, not configured (add a [tool.testguard.mypy] table, or a mypy"
+        " configuration: mypy.ini, [tool.mypy])" in lines
+    )
+    assert "coverage: skipped, not configured (add a [tool.testguard.coverage] table)" in lines
+    assert "collect: skipped, not configured (add a [tool.testguard.collect] table)" in lines
+    # a check named on the command line is not "skipped" by run's selection
+    assert not any("skipped" in line for line in tg(root, "imports").err.splitlines())
+
+
+def test_a_python3_from_path_is_named_as_such(
+    tmp_path: Path, tg: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _shop(tmp_path / "shop", 'checks = ["imports", "exits"]\n')
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    (shims / "python3").symlink_to(sys.executable)
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.setenv("PATH", str(shims))
+    run = tg(root, "run")
+    assert run.code == 0, run.err
+    lines = run.err.splitlines()
+    assert f"imports: 2 modules with {shims / 'python3'} (found: python3 on PATH: no .venv, venv or $VIRTUAL_ENV)" in lines
+    assert "mypy: skipped, not in [tool.testguard] checks (pyproject.toml)" in lines
+    assert "mocks: skipped, not in [tool.testguard] checks (pyproject.toml)" in lines

@@ -184,3 +184,188 @@ def test_objects_made_in_the_test_are_followed(project: Path, tg: Callable[..., 
         (24, "TG202", "first-party", "mypkg.billing.Client.send"),
         (24, "TG203", "unknown", None),
     ]
+
+
+def test_imports_under_type_checking_are_not_findings(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {"tests/test_typing_only.py": """\
+        from __future__ import annotations
+
+        import typing as t
+        from typing import TYPE_CHECKING
+
+        if TYPE_CHECKING:
+            import unittest.mock
+            from pytest_mock import MockerFixture
+        if t.TYPE_CHECKING:
+            from unittest.mock import Mock
+        else:
+            from unittest.mock import MagicMock
+
+
+        def test_uses_the_fixture(mocker: MockerFixture) -> None:
+            pass
+
+
+        def helper(m: Mock) -> None:
+            pass
+    """})
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/test_typing_only.py")
+    found = [(f["line"], f["code"], f["details"]["kind"]) for f in run.json()["findings"]]
+    # the else branch runs; the fixture's use is its own finding
+    assert found == [(12, "TG201", "import"), (15, "TG205", "mocker-fixture")]
+
+
+def test_uses_after_import_unittest_mock_are_reported_for_what_they_do(
+    project: Path, tg: Callable[..., Run]
+) -> None:
+    write(project, {
+        "tests/test_unittest_mock.py": """\
+            import unittest
+            import unittest.mock
+
+
+            def test_it():
+                m = unittest.mock.Mock()
+                with unittest.mock.patch("os.getcwd"):
+                    pass
+                assert m.x == unittest.mock.ANY
+                unittest.mock.call(1)
+                assert unittest.mock.sentinel.value is not unittest.mock.DEFAULT
+        """,
+        "tests/test_unittest_only.py": """\
+            import unittest
+
+
+            def test_it():
+                assert unittest.mock.ANY == 1
+                unittest.mock.Mock()
+                assert unittest.mock.sentinel.value
+        """,
+    })
+    run = tg(project, "mocks", "--format", "json", "--no-cache",
+             "tests/test_unittest_mock.py", "tests/test_unittest_only.py")
+    found = [(f["path"][6:], f["line"], f["code"], f["details"]["kind"]) for f in run.json()["findings"]]
+    assert found == [
+        # the import, once; each use for what it does: a mock object, a patch, nothing
+        ("test_unittest_mock.py", 2, "TG201", "import"),
+        ("test_unittest_mock.py", 6, "TG204", "mock-object"),
+        ("test_unittest_mock.py", 7, "TG203", "patch"),
+        # without an import of the library, it enters the file at its first use, reported once
+        ("test_unittest_only.py", 5, "TG201", "import"),
+        ("test_unittest_only.py", 6, "TG204", "mock-object"),
+    ]
+
+
+def test_target_classes_stdlib_test_local_and_wrapped(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {
+        "tests/helpers.py": """\
+            class FakeClock:
+                def now(self):
+                    return 0
+        """,
+        "tests/test_classes.py": """\
+            import sys
+            from unittest import mock
+
+            from mypkg.billing import Client
+
+
+            class A:
+                def f(self):
+                    return 1
+
+
+            def helper():
+                return 2
+
+
+            def test_stdlib():
+                mock.patch("sys.getfilesystemencoding")
+                mock.patch.object(sys, "_getframe")
+                mock.patch("importlib.metadata.distributions")
+                mock.patch("json.loads")
+                mock.patch("xdrlib.Packer")
+
+
+            def test_local():
+                mock.patch(f"{__name__}.A")
+                mock.patch.object(A, "f")
+                mock.patch.object(sys.modules[__name__], "helper")
+                a = A()
+                mock.patch.object(a, "f")
+                mock.patch("tests.helpers.FakeClock.now")
+
+
+            def test_wraps():
+                mock.Mock(wraps=sys.stdin)
+                client = Client()
+                mock.MagicMock(wraps=client)
+
+
+            def test_a_parameter_is_not_the_function(helper):
+                mock.patch.object(helper, "x")
+        """,
+    })
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/test_classes.py")
+    got = [
+        (f["line"], f["details"]["class"], f["details"].get("part"), f["details"]["target"])
+        for f in run.json()["findings"][1:]
+    ]
+    assert got == [
+        (17, "stdlib", "fs", "sys.getfilesystemencoding"),
+        (18, "stdlib", "interpreter", "sys._getframe"),
+        (19, "stdlib", "import", "importlib.metadata.distributions"),
+        (20, "stdlib", "io", "json.loads"),
+        (21, "stdlib", None, "xdrlib.Packer"),  # gone from Python 3.13, stdlib before
+        (25, "test-local", None, "tests.test_classes.A"),
+        (26, "test-local", None, "tests.test_classes.A.f"),
+        (27, "test-local", None, "tests.test_classes.helper"),
+        (29, "test-local", None, "tests.test_classes.A.f"),
+        (30, "test-local", None, "tests.helpers.FakeClock.now"),
+        (34, "environment", None, "sys.stdin"),
+        (36, "first-party", None, "mypkg.billing.Client"),
+        (40, "unknown", None, None),
+    ]
+    text = tg(project, "mocks", "--no-cache", "tests/test_classes.py").out
+    assert "replaces 'sys._getframe' (stdlib: interpreter)" in text
+    assert "tests/test_classes.py:26:5: TG203 patch.object of 'A.f' replaces code the test file defines itself (test-local)" in text
+
+
+def test_new_classes_can_be_allowed(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {
+        "pyproject.toml": '[project]\nname = "mypkg"\n\n[tool.testguard.mocks]\nallow = ["stdlib", "test-local"]\n',
+        "tests/test_allowed.py": """\
+            from unittest import mock
+
+
+            class A:
+                pass
+
+
+            def test_it():
+                mock.patch("json.loads")
+                mock.patch.object(A, "x")
+        """,
+    })
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/test_allowed.py")
+    assert (run.code, run.json()["findings"]) == (0, [])
+
+
+def test_inventory_names_the_new_classes_and_what_to_use(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {"tests/test_inv.py": """\
+        import json
+        from unittest import mock
+
+
+        class Local:
+            pass
+
+
+        def test_it():
+            mock.patch("json.loads")
+            mock.patch.object(Local, "x")
+    """})
+    run = tg(project, "mocks", "--inventory", "--format", "json", "--no-cache", "tests/test_inv.py")
+    inventory = run.json()["checks"]["mocks"]["sections"]["inventory"]
+    assert inventory["totals"]["by_class"] == {"stdlib": 1, "test-local": 1}
+    assert set(inventory["replacements"]) == {"stdlib", "test-local"}

@@ -327,3 +327,35 @@ def test_a_broken_setup_is_exit_2_with_a_message_never_a_pass(
     assert "Traceback" not in run.err.split("mypy crashed")[0]
     if expected == "mypy crashed":
         assert "RuntimeError: plugin bug" in run.err
+
+
+def test_args_win_over_the_projects_config_files(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
+) -> None:
+    """As on mypy's command line: ``--python-version 3.11`` in args overrides setup.cfg's 3.7."""
+    app_project(tmp_path, project_python, "def one() -> int:\n    return 1\n",
+                {"setup.cfg": "[mypy]\npython_version = 3.7\n"})
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.testguard.mypy]\nargs = ["--python-version", "3.11"]\n')
+    run = tgm(tmp_path, "mypy")
+    assert (run.code, run.out) == (0, "All checks passed.\n"), run.err
+    # a problem with an option the args do not set is still the config's to fix
+    (tmp_path / "setup.cfg").write_text("[mypy]\npython_version = 3.7\nstrict = maybe\n")
+    run = tgm(tmp_path, "mypy")
+    assert run.code == 2 and "strict: Not a boolean: maybe" in run.err
+    assert "python_version" not in run.err
+
+
+def test_targets_follow_the_test_discovery_of_the_other_checks(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
+) -> None:
+    """Tests in testing/ (pytest's testpaths) are type-checked like the package."""
+    app_project(tmp_path, project_python, "def one() -> int:\n    return 1\n", {
+        "testing/test_core.py": "from app.core import one\n\n\ndef test_one() -> None:\n    x: str = one()\n",
+    })
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.pytest.ini_options]\ntestpaths = ["testing"]\n')
+    run = tgm(tmp_path, "mypy", "--format", "json")
+    assert run.code == 1, run.err
+    assert [(f["path"], f["line"]) for f in run.json()["findings"]] == [("testing/test_core.py", 5)]
+    assert run.json()["checks"]["mypy"]["sections"]["mypy"]["targets"] == ["app", "testing"]

@@ -19,9 +19,9 @@ def test_text_is_one_line_per_new_finding_sorted_then_fixed_then_count(
 ) -> None:
     out = render("text", sample_report(tmp_path)).splitlines()
     assert out[:6] == [
-        "(project): TG601 total coverage 81.2% is below the floor 85%",
         'mypkg/api.py:5:12: TG501 [union-attr] Item "None" has no attribute "x"',
         "mypkg/api.py:20:1: TG604 changed line not covered",
+        "pyproject.toml:12:1: TG601 total coverage 81.2% is below the floor 85%",
         "tests/test_api.py:3:1: TG201 mock library imported: unittest.mock",
         "tests/test_api.py:10:5: TG202 first-party code patched: mypkg.api.fetch",
         "tests/test_old.py: TG205 fixed: def test_x(mocker): (run 'testguard baseline --prune')",

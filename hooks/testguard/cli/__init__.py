@@ -25,7 +25,7 @@ from testguard.core.report import (
     write_summary,
 )
 from testguard.core.report.model import prefix_within
-from testguard.core.runner import apply_filters, exit_code, run_checks
+from testguard.core.runner import apply_filters, exit_code, run_checks, say_skipped
 
 DESCRIPTION = """\
 testguard keeps a Python project's tests honest.
@@ -154,11 +154,30 @@ def _named(checks: Sequence[Check], names: Sequence[str], where: str = "") -> li
 
 def configured_checks(root: Path, config: Config, checks: Sequence[Check]) -> list[Check]:
     """What ``run`` runs by default: the static checks, plus each other one the project set up."""
+    chosen, _ = _configured_and_skipped(root, config, checks)
+    return chosen
+
+
+def _configured_and_skipped(
+    root: Path, config: Config, checks: Sequence[Check]
+) -> tuple[list[Check], list[tuple[Check, str]]]:
+    """The checks ``run`` runs by default, and each one it leaves out with the reason."""
     if config.checks:
-        return _named(checks, config.checks, f"{config.file}: [tool.testguard] checks: ")
-    return [c for c in checks if c.is_static] + [
-        c for c in checks if not c.is_static and c.configured(root, config)
-    ]
+        chosen = _named(checks, config.checks, f"{config.file}: [tool.testguard] checks: ")
+        where = config.file.name if config.file is not None else "the config"
+        return chosen, [
+            (c, f"not in [tool.testguard] checks ({where})") for c in checks if c not in chosen
+        ]
+    chosen = [c for c in checks if c.is_static]
+    skipped: list[tuple[Check, str]] = []
+    for check in checks:
+        if check.is_static:
+            continue
+        if check.configured(root, config):
+            chosen.append(check)
+        else:
+            skipped.append((check, f"not configured ({check.enable or 'name it with --checks'})"))
+    return chosen, skipped
 
 
 def _select(args: argparse.Namespace, root: Path, config: Config, checks: Sequence[Check]) -> list[Check]:
@@ -170,7 +189,9 @@ def _select(args: argparse.Namespace, root: Path, config: Config, checks: Sequen
     elif command == "baseline" and args.checks:
         chosen = list(args.checks)
     elif command in ("run", "baseline"):
-        return configured_checks(root, config, checks)
+        chosen, skipped = _configured_and_skipped(root, config, checks)
+        say_skipped(skipped)
+        return chosen
     else:
         chosen = [command]
     return _named(checks, chosen)

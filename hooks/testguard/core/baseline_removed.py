@@ -23,7 +23,7 @@ from testguard.core import gitobjects
 from testguard.core.baseline import Baseline, show_figure
 from testguard.core.config import Config
 from testguard.core.context import Context
-from testguard.core.findings import CheckResult, Finding, UsageError
+from testguard.core.findings import CheckResult, Finding, Scope, UsageError
 from testguard.core.source import FILES_CHECK
 from testguard.core.wording import plural
 
@@ -155,7 +155,7 @@ def removed_baseline(ctx: Context) -> Finding | None:
         )
     applies = "applies" if len(old.entries) + len(old.figures) == 1 else "apply"
     return Finding(
-        path=relative, line=0, col=0, code=CODE, check=FILES_CHECK,
+        path=relative, line=1, col=1, code=CODE, check=FILES_CHECK, scope=Scope.PROJECT,
         message=f"{head}: its {_disabled(old)} no longer {applies}; restore it with"
         f" `git checkout {found.revision} -- {found.path}` (then `testguard baseline --prune`"
         " shrinks it)",

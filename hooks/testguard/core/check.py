@@ -79,9 +79,14 @@ class Check:
     diff_filter: bool = True
     """Whether ``--diff-base`` keeps only its findings on changed lines.  False when a
     change breaks code elsewhere: a renamed class makes a dependant fail to import at
-    a line nobody touched.  Project-level findings (line 0) are always kept."""
+    a line nobody touched.  Findings about a whole file or the project (``Finding.scope``)
+    are always kept."""
     configured: Callable[[Path, Config], bool] = always
     """Whether ``run`` (and ``baseline``) run it when no checks are named."""
+    enable: str = ""
+    """What turns it on when ``configured`` says no (``run`` says so when it skips it)."""
+    unit: str = "file"
+    """What ``CheckResult.files_checked`` counts, for its line on stderr."""
     report_only: Callable[[RunOptions], bool] = never
     """Whether these options make the run a report whose exit code is 0 (``mocks --inventory``)."""
     render_text: Callable[[CheckResult], str] | None = None

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from testguard.core.config import Config
-from testguard.core.interpreter import find_interpreter
+from testguard.core.interpreter import Interpreter, locate_interpreter
 
 # The baseline and git are loaded only when a run asks for them: a hook call
 # without a baseline file or --diff-base never imports them.
@@ -62,10 +62,19 @@ class Context:
     paths: list[str]
     options: RunOptions = field(default_factory=RunOptions)
 
+    interpreter_asked: int = field(default=0, init=False)
+    """How often a check asked for the interpreter (the runner says which checks used it)."""
+
     @cached_property
+    def located_interpreter(self) -> Interpreter:
+        """The project's own Python and how it was found (UsageError when there is none)."""
+        return locate_interpreter(self.root, self.config, self.options.python)
+
+    @property
     def interpreter(self) -> Path:
         """The project's own Python (raises UsageError when there is none)."""
-        return find_interpreter(self.root, self.config, self.options.python)
+        self.interpreter_asked += 1
+        return self.located_interpreter.path
 
     @property
     def baseline_path(self) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from testguard.core import gitobjects
-from testguard.core.findings import Finding
+from testguard.core.findings import Finding, Scope
 from testguard.core.source import Source, decode
 
 # (rule code, normalised line text, normalised fingerprint)
@@ -105,6 +105,17 @@ class LineReader:
 ORDER = operator.attrgetter("path", "line", "col", "code")
 
 
+def entry_path(finding: Finding) -> str:
+    """The path an entry records: a project's finding belongs to the project (``""``),
+    wherever its floor is written."""
+    return "" if finding.scope is Scope.PROJECT else finding.path
+
+
+def entry_line(finding: Finding) -> int:
+    """The line an entry records: 0 when the finding is not about a line."""
+    return max(finding.line, 0) if finding.scope is Scope.LINE else 0
+
+
 def finding_key(finding: Finding, reader: LineReader) -> Key:
     """(code, normalised line text, normalised fingerprint): what an entry must share."""
     text = finding.line_text
@@ -121,7 +132,7 @@ def new_entries(findings: list[Finding], check: str, reader: LineReader) -> list
     out: dict[int, Entry] = {}
     for index, f, key, occurrence in numbered(findings, reader):
         out[index] = Entry(
-            check, key[0], f.path, key[1], occurrence, key[2], normalise(f.message), max(f.line, 0)
+            check, key[0], entry_path(f), key[1], occurrence, key[2], normalise(f.message), entry_line(f)
         )
     return [out[i] for i in range(len(findings))]
 
@@ -134,6 +145,7 @@ def numbered(
     seen: dict[tuple[str, Key], int] = {}
     for position, finding in sorted(enumerate(findings), key=lambda item: ORDER(item[1])):
         key = finding_key(finding, reader)
-        occurrence = seen.get((finding.path, key), 0)
-        seen[(finding.path, key)] = occurrence + 1
+        path = entry_path(finding)
+        occurrence = seen.get((path, key), 0)
+        seen[(path, key)] = occurrence + 1
         yield position, finding, key, occurrence

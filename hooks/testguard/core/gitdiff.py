@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from testguard.core.findings import UsageError
+from testguard.core.gitsays import refusal, said
 
 _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _FETCH_HINT = (
@@ -69,8 +70,7 @@ def _out(proc: subprocess.CompletedProcess[bytes]) -> str:
 
 
 def _err(proc: subprocess.CompletedProcess[bytes]) -> str:
-    text = proc.stderr.decode("utf-8", "replace").strip()
-    return text.splitlines()[-1] if text else f"exit status {proc.returncode}"
+    return said(proc.stderr) or f"exit status {proc.returncode}"
 
 
 def _is_shallow(root: Path) -> bool:
@@ -81,6 +81,9 @@ def merge_base(root: Path, ref: str) -> str:
     """The merge-base of ``ref`` and HEAD, or a UsageError that says what to do."""
     inside = _git(root, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or _out(inside) != "true":
+        refused = refusal(inside.stderr)
+        if refused is not None:
+            raise UsageError(f"--diff-base {ref}: git refuses to work in {root}: {refused}")
         raise UsageError(f"--diff-base {ref}: {root} is not inside a git work tree")
     if ref.startswith("-"):
         raise UsageError(f"--diff-base {ref}: not a git revision")

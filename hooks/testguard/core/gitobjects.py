@@ -16,6 +16,8 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from testguard.core.gitsays import warn_refused
+
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
@@ -31,13 +33,16 @@ def object_id(data: bytes, length: int = 40) -> str:
     return digest.hexdigest()
 
 
-def _git(root: Path, args: list[str], data: bytes) -> bytes | None:
+def _git(root: Path, args: list[str], data: bytes, doing: str = "", instead: str = "") -> bytes | None:
+    """git's output, None when it fails; a refusal of the repository is said on stderr."""
     try:
         proc = subprocess.run(
             ["git", *args], cwd=root, input=data, capture_output=True, check=False
         )
     except OSError:
         return None
+    if proc.returncode != 0 and doing:
+        warn_refused(doing, proc.stderr, instead)
     return proc.stdout if proc.returncode == 0 else None
 
 
@@ -48,7 +53,11 @@ def store(root: Path, paths: Iterable[str]) -> dict[str, str]:
     if not listed:
         return {}
     names = b"".join(os.fsencode(p) + b"\n" for p in listed)
-    out = _git(root, ["hash-object", "-w", "--stdin-paths"], names)
+    out = _git(
+        root, ["hash-object", "-w", "--stdin-paths"], names,
+        "record the files' contents for the baseline",
+        "its entries are written without them and match by their text only",
+    )
     ids = out.decode("ascii", "replace").split() if out is not None else []
     if len(ids) != len(listed) or not all(is_object_id(i) for i in ids):
         return {}

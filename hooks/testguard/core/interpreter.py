@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from testguard.core.config import Config
@@ -84,19 +85,33 @@ def _own_prefix() -> Path:
     return Path(sys.prefix).resolve()
 
 
+@dataclass(frozen=True)
+class Interpreter:
+    """The project's Python, and how it was found (said on stderr: the choice is not silent)."""
+
+    path: Path
+    found: str  # "--python", "python in pyproject.toml", "$VIRTUAL_ENV", ".venv", "python3 on PATH"…
+
+
 def find_interpreter(root: Path, config: Config, override: str | None = None) -> Path:
+    return locate_interpreter(root, config, override).path
+
+
+def locate_interpreter(root: Path, config: Config, override: str | None = None) -> Interpreter:
     configured = override or config.python
     if configured:
-        return _configured(root, config, configured, from_config=not override)
+        path = _configured(root, config, configured, from_config=not override)
+        where = config.file.name if config.file is not None else "the config"
+        return Interpreter(path, "--python" if override else f"python in {where}")
     venv = os.environ.get("VIRTUAL_ENV")
     if venv:
         found = _usable_venv(root, Path(venv))
         if found is not None and not _is_own(found):
-            return found
+            return Interpreter(found, "$VIRTUAL_ENV")
     for name in (".venv", "venv"):
         found = _usable_venv(root, root / name)
         if found is not None:
-            return found
+            return Interpreter(found, name)
     own = _own_prefix()
     for directory in os.environ.get("PATH", "").split(os.pathsep):
         if not directory:
@@ -106,9 +121,9 @@ def find_interpreter(root: Path, config: Config, override: str | None = None) ->
             continue
         problem = _problem(candidate)
         if problem is None:
-            return candidate
+            return Interpreter(candidate, "python3 on PATH: no .venv, venv or $VIRTUAL_ENV")
         _skip(root, candidate, problem)
-    return Path(sys.executable)
+    return Interpreter(Path(sys.executable), "testguard's own: no project interpreter found")
 
 
 def _configured(root: Path, config: Config, configured: str, from_config: bool) -> Path:

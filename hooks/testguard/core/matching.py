@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from testguard.core import gitobjects
-from testguard.core.entries import ORDER, Entry, Key, LineReader, finding_key, numbered
-from testguard.core.findings import CheckResult, Finding, Status
+from testguard.core.entries import ORDER, Entry, Key, LineReader, entry_line, entry_path, finding_key, numbered
+from testguard.core.findings import CheckResult, Finding, Scope, Status
 from testguard.core.linemap import UNCHANGED, LineMap, line_map
 
 if TYPE_CHECKING:
@@ -137,9 +137,10 @@ def match(
         matched = Matched([None] * len(result.findings))
         retry: set[str] = set()
         for position, finding, key, occurrence in numbered(result.findings, reader):
-            entry = index.get((finding.path, key, occurrence))
-            if exact or (entry is None and (finding.path, key, 0) in index):
-                retry.add(finding.path)  # a copy of a baselined line: which one is new?
+            path = entry_path(finding)
+            entry = index.get((path, key, occurrence))
+            if exact or (entry is None and (path, key, 0) in index):
+                retry.add(path)  # a copy of a baselined line: which one is new?
             else:
                 matched.entry_of[position] = entry
         groups: dict[str, _Group] = {}
@@ -151,10 +152,10 @@ def match(
                     group = groups[entry.path] = _Group([], [], blob)
                 group.entries.append(entry)
         for position, finding in enumerate(result.findings):
-            group = groups.get(finding.path)
+            group = groups.get(entry_path(finding))
             if group is not None:
                 matched.entry_of[position] = None
-                group.findings.append((position, finding_key(finding, reader), max(finding.line, 0)))
+                group.findings.append((position, finding_key(finding, reader), entry_line(finding)))
         for where, group in groups.items():
             if group.blob and reader.blob_id(where, len(group.blob)) not in (group.blob, None):
                 wanted.add(group.blob)
@@ -195,7 +196,7 @@ def new_on_changed_lines(findings: list[Finding], changed: ChangedLines, reader:
     hidden: dict[str, list[Finding]] = {}  # new, on an unchanged line
     shown: dict[str, list[Finding]] = {}  # baselined, on a changed line
     for f in findings:
-        if f.line <= 0:
+        if f.line <= 0 or f.scope is not Scope.LINE:
             continue
         on_changed = changed.covers(f.path, f.line, f.end_line)
         if f.status is Status.NEW and not on_changed:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from testguard.core.config import Config
+from testguard.core.gitsays import warn_refused
 from testguard.core.globs import GlobSet
 
 DEFAULT_TESTS = ["tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py"]
@@ -98,6 +99,8 @@ def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
     except OSError:
         return None
     if proc.returncode != 0:
+        warn_refused("list the project's files", proc.stderr,
+                     "looking at every file under the project instead (.gitignore is not honoured)")
         return None
     # git names directories from the top of the work tree, files from the cwd.
     prefix = os.path.relpath(root, top).replace(os.sep, "/")
@@ -248,6 +251,20 @@ def test_globs(root: Path, config: Config) -> list[str]:
             globs.append(f"{tp}/**" if tp not in ("", ".") else "**")
     globs.extend(f"**/{p}" for p in file_patterns)
     return globs
+
+
+def test_directories(root: Path, config: Config) -> list[str]:
+    """The directories test discovery names (``tests``; pytest's ``testpaths``; the
+    literal start of the ``tests`` globs) that exist, root-relative, in order."""
+    found: list[str] = []
+    for pattern in test_globs(root, config):
+        prefix = _literal_prefix(pattern)
+        if not prefix:
+            continue
+        directory = "/".join(prefix)
+        if directory not in found and _is_dir(root / directory):
+            found.append(directory)
+    return found
 
 
 def _load_pyproject(root: Path) -> dict[str, Any]:

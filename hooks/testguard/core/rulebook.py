@@ -26,7 +26,8 @@ WARNING = Severity.WARNING
 @dataclass(frozen=True)
 class RuleDoc:
     """One rule, ruff style: what it catches (``summary``), ``why`` it matters, a ``bad``
-    and a ``good`` example, and how to ``fix`` it."""
+    and a ``good`` example, and how to ``fix`` it; ``policy``: what counts and what does
+    not, where the summary alone would leave a user guessing."""
 
     code: str
     check: str
@@ -38,6 +39,7 @@ class RuleDoc:
     fix: str
     severity: Severity = ERROR
     lang: str = "python"  # of the bad/good examples
+    policy: str = ""
 
     @property
     def anchor(self) -> str:

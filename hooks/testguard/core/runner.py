@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,8 +10,9 @@ from typing import TYPE_CHECKING
 from testguard.core.check import Check, find
 from testguard.core.config import Config
 from testguard.core.context import Context
-from testguard.core.findings import CheckResult, Finding, Severity, Status
+from testguard.core.findings import CheckResult, Finding, Scope, Severity, Status
 from testguard.core.source import FILES_CHECK, Source, read_source
+from testguard.core.wording import plural
 
 # ast-grep (and with it the static pipeline) is imported only when needed:
 # `testguard mypy` on a warm cache must not pay for a parser it never uses.
@@ -21,9 +23,12 @@ if TYPE_CHECKING:
 def _suppress_nonstatic(root: Path, result: CheckResult, config: Config) -> None:
     """Inline and file-level suppressions for checks that do not read sources themselves."""
     by_path: dict[str, list[Finding]] = {}
-    for finding in result.findings:
-        by_path.setdefault(finding.path, []).append(finding)
     kept: list[Finding] = []
+    for finding in result.findings:
+        if finding.scope is Scope.PROJECT:
+            kept.append(finding)  # it points at a setting, not at code a comment could excuse
+        else:
+            by_path.setdefault(finding.path, []).append(finding)
     for path, findings in by_path.items():
         source = read_source(root, path, config.max_file_size) if path else None
         if not isinstance(source, Source) or "testguard:" not in source.text:
@@ -70,10 +75,29 @@ def run_checks(ctx: Context, checks: Sequence[Check]) -> list[CheckResult]:
     for check in checks:
         if check.run is None:
             continue
+        asked = ctx.interpreter_asked
         result = check.run(ctx)
+        say_what_was_used(ctx, check, result, used_interpreter=ctx.interpreter_asked > asked)
         _suppress_nonstatic(ctx.root, result, ctx.config)
         results.append(result)
     return results
+
+
+def say_what_was_used(ctx: Context, check: Check, result: CheckResult, used_interpreter: bool) -> None:
+    """One line on stderr: what the check worked on, with which interpreter and how it was found."""
+    from testguard.core.report.escape import inert, one_line, visible
+
+    what = result.used or plural(result.files_checked, check.unit)
+    if used_interpreter:
+        python = ctx.located_interpreter
+        what += f" with {python.path} (found: {python.found})"
+    print(inert(visible(f"{check.name}: {one_line(what)}")), file=sys.stderr)
+
+
+def say_skipped(skipped: Sequence[tuple[Check, str]]) -> None:
+    """One line on stderr per check ``run`` left out, and why."""
+    for check, why in skipped:
+        print(f"{check.name}: skipped, {why}", file=sys.stderr)
 
 
 def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Check]) -> None:
@@ -91,7 +115,9 @@ def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Che
         # elsewhere are neither matched nor reported fixed.
         checked = None
         if ctx.paths:
-            checked = set(ctx.paths) | {f.path for r in results for f in r.findings}
+            from testguard.core.entries import entry_path
+
+            checked = set(ctx.paths) | {entry_path(f) for r in results for f in r.findings}
         baseline.apply(results, checked, changed)
     if changed is not None:
         for result in results:
@@ -106,7 +132,8 @@ def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Che
                     on_changed = True  # a changed file that could not be checked, wherever its error is
                 if on_changed:
                     finding.details["changed"] = True
-                if on_changed or finding.line <= 0 or not line_bound:
+                about_the_line = finding.scope is Scope.LINE and finding.line > 0
+                if on_changed or not about_the_line or not line_bound:
                     kept.append(finding)
             result.findings = kept
 

@@ -63,5 +63,6 @@ CHECK = Check(
     run=_run,
     diff_filter=False,  # a changed module breaks collection of the tests that import it
     configured=_configured,
+    enable="add a [tool.testguard.collect] table",
     render_markdown=_render_markdown,
 )

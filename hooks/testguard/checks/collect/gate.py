@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -14,7 +16,10 @@ from testguard.checks.collect.run import (
 )
 from testguard.checks.collect.settings import DEFAULT_TIMEOUT, SECTION, CollectOptions
 from testguard.core.context import Context
-from testguard.core.findings import CheckResult, Finding
+from testguard.core import settings_place
+from testguard.core.findings import CheckResult, Finding, Scope
+from testguard.core.settings_place import Place
+from testguard.core.wording import plural
 
 NAME = "collect"
 FIGURE = "collect:tests"
@@ -27,18 +32,27 @@ def _rel(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def _finding(root: Path, frames: list[tuple[str, int]], fallback: str, message: str,
+def _finding(ctx: Context, frames: list[tuple[str, int]], fallback: str, message: str,
              **details: object) -> Finding:
+    """TG701 at the line that caused it; else at the file being collected (``fallback``);
+    else at ``[tool.testguard.collect]``, which turned the gate on."""
+    root = ctx.root
     where = project_location(frames, root)
     if where is not None:
-        path, line = _rel(root, where[0]), where[1]
+        path, line, scope = _rel(root, where[0]), max(where[1], 1), Scope.LINE
+        if where[1] <= 0:
+            scope = Scope.FILE
+    elif fallback:
+        path, line, scope = fallback, 1, Scope.FILE
     else:
-        path, line = fallback, 0
-    return Finding(path=path, line=line, col=0, code="TG701", message=message, check=NAME,
-                   details=dict(details))
+        place = settings_place.setting(root, ctx.config, NAME)
+        path, line, scope = place.path, place.line, Scope.PROJECT
+    return Finding(path=path, line=line, col=1, code="TG701", message=message, check=NAME,
+                   details=dict(details), scope=scope)
 
 
-def _error_finding(root: Path, error: CollectError) -> Finding:
+def _error_finding(ctx: Context, error: CollectError) -> Finding:
+    root = ctx.root
     frames = error.frames or locations_in_output(error.longrepr)
     collector = project_location([(error.path, 1)], root) if error.path else None
     cause = project_location(frames, root)
@@ -64,53 +78,57 @@ def _error_finding(root: Path, error: CollectError) -> Finding:
         message += ": pytest stopped before collecting any test"
     elif error.type == "SystemExit":
         message += ": none of its tests are collected"
-    finding = _finding(root, frames, collecting if collector else "", message,
+    finding = _finding(ctx, frames, collecting if collector else "", message,
                        nodeid=error.nodeid, exception=error.type, stage=error.stage)
     if collector is not None and finding.path != collecting:
         finding.message += f" (raised while collecting {collecting})"
     return finding
 
 
-def _crash_finding(root: Path, outcome: CollectOutcome, timeout: float) -> Finding | None:
+def _crash_finding(ctx: Context, outcome: CollectOutcome, timeout: float) -> Finding | None:
     completed = outcome.completed
     frames = locations_in_output(completed.output)
     tail = completed.tail(1500)
     if completed.timed_out:
-        return _finding(root, [], "", f"pytest did not finish collecting within {timeout:g}s"
+        return _finding(ctx, [], "", f"pytest did not finish collecting within {timeout:g}s"
                         " (a test module or conftest hangs at import?)", returncode=None)
     if completed.returncode < 0:
-        return _finding(root, frames, "", f"pytest was killed by signal {-completed.returncode}"
+        return _finding(ctx, frames, "", f"pytest was killed by signal {-completed.returncode}"
                         f" while collecting:\n{tail}", returncode=completed.returncode)
     if outcome.errors:
         return None
     if outcome.current and outcome.stage != "finished" and not frames:
         frames = [(outcome.current, 0)]
     if "INTERNALERROR>" in completed.output:
-        return _finding(root, frames, "", f"pytest crashed with an internal error:\n{tail}",
+        return _finding(ctx, frames, "", f"pytest crashed with an internal error:\n{tail}",
                         returncode=completed.returncode)
     if outcome.items is None:
         said = f":\n{tail}" if tail else " and printed nothing (a hard process exit such as os._exit?)"
         where = "before collecting" if not outcome.current else "while collecting"
-        return _finding(root, frames, "", f"pytest stopped {where} (exit code"
+        return _finding(ctx, frames, "", f"pytest stopped {where} (exit code"
                         f" {completed.returncode}){said}", returncode=completed.returncode)
     if completed.returncode not in (0, 5) and outcome.stage != "finished":
-        return _finding(root, frames, "", f"pytest exited with code {completed.returncode}"
+        return _finding(ctx, frames, "", f"pytest exited with code {completed.returncode}"
                         f" during collection:\n{tail}", returncode=completed.returncode)
     return None
 
 
-def _floor(ctx: Context) -> tuple[int, str] | None:
-    """The count not to go below, and where it comes from."""
+def _floor(ctx: Context) -> tuple[int, str, Place] | None:
+    """The count not to go below, what it is, and where it is set."""
     configured = SECTION.of(ctx.config).min_tests
-    floors: list[tuple[int, str]] = []
+    floors: list[tuple[int, str, Place]] = []
     if isinstance(configured, int) and not isinstance(configured, bool):
-        floors.append((configured, f"min-tests = {configured}"))
+        place = settings_place.setting(ctx.root, ctx.config, NAME, "min-tests")
+        floors.append((configured, f"min-tests = {configured}", place))
     baseline = ctx.baseline
     if baseline is not None:
         recorded = baseline.figure(FIGURE)
         if recorded is not None:
-            floors.append((int(recorded), "the count recorded in the baseline"))
-    return max(floors) if floors else None
+            place = settings_place.in_file(ctx.root, ctx.baseline_path, re.escape(json.dumps(FIGURE))) or (
+                settings_place.setting(ctx.root, ctx.config, NAME)
+            )
+            floors.append((int(recorded), "the count recorded in the baseline", place))
+    return max(floors, key=lambda floor: floor[0]) if floors else None
 
 
 def _note_rise(ctx: Context, figures: dict[str, float]) -> None:
@@ -132,10 +150,11 @@ def run(ctx: Context) -> CheckResult:
     python = ctx.interpreter
     settings = SECTION.of(ctx.config)
     outcome = collect(ctx.root, python, list(settings.args), timeout)
-    result = CheckResult(check=NAME, raw_output=outcome.completed.tail())
+    result = CheckResult(check=NAME, raw_output=outcome.completed.tail(),
+                         used="pytest's collection did not complete")
     for error in outcome.errors:
-        result.findings.append(_error_finding(ctx.root, error))
-    crash = _crash_finding(ctx.root, outcome, timeout)
+        result.findings.append(_error_finding(ctx, error))
+    crash = _crash_finding(ctx, outcome, timeout)
     if crash is not None:
         result.findings.append(crash)
     if outcome.items is None or crash is not None or any(
@@ -143,12 +162,14 @@ def run(ctx: Context) -> CheckResult:
     ):
         return result  # collection did not complete: its count means nothing
     count = outcome.items
+    result.used = f"{plural(count, 'test')} collected by pytest"
     result.figures[FIGURE] = float(count)
     result.sections["collect"] = {"tests": count, "errors": len(outcome.errors),
                                   "command": outcome.command}
     if count == 0 and not outcome.errors and settings.min_tests != 0:
+        place = settings_place.setting(ctx.root, ctx.config, NAME, "min-tests")
         result.findings.append(Finding(
-            path="", line=0, col=0, code="TG701", check=NAME,
+            path=place.path, line=place.line, col=1, code="TG701", check=NAME, scope=Scope.PROJECT,
             message="pytest collected no tests: check testpaths / python_files, or"
             " [tool.testguard.collect] args (set min-tests = 0 if that is intended)",
         ))
@@ -158,7 +179,7 @@ def run(ctx: Context) -> CheckResult:
     if floor is not None and count < floor[0]:
         missing = floor[0] - count
         result.findings.append(Finding(
-            path="", line=0, col=0, code="TG702", check=NAME,
+            path=floor[2].path, line=floor[2].line, col=1, code="TG702", check=NAME, scope=Scope.PROJECT,
             message=f"{count} tests collected, {missing} fewer than {floor[0]}"
             f" ({floor[1]})",
             details={"collected": count, "floor": floor[0], "missing": missing},

@@ -58,7 +58,7 @@ def _render_text(result: CheckResult) -> str:
         return ""
     from testguard.checks.coverage import report
 
-    return report.render_coverage_table_text(result.sections["coverage_table"])
+    return report.render_coverage_table_text(result.sections["coverage_table"], report.row_verdicts(result))
 
 
 def _render_markdown(result: CheckResult, report: Report, budget: Budget) -> None:
@@ -76,6 +76,7 @@ CHECK = Check(
     add_arguments=_add_arguments,
     run=_run,
     configured=_configured,
+    enable="add a [tool.testguard.coverage] table",
     render_text=_render_text,
     render_markdown=_render_markdown,
 )

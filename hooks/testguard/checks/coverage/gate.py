@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,9 @@ from testguard.checks.coverage.model import CoverageSet, Numbers, below, display
 from testguard.checks.coverage.settings import SECTION
 from testguard.checks.coverage.source import load_coverage
 from testguard.core.context import Context
-from testguard.core.findings import CheckResult, Finding, Severity
+from testguard.core import settings_place
+from testguard.core.findings import CheckResult, Finding, Scope, Severity
+from testguard.core.settings_place import Place
 from testguard.core.wording import plural
 
 NAME = "coverage"
@@ -36,9 +40,34 @@ def _counts(numbers: Numbers) -> str:
     return text
 
 
-def _project(code: str, message: str, fingerprint: str, **details: Any) -> Finding:
-    return Finding(path="", line=0, col=0, code=code, message=message, check=NAME,
-                   details={"fingerprint": fingerprint, **details})
+def _project(place: Place, code: str, message: str, fingerprint: str, **details: Any) -> Finding:
+    """A finding about the whole project, at the setting that sets its floor."""
+    return Finding(path=place.path, line=place.line, col=1, code=code, message=message, check=NAME,
+                   details={"fingerprint": fingerprint, **details}, scope=Scope.PROJECT)
+
+
+def _whole_file(path: str, message: str, **details: Any) -> Finding:
+    """A file below its floor: about the whole file, pointing at its first line."""
+    return Finding(path=path, line=1, col=1, code="TG602", message=message, check=NAME,
+                   details=details, scope=Scope.FILE)
+
+
+_COVERAGE_CONFIGS = (".coveragerc", "setup.cfg", "tox.ini", "pyproject.toml")  # coverage.py's order
+
+
+def _coverage_floor_place(ctx: Context) -> Place:
+    """Where coverage.py's own ``fail_under`` is set."""
+    for name in _COVERAGE_CONFIGS:
+        found = settings_place.in_file(ctx.root, ctx.root / name, r"^\s*fail_under\s*=")
+        if found is not None:
+            return found
+    return settings_place.setting(ctx.root, ctx.config, NAME)
+
+
+def _recorded_place(ctx: Context, figure: str) -> Place:
+    """Where the baseline records ``figure`` (the floor a ratchet finding fell below)."""
+    found = settings_place.in_file(ctx.root, ctx.baseline_path, re.escape(json.dumps(figure)))
+    return found or settings_place.setting(ctx.root, ctx.config, NAME)
 
 
 def _ratchet_digits(precision: int) -> int:
@@ -64,11 +93,13 @@ def _total_findings(ctx: Context, cov: CoverageSet, ev: Evaluation) -> list[Find
     p = cov.precision
     pc = ev.total.percent
     floor = SECTION.of(ctx.config).fail_under
+    place = settings_place.setting(ctx.root, ctx.config, NAME, "fail-under")
     if floor is None and cov.fail_under > 0:
         floor = cov.fail_under
+        place = _coverage_floor_place(ctx)
     if floor is not None and below(pc, floor, p):
         out.append(_project(
-            "TG601",
+            place, "TG601",
             f"total coverage {shown(pc, floor, p)}% is below the floor of {floor:g}%"
             f" ({_counts(ev.total)}; from {cov.source})",
             "floor total", percent=pc, floor=floor,
@@ -77,7 +108,7 @@ def _total_findings(ctx: Context, cov: CoverageSet, ev: Evaluation) -> list[Find
     if recorded is not None:
         d = _ratchet_digits(p)
         out.append(_project(
-            "TG601",
+            _recorded_place(ctx, TOTAL), "TG601",
             f"total coverage fell to {pc:.{d}f}% from the recorded {recorded:.{d}f}% ({_ACCEPT})",
             "ratchet total", percent=pc, recorded=recorded,
         ))
@@ -92,19 +123,18 @@ def _path_findings(ctx: Context, cov: CoverageSet, ev: Evaluation) -> list[Findi
         numbers = cov.files[path].numbers
         pc = numbers.percent
         if below(pc, rule.floor, p):
-            out.append(Finding(
-                path=path, line=0, col=0, code="TG602", check=NAME,
-                message=f"coverage {shown(pc, rule.floor, p)}% is below the floor of"
+            out.append(_whole_file(
+                path,
+                f"coverage {shown(pc, rule.floor, p)}% is below the floor of"
                 f" {rule.floor:g}% for '{rule.glob}' ({_counts(numbers)})",
-                details={"fingerprint": f"floor {rule.glob}", "percent": pc,
-                         "floor": rule.floor, "glob": rule.glob},
+                fingerprint=f"floor {rule.glob}", percent=pc, floor=rule.floor, glob=rule.glob,
             ))
         recorded = _dropped(ctx, f"coverage:{path}", pc, p)
         if recorded is not None:
-            out.append(Finding(
-                path=path, line=0, col=0, code="TG602", check=NAME,
-                message=f"coverage fell to {pc:.{d}f}% from the recorded {recorded:.{d}f}% ({_ACCEPT})",
-                details={"fingerprint": "ratchet", "percent": pc, "recorded": recorded},
+            out.append(_whole_file(
+                path,
+                f"coverage fell to {pc:.{d}f}% from the recorded {recorded:.{d}f}% ({_ACCEPT})",
+                fingerprint="ratchet", percent=pc, recorded=recorded,
             ))
     for glob, numbers in sorted(ev.by_glob.items()):
         if glob in ev.governed:
@@ -112,7 +142,7 @@ def _path_findings(ctx: Context, cov: CoverageSet, ev: Evaluation) -> list[Findi
         recorded = _dropped(ctx, f"coverage:{glob}", numbers.percent, p)
         if recorded is not None:
             out.append(_project(
-                "TG602",
+                _recorded_place(ctx, f"coverage:{glob}"), "TG602",
                 f"coverage of '{glob}' fell to {numbers.percent:.{d}f}% from the recorded"
                 f" {recorded:.{d}f}% ({_ACCEPT})",
                 f"ratchet {glob}", glob=glob, percent=numbers.percent, recorded=recorded,
@@ -141,7 +171,7 @@ def _changed_findings(ctx: Context, cov: CoverageSet, changed: ChangedCoverage, 
     pc = numbers.percent
     if floor is not None and numbers.statements and below(pc, floor, cov.precision):
         out.append(_project(
-            "TG603",
+            settings_place.setting(ctx.root, ctx.config, NAME, "changed-lines-fail-under"), "TG603",
             f"coverage of the lines changed since {ref} is {shown(pc, floor, cov.precision)}%,"
             f" below the floor of {floor:g}% ({_counts(numbers)} in {plural(changed.files, 'file')})",
             "floor changed lines", percent=pc, floor=floor,
@@ -150,7 +180,7 @@ def _changed_findings(ctx: Context, cov: CoverageSet, changed: ChangedCoverage, 
     for run in changed.uncovered:
         what = f"line {run.start}" if run.start == run.end else f"lines {run.start}-{run.end}"
         out.append(Finding(
-            path=run.path, line=run.start, end_line=run.end, col=0, code="TG604", check=NAME,
+            path=run.path, line=run.start, end_line=run.end, col=1, code="TG604", check=NAME,
             severity=Severity.WARNING, message=f"changed {what} not covered by the tests",
             details={"lines": run.lines},
             line_text=_line_text(ctx.root, run.path, run.start, texts),
@@ -158,7 +188,7 @@ def _changed_findings(ctx: Context, cov: CoverageSet, changed: ChangedCoverage, 
     for part in changed.partial:
         missed = ", ".join(_arc_text(d) for d in part.missed) or "one of its branches"
         out.append(Finding(
-            path=part.path, line=part.line, col=0, code="TG604", check=NAME,
+            path=part.path, line=part.line, col=1, code="TG604", check=NAME,
             severity=Severity.WARNING,
             message=f"changed line {part.line} ran, but never jumped to {missed}",
             details={"missed_branches": part.missed},
@@ -229,8 +259,10 @@ def run(ctx: Context) -> CheckResult:
     cov, completed = load_coverage(ctx, settings)
     ev = evaluate(cov, FloorRules(settings.paths))
     result = CheckResult(check=NAME, files_checked=len(cov.files))
+    result.used = f"{plural(len(cov.files), 'file')} measured, read from {cov.source}"
     if completed is not None:
         result.raw_output = completed.tail()
+        result.used += ", after running the tests under coverage"
     result.findings.extend(_total_findings(ctx, cov, ev))
     result.findings.extend(_path_findings(ctx, cov, ev))
     summary: dict[str, Any] = {
@@ -261,7 +293,7 @@ def run(ctx: Context) -> CheckResult:
         result.figures[f"coverage:{path}"] = _figure(cov.files[path].numbers.percent, p)
     for note in _rise_notes(ctx, result.figures):
         print(f"testguard: note: {note}", file=sys.stderr)
-    failed = {f.path for f in result.findings if f.code in ("TG601", "TG602") and f.path}
+    failed = {f.path for f in result.findings if f.code == "TG602" and f.scope is Scope.FILE}
     if any(f.code == "TG601" for f in result.findings):
         failed.add("")
     result.sections["coverage_table"] = _table(cov, ev, failed)

@@ -5,20 +5,48 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from testguard.core.findings import CheckResult
+from testguard.core.findings import CheckResult, Finding, Scope, Status
 from testguard.core.report.markdown import Budget, code, md
 from testguard.core.report.model import Report
 
 TEXT_TABLE_ROWS = 40
+FAIL, BASELINED, SUPPRESSED, OK = "FAIL", "baselined", "suppressed", "ok"
+_FLOORS = ("TG601", "TG602")
 
 
-def render_coverage_table_text(rows: list[dict[str, Any]]) -> str:
+def row_verdicts(result: CheckResult) -> dict[str, str]:
+    """Each row's verdict in the words of the exit code: FAIL only where a new floor
+    finding blocks; ``baselined`` where the baseline accepts it; ``suppressed`` where
+    an ``ignore-file`` took it away.  Rows are keyed by path, ``TOTAL`` for the total."""
+    found: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        if finding.code == "TG601":
+            found.setdefault("TOTAL", []).append(finding)
+        elif finding.code == "TG602" and finding.scope is Scope.FILE:
+            found.setdefault(finding.path, []).append(finding)
+    verdicts: dict[str, str] = {}
+    rows = result.sections.get("coverage_table")
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, Mapping):
+            continue
+        path = str(row.get("path", ""))
+        mine = found.get(path, [])
+        if any(f.status is Status.NEW for f in mine):
+            verdicts[path] = FAIL
+        elif mine:
+            verdicts[path] = BASELINED
+        else:
+            verdicts[path] = OK if row.get("passed", True) else SUPPRESSED
+    return verdicts
+
+
+def render_coverage_table_text(rows: list[dict[str, Any]], verdicts: Mapping[str, str]) -> str:
     """The per-path table for the text report, worst first, like `coverage report`.
 
-    Shown only when a floor failed, so that a passing run stays one line (the
+    Shown only when a floor blocks, so that a passing run stays one line (the
     JSON report and the job summary always carry the table).
     """
-    if not rows or all(r["passed"] for r in rows):
+    if not rows or FAIL not in verdicts.values():
         return ""
     total = rows[-1] if rows[-1]["path"] == "TOTAL" else None
     body = rows[:-1] if total is not None else rows
@@ -29,7 +57,7 @@ def render_coverage_table_text(rows: list[dict[str, Any]]) -> str:
 
     def row(r: dict[str, Any]) -> str:
         floor = "" if r["floor"] is None else f"{r['floor']:g}"
-        verdict = "ok" if r["passed"] else "FAIL"
+        verdict = verdicts.get(r["path"], OK if r["passed"] else FAIL)
         return (
             f"{r['path']:<{width}}  {r['statements']:>6}  {r['missed']:>6}  "
             f"{r['percent']:>6.2f}%  {floor:>5}  {verdict}"
@@ -48,7 +76,10 @@ def _bar(percent: float, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def _table(budget: Budget, report: Report, check: str, rows: list[Any]) -> None:
+_MARKS = {OK: "✅", FAIL: "❌"}
+
+
+def _table(budget: Budget, report: Report, check: str, rows: list[Any], verdicts: Mapping[str, str]) -> None:
     budget.add(f"#### Coverage ({md(check)})")
     budget.add("")
     budget.add("| path | statements | missed | coverage | floor | |")
@@ -58,8 +89,9 @@ def _table(budget: Budget, report: Report, check: str, rows: list[Any]) -> None:
             continue
         percent = float(row.get("percent", 0.0))
         floor = row.get("floor")
-        ok = "✅" if row.get("passed", True) else "❌"
         path = str(row.get("path", ""))
+        verdict = verdicts.get(path, OK if row.get("passed", True) else FAIL)
+        ok = _MARKS.get(verdict, verdict)
         line = (
             f"| {code(path if path == 'TOTAL' else report.shown_path(path))} | {row.get('statements', '')} | "
             f"{row.get('missed', '')} | `{_bar(percent)}` {percent:.1f}% | "
@@ -81,4 +113,4 @@ def render_markdown(result: CheckResult, report: Report, budget: Budget) -> None
         budget.add("")
     rows = result.sections.get("coverage_table")
     if isinstance(rows, list) and rows:
-        _table(budget, report, result.check, rows)
+        _table(budget, report, result.check, rows, row_verdicts(result))

@@ -5,8 +5,12 @@ file (and with it every test in it); inside a test it ends or fakes the run;
 ``pytest.exit()`` ends the whole session.  Allowed: code under
 ``if __name__ == "__main__":``, exits inside ``pytest.raises(SystemExit)`` /
 ``assertRaises(SystemExit)``, inside a ``try`` whose handler catches
-SystemExit (or BaseException, or everything), and references that are not
-calls (``assertRaises(SystemExit, sys.exit, 1)``).
+SystemExit (or BaseException, or everything), references that are not
+calls (``assertRaises(SystemExit, sys.exit, 1)``), and ``sys.exit()`` /
+``raise SystemExit`` in a function decorated as a click or typer command
+(``@click.command()``, ``@cli.command()`` of a click group of the file,
+``@app.command()`` of a ``typer.Typer()`` of the file, through aliases too):
+the framework's test runner catches them.
 """
 
 from __future__ import annotations

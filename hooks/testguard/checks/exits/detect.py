@@ -7,6 +7,7 @@ from typing import Any
 
 from ast_grep_py import SgNode
 
+from testguard.checks.exits.commands import CliCommands
 from testguard.core import astgrep
 from testguard.core.check import StaticScan
 from testguard.core.findings import Finding
@@ -38,6 +39,9 @@ PYTEST_EXIT = {"pytest.exit", "_pytest.outcomes.exit"}
 KILL = {"os.kill", "posix.kill"}
 GETPID = {"os.getpid", "posix.getpid"}
 RAISES = {"pytest.raises", "_pytest.python_api.raises", "_pytest.raises.raises"}
+# What a CLI framework's test runner catches: SystemExit.  os._exit, os.abort and
+# os.kill end the process itself, and pytest.exit() the whole session.
+_RAISES_SYSTEM_EXIT = frozenset({"sys.exit()", "exit()", "quit()", "raise SystemExit"})
 _CATCHES_EXIT = re.compile(r"\b(SystemExit|BaseException)\b")
 _MAIN_GUARD = {
     "__name__=='__main__'",
@@ -84,8 +88,25 @@ def _try_catches_exit(try_node: SgNode) -> bool:
     return False
 
 
-def _allowed_context(node: SgNode, file: FileContext) -> tuple[bool, str | None]:
-    """(allowed, name of the innermost enclosing function)."""
+class _Commands:
+    """The file's CLI commands, looked for only when an exit is inside a function."""
+
+    def __init__(self, file: FileContext) -> None:
+        self.file = file
+        self._found: CliCommands | None = None
+
+    def is_command(self, definition: SgNode) -> bool:
+        text = self.file.source.text
+        if "click" not in text and "typer" not in text:
+            return False
+        if self._found is None:
+            self._found = CliCommands(self.file.tree, self.file.imports)
+        return self._found.is_command(definition)
+
+
+def _allowed_context(node: SgNode, file: FileContext, commands: _Commands | None) -> tuple[bool, str | None]:
+    """(allowed, name of the innermost enclosing function); ``commands``: None when a CLI
+    command does not make the exit harmless."""
     function: str | None = None
     for ancestor in node.ancestors():
         kind = ancestor.kind()
@@ -104,6 +125,8 @@ def _allowed_context(node: SgNode, file: FileContext) -> tuple[bool, str | None]
             if _within(ancestor.field("body"), node) and _try_catches_exit(ancestor):
                 return True, function
         elif kind == "function_definition" and function is None:
+            if commands is not None and commands.is_command(ancestor):
+                return True, None  # a CLI command: the framework's runner catches the exit
             name = ancestor.field("name")
             function = name.text() if name is not None else "<function>"
         elif kind == "lambda" and function is None:
@@ -184,8 +207,10 @@ def scan(file: FileContext) -> list[Finding]:
     for raise_node in rules["raise-system-exit"].find_all(file.tree):
         if _raises_system_exit(raise_node, file):
             candidates.append((raise_node, "raise SystemExit"))
+    commands = _Commands(file)
     for node, what in candidates:
-        allowed, function = _allowed_context(node, file)
+        caught = commands if what in _RAISES_SYSTEM_EXIT else None
+        allowed, function = _allowed_context(node, file, caught)
         if allowed:
             continue
         if what == "pytest.exit()":

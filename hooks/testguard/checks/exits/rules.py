@@ -27,6 +27,21 @@ RULES = (
         good="def test_main():\n    with pytest.raises(SystemExit) as exc:\n        main()\n    assert exc.value.code == 0",
         fix="Assert on the exit with `pytest.raises(SystemExit)`, or return/skip. "
             + suppress("TG302"),
+        policy="Not a finding: `sys.exit()`, `exit()`, `quit()` or `raise SystemExit` directly inside "
+            "a function decorated as a CLI command, which the framework's test runner (click's "
+            "`CliRunner`, typer's) catches. The decorator must resolve, through the file's imports "
+            "and aliases (`import click as c`, `from click import command as cmd`), to: "
+            "`click.command` or `click.group` (with or without parentheses; also from `rich_click` "
+            "and `asyncclick`); `<group>.command` / `<group>.group`, where `<group>` is a function of "
+            "the same file decorated as a click group or a name assigned `click.Group(...)` there; "
+            "`<app>.command` / `<app>.callback`, where `<app>` is a name assigned `typer.Typer(...)` "
+            "in the same file. A `.command()` of any other object (imported, a parameter, a class of "
+            "your own) is not known to be a CLI framework's and does not count. Still findings in a "
+            "command: `os._exit()`, `os.abort()` and `os.kill(os.getpid(), …)` (they end the process, "
+            "runner and all), `pytest.exit()` (TG303), and exits in a function nested inside the "
+            "command. Also not findings: exits under `if __name__ == \"__main__\":`, inside "
+            "`pytest.raises(SystemExit)` / `assertRaises(SystemExit)`, or inside a `try` whose handler "
+            "catches SystemExit.",
     ),
     RuleDoc(
         code="TG303",

@@ -13,6 +13,7 @@ from testguard.core.findings import Finding
 from testguard.core.nodetext import compact, literal
 from testguard.core.prefilter import Screened
 from testguard.core.static import FileContext, StaticState
+from testguard.core.typechecking import under_type_checking
 
 NAME = "fallbacks"
 RULES = "testguard.checks.fallbacks"  # its rules.yml
@@ -89,6 +90,8 @@ def _first_party_imports(file: FileContext, body: SgNode) -> list[tuple[SgNode, 
     found: list[tuple[SgNode, str]] = []
     for node in _walk(body):
         kind = node.kind()
+        if kind in ("import_statement", "import_from_statement") and under_type_checking(node, file.imports):
+            continue  # never run: nothing to hide
         if kind == "import_statement":
             for child in node.field_children("name"):
                 name = child.field("name") if child.kind() == "aliased_import" else child

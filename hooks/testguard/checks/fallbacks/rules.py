@@ -15,6 +15,9 @@ RULES = (
         bad="try:\n    from mypkg import parser\nexcept ImportError:\n    parser = None",
         good="from mypkg import parser",
         fix="Import first-party code directly. " + suppress("TG401"),
+        policy="Imports under `if TYPE_CHECKING:` (also `typing.TYPE_CHECKING`, through aliases) are "
+            "never findings: type checkers read them, Python never runs them. Only the `if` branch "
+            "counts; its `elif`/`else` branches run, and imports there are checked.",
     ),
     RuleDoc(
         code="TG402",

@@ -169,4 +169,6 @@ CHECK = Check(
     run=run,
     diff_filter=False,  # a change breaks dependants at lines nobody touched
     configured=_configured,
+    enable='no package found: set packages = ["mypkg"] in [tool.testguard]',
+    unit="module",
 )

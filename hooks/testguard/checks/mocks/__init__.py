@@ -8,7 +8,8 @@ AsyncMock, create_autospec, mocker.Mock…); the ``mocker`` fixture and its
 setenv, delenv, chdir or syspath_prepend: those change the real environment).
 
 Every patch target is classified by what it really is — first-party, http,
-database, filesystem, subprocess, clock, environment, third-party, unknown —
+database, filesystem, subprocess, clock, environment, stdlib (with its part:
+io, interpreter, import…), test-local, third-party, unknown —
 following the patched module's own imports: ``patch("mypkg.billing.requests")``
 is http.  ``--inventory`` adds the per-file and total counts by class and kind,
 a complexity band and the real replacement for each class (exit code 0: it is

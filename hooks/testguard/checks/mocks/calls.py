@@ -169,6 +169,8 @@ def _mock_object(
     spec: SgNode | None = None
     if name in _SPEC_FIRST:
         spec = _arg(positional, keywords, 0, "spec", "spec_set")
+    if spec is None:
+        spec = keywords.get("wraps")  # Mock(wraps=sys.stdin) stands in for what it wraps
     target = names.object(spec) if spec is not None else None
     written = compact(spec.text()) if spec is not None else what
     return Use(call, "mock-object", "TG204", written, target=target, what=what)

@@ -17,7 +17,7 @@ from testguard.checks.mocks import targets
 from testguard.checks.mocks.settings import SECTION
 from testguard.core import astgrep
 from testguard.core.nodetext import dotted
-from testguard.core.project import FirstParty, source_roots
+from testguard.core.project import FirstParty, TestFileMatcher, source_roots
 from testguard.core.pyimports import read_imports
 from testguard.core.source import Source, read_source
 from testguard.core.static import StaticState
@@ -40,6 +40,7 @@ class ModuleInfo:
 class Classified:
     cls: str
     resolved: str | None  # what the target is once followed (``requests``); None if unknown
+    part: str | None = None  # stdlib: which part of it (``io``, ``interpreter``…), when known
 
 
 def _absolute(binding: str, module: str, is_package: bool) -> str:
@@ -97,6 +98,7 @@ class Classifier:
         self.root = state.root
         self.roots = source_roots(state.root, state.config)
         self.first_party: FirstParty = state.first_party
+        self.is_test = TestFileMatcher(state.root, state.config)
         self.max_size = state.config.max_file_size
         classes = SECTION.of(state.config).classes
         self.user = {p: cls for cls, ps in classes.items() for p in ps}
@@ -145,6 +147,18 @@ class Classifier:
         self._modules[module] = info
         return info
 
+    def _own_code(self, module: str, target: str) -> Classified:
+        """A name the project defines: test-local when it is defined in test code."""
+        found = self._find(module)
+        if found is not None:
+            try:
+                rel = found[0].relative_to(self.root).as_posix()
+            except ValueError:
+                rel = ""
+            if rel and self.is_test(rel):
+                return Classified("test-local", target)
+        return Classified("first-party", target)
+
     def _is_project(self, head: str) -> bool:
         return head in self.first_party or self._find(head) is not None
 
@@ -168,7 +182,9 @@ class Classifier:
             return Classified(hit[0], target)
         if parts[0] in self.first_party:
             return Classified("first-party", target)
-        # Everything else is someone else's code: other libraries and the rest of the stdlib.
+        if targets.is_stdlib(parts[0]):
+            return Classified("stdlib", target, targets.stdlib_part(target))
+        # Everything else is someone else's code: the libraries installed with the project.
         return Classified("third-party", target)
 
     def _follow(self, parts: list[str], hops: int) -> Classified | None:
@@ -179,7 +195,7 @@ class Classifier:
             if self._find(module) is None:
                 continue
             if i == len(parts):
-                return Classified("first-party", target)
+                return self._own_code(module, target)
             info = self._info(module)
             name, rest = parts[i], parts[i + 1 :]
             bound: str | None = None
@@ -188,10 +204,10 @@ class Classifier:
                 if bound is None and name not in info.defined and name in _BUILTINS:
                     bound = f"builtins.{name}"
             if bound is None or hops >= _MAX_HOPS:
-                return Classified("first-party", target)
+                return self._own_code(module, target)
             followed = ".".join([bound, *rest])
             if followed == target:
-                return Classified("first-party", target)
+                return self._own_code(module, target)
             result = self._classify(followed, hops + 1)
             if info is not None and name in info.made and result.resolved == followed:
                 # ``engine = create_engine(...)``: the object made by the call, not the function.

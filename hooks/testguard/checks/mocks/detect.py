@@ -18,6 +18,7 @@ from testguard.checks.mocks.uses import Use, library_of, scope_of
 from testguard.core import astgrep
 from testguard.core.nodetext import compact
 from testguard.core.static import FileContext
+from testguard.core.typechecking import under_type_checking
 
 _UNITTEST_MOCK = re.compile(r"unittest\s*\.\s*mock\b")
 
@@ -60,6 +61,27 @@ def mocker_uses(file: FileContext, parameters: SgNode) -> list[Use]:
     return uses
 
 
+def _imports_unittest_mock(file: FileContext) -> bool:
+    """``import unittest.mock``, ``from unittest import mock``, ``from unittest.mock import …``."""
+    for statement in file.imports.statements:
+        if library_of(statement.module) == "unittest.mock":
+            return True
+        if statement.module == "unittest" and any(name == "mock" for name, _ in statement.names):
+            return True
+    return False
+
+
+def _unittest_mock_entry(file: FileContext) -> SgNode | None:
+    """Where the mock library enters a file that only does ``import unittest``: its first
+    ``unittest.mock`` (None when an import of the library is already the file's TG201)."""
+    if file.imports.bindings.get("unittest") != "unittest" or not _UNITTEST_MOCK.search(file.source.text):
+        return None
+    if _imports_unittest_mock(file):
+        return None
+    found = astgrep.builtin_rules(RULES)["mock-attribute"].find_all(file.tree)
+    return min(found, key=lambda node: node.range().start.index, default=None)
+
+
 def collect(file: FileContext) -> list[Use]:
     """Every mock use in the file, in one pass over its tree."""
     names = FileNames(file)
@@ -71,13 +93,11 @@ def collect(file: FileContext) -> list[Use]:
             calls.append(node)
         elif kind == "parameters":
             uses.extend(mocker_uses(file, node))
-        else:
+        elif not under_type_checking(node, file.imports):  # an annotation's import mocks nothing
             uses.extend(import_uses(file, node))
-    if file.imports.bindings.get("unittest") == "unittest" and _UNITTEST_MOCK.search(file.source.text):
-        uses.extend(
-            Use(node, "attribute", "TG201", "unittest.mock", what="unittest.mock")
-            for node in astgrep.builtin_rules(RULES)["mock-attribute"].find_all(file.tree)
-        )
+    entry = _unittest_mock_entry(file)
+    if entry is not None:
+        uses.append(Use(entry, "attribute", "TG201", "unittest.mock", what="unittest.mock"))
     alias = alias_rule(names)
     if alias is not None:
         calls.extend(file.tree.find_all(alias))

@@ -8,7 +8,7 @@ import re
 from ast_grep_py import SgNode
 
 from testguard.checks.mocks.uses import MOCK_CLASSES, PATCH_LIBRARIES, library_of
-from testguard.core.nodetext import dotted, literal
+from testguard.core.nodetext import compact, dotted, literal
 from testguard.core.static import FileContext
 
 # Other names for a MonkeyPatch: `mp: pytest.MonkeyPatch`, `mp = MonkeyPatch()`,
@@ -18,6 +18,7 @@ _MONKEYPATCH_BINDING = re.compile(
     r"|(?:MonkeyPatch[\w.]*|monkeypatch\.context)\(\)\s+as\s+(\w+)"
 )
 _BUILTINS = frozenset(dir(builtins))
+_THIS_MODULE = re.compile(r"sys\.modules\[__name__\]")
 
 
 def string_value(node: SgNode | None, constants: dict[str, str]) -> str | None:
@@ -58,17 +59,34 @@ def string_value(node: SgNode | None, constants: dict[str, str]) -> str | None:
     return "".join(out)
 
 
+def test_module(path: str) -> str:
+    """The dotted name of a test file: ``tests/test_x.py`` -> ``tests.test_x``.
+
+    A target under it is the test's own code (``patch(f"{__name__}.A")``).
+    """
+    stem = path[: -len(".py")] if path.endswith(".py") else path
+    return stem.removesuffix("/__init__").replace("/", ".")
+
+
+def is_test_local(target: str | None, module: str) -> bool:
+    return target is not None and (target == module or target.startswith(module + "."))
+
+
 class FileNames:
-    """How names in one test file resolve: imports, star imports, monkeypatch objects."""
+    """How names in one test file resolve: imports, star imports, monkeypatch objects,
+    and the file's own definitions (as ``<test module>.<name>``)."""
 
     def __init__(self, file: FileContext) -> None:
         self.file = file
         self.imports = file.imports
+        self.module = test_module(file.path)
         self.star = [
             s.module for s in self.imports.statements
             if ("*", "*") in s.names and library_of(s.module) in PATCH_LIBRARIES
         ]
-        self.constants = string_constants(file.tree) if "=" in file.source.text else {}
+        self.constants = {"__name__": self.module}
+        if "=" in file.source.text:
+            self.constants.update(string_constants(file.tree, dict(self.constants)))
         self._locals: dict[str, str | None] | None = None
         self.monkeypatch = {"monkeypatch"}
         if "MonkeyPatch" in file.source.text or "monkeypatch.context" in file.source.text:
@@ -85,6 +103,8 @@ class FileNames:
 
     def object(self, node: SgNode | None) -> str | None:
         """What an object expression (``billing.requests``) is, through the imports."""
+        if node is not None and _THIS_MODULE.fullmatch(compact(node.text())):
+            return self.module  # sys.modules[__name__]
         name = dotted(node)
         if name is None:
             return None
@@ -97,7 +117,8 @@ class FileNames:
         local = ".".join(parts[:2]) if head == "self" and len(parts) > 1 else head
         made = self._assigned(local)
         if made is None:
-            return None
+            own = self._defines(head) and node is not None and not _parameter_of_enclosing(node, head)
+            return f"{self.module}.{name}" if own else None
         rest = name[len(local) :]
         return made + rest
 
@@ -121,19 +142,57 @@ class FileNames:
                 right = right.field("function")
             value = dotted(right)
             head = value.split(".", 1)[0] if value else ""
-            resolved = self.imports.resolve(value) if value and self.imports.is_bound(head) else None
+            resolved: str | None = None
+            if value and self.imports.is_bound(head):
+                resolved = self.imports.resolve(value)
+            elif value and self._defines(head):
+                resolved = f"{self.module}.{value}"  # an object of a class the test defines
             if name in found and found[name] != resolved:
                 resolved = None
             found[name] = resolved
         return found
 
+    def _defines(self, name: str) -> bool:
+        """Whether the file defines a function or class ``name`` at module level (its own code)."""
+        return re.search(rf"^(?:async\s+)?(?:def|class)\s+{name}\b", self.file.source.text, re.MULTILINE) is not None
+
     def _defined(self, name: str) -> bool:
         return re.search(rf"^\s*(?:async\s+)?(?:def|class)\s+{name}\b|^\s*{name}\s*=", self.file.source.text, re.MULTILINE) is not None
 
 
-def string_constants(tree: SgNode) -> dict[str, str]:
-    """Module-level ``NAME = "a.b"``: patch targets are often built from one."""
-    constants: dict[str, str] = {}
+def _parameter_of_enclosing(node: SgNode, name: str) -> bool:
+    """Whether ``name`` is a parameter of a function around ``node`` (a fixture's value, say,
+    named like a function of the file)."""
+    for ancestor in node.ancestors():
+        if ancestor.kind() not in ("function_definition", "lambda"):
+            continue
+        parameters = ancestor.field("parameters")
+        if parameters is not None and name in _parameter_names(parameters):
+            return True
+    return False
+
+
+def _parameter_names(parameters: SgNode) -> set[str]:
+    names: set[str] = set()
+    for child in parameters.children():
+        kind = child.kind()
+        if kind == "identifier":
+            names.add(child.text())
+        elif kind in ("default_parameter", "typed_default_parameter"):
+            name = child.field("name")
+            if name is not None:
+                names.add(name.text())
+        elif kind in ("typed_parameter", "list_splat_pattern", "dictionary_splat_pattern"):
+            first = next((c for c in child.children() if c.kind() == "identifier"), None)
+            inner = first or child.find(kind="identifier")
+            if inner is not None:
+                names.add(inner.text())
+    return names
+
+
+def string_constants(tree: SgNode, known: dict[str, str] | None = None) -> dict[str, str]:
+    """Module-level ``NAME = "a.b"``: patch targets are often built from one (or from ``known``)."""
+    constants: dict[str, str] = dict(known or {})
     for statement in tree.children():
         assignment = statement.child(0) if statement.kind() == "expression_statement" else None
         if assignment is None or assignment.kind() != "assignment":

@@ -17,6 +17,14 @@ RULES = (
         fix="Replace mocks with real objects, in-memory implementations or local test servers. "
             "Allow classes with `[tool.testguard.mocks] allow`. "
             + suppress("TG201"),
+        policy="Imports under `if TYPE_CHECKING:` (also `typing.TYPE_CHECKING`, through aliases) are "
+            "not findings: an import for annotations (`from pytest_mock import MockerFixture`) mocks "
+            "nothing, and the `mocker` fixture it types is its own finding (TG205). Only the `if` "
+            "branch counts; its `elif`/`else` branches run. The import is reported once, at the "
+            "import; a later use is reported for what it does: after `import unittest.mock`, "
+            "`unittest.mock.Mock()` is TG204, `unittest.mock.patch(...)` TG202/TG203, and "
+            "`unittest.mock.ANY`, `sentinel`, `call`, `DEFAULT` are nothing. A file that only does "
+            "`import unittest` gets one TG201, at its first `unittest.mock`.",
     ),
     RuleDoc(
         code="TG202",
@@ -41,6 +49,15 @@ RULES = (
         good="def test_charge(http_server):  # a real local HTTP server\n    charge(url=http_server.url)",
         fix="Use a real local substitute (HTTP server, SQLite, tmp_path) or allow the class or "
             "target with `allow` / `allow-targets`. " + suppress("TG203"),
+        policy="The target is classified by what it resolves to: `http`, `database`, `filesystem`, "
+            "`subprocess`, `clock`, `environment`; `stdlib` for the rest of the standard library "
+            "(`sys.stdlib_module_names`), with the part where known (`sys._getframe`: interpreter, "
+            "`sys.getfilesystemencoding`: fs, `json.loads`: io, `importlib.metadata`: import); "
+            "`test-local` for a name the test code defines itself (`patch(f\"{__name__}.A\")`, "
+            "`patch.object(LocalClass, ...)`, `sys.modules[__name__]`, a name in another test module); "
+            "`third-party` for any other installed library; `unknown` when it cannot be resolved (an "
+            "object from a fixture or a parameter). `Mock(wraps=X)` gets X's class. Each class can be "
+            "allowed with `[tool.testguard.mocks] allow`.",
     ),
     RuleDoc(
         code="TG204",

@@ -14,6 +14,8 @@ CLASSES = (
     "subprocess",
     "clock",
     "environment",
+    "stdlib",
+    "test-local",
     "third-party",
     "unknown",
 )

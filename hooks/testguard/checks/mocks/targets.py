@@ -7,6 +7,8 @@ Projects add their own with ``[tool.testguard.mocks] classes = {...}``.
 
 from __future__ import annotations
 
+import sys
+
 _OS_PROCESS = [
     f"os.{name}"
     for name in (
@@ -58,6 +60,63 @@ LIBRARIES: dict[str, list[str]] = {
     ],
 }
 
+# The rest of the standard library (what the classes above leave), by the part
+# of it a name belongs to; the longest prefix wins, as in LIBRARIES.
+STDLIB_PARTS: dict[str, list[str]] = {
+    "fs": ["sys.getfilesystemencoding", "sys.getfilesystemencodeerrors", "stat", "fnmatch", "genericpath", "linecache"],
+    "process": ["sys.exit", "atexit", "pty", "tty", "termios", "_posixsubprocess"],
+    "clock": ["calendar", "sched", "_strptime"],
+    "io": [
+        "io", "_io", "_pyio", "codecs", "pickle", "marshal", "struct", "array", "csv", "json",
+        "configparser", "tomllib", "plistlib", "base64", "binascii", "quopri", "netrc", "zlib",
+    ],
+    "env": [
+        "sys.path", "sys.modules", "sys.flags", "sys.version", "sys.maxsize", "sys.getdefaultencoding",
+        "sys.getrecursionlimit", "sys.setrecursionlimit", "sysconfig", "site",
+    ],
+    "interpreter": [
+        "sys", "builtins", "gc", "inspect", "traceback", "warnings", "types", "abc", "weakref",
+        "copy", "copyreg", "dataclasses", "contextlib", "functools", "itertools", "operator",
+        "typing", "enum", "ctypes",
+    ],
+    "import": ["importlib", "pkgutil", "runpy", "modulefinder", "zipimport", "imp"],
+    "text": ["string", "re", "difflib", "textwrap", "unicodedata", "gettext", "shlex"],
+    "data": [
+        "collections", "heapq", "bisect", "graphlib", "pprint", "reprlib", "ipaddress", "decimal",
+        "fractions", "math", "cmath", "statistics", "numbers",
+    ],
+    "concurrency": ["threading", "_thread", "concurrent", "queue", "asyncio", "contextvars"],
+    "logging": ["logging", "syslog"],
+    "crypto": ["hashlib", "hmac"],
+    "formats": ["email", "mailbox", "mimetypes", "html", "xml"],
+    "cli": ["argparse", "optparse", "getopt", "cmd", "readline", "curses"],
+    "debugging": ["pdb", "bdb", "trace", "tracemalloc", "cProfile", "profile", "pstats", "timeit", "faulthandler", "dis"],
+    "language": ["ast", "tokenize", "token", "keyword", "symtable", "compileall", "py_compile", "code", "codeop"],
+    "testing": ["unittest", "doctest"],
+    "gui": ["tkinter", "turtle"],
+}
+STDLIB_PART_TABLE = {prefix: part for part, prefixes in STDLIB_PARTS.items() for prefix in prefixes}
+# Gone from newer Pythons' sys.stdlib_module_names, still the standard library of older ones.
+_REMOVED_STDLIB = frozenset(
+    {
+        "distutils", "imp", "asynchat", "asyncore", "smtpd", "aifc", "audioop", "cgi", "cgitb",
+        "chunk", "crypt", "imghdr", "mailcap", "msilib", "nis", "nntplib", "ossaudiodev", "pipes",
+        "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib", "lib2to3",
+    }
+)
+
+
+def is_stdlib(module: str) -> bool:
+    """Whether the top-level module ``module`` belongs to the standard library."""
+    return module in sys.stdlib_module_names or module in _REMOVED_STDLIB
+
+
+def stdlib_part(dotted: str) -> str | None:
+    """Which part of the standard library ``dotted`` is (``io``, ``interpreter``…), None if not known."""
+    found = lookup(STDLIB_PART_TABLE, dotted)
+    return found[0] if found is not None else None
+
+
 REPLACEMENTS: dict[str, str] = {
     "first-party": "the real code: build it with its real collaborators and assert on its results",
     "http": "a local HTTP server (pytest-httpserver, or http.server in a thread) whose URL the code is given",
@@ -66,6 +125,8 @@ REPLACEMENTS: dict[str, str] = {
     "subprocess": "the real command, or a small script written to tmp_path and put first on PATH",
     "clock": "an injected clock or seed (pass now=/random.Random(seed) in); time-machine if the code cannot take one",
     "environment": "monkeypatch.setenv / delenv / chdir, capsys for stdio, argv passed in explicitly",
+    "stdlib": "the real standard-library call; where its answer depends on the machine or the interpreter, pass that value in",
+    "test-local": "nothing: the test's own code needs no stand-in; call it, or pass a small real implementation in",
     "third-party": "the real library, installed in the test environment and configured for tests",
     "unknown": "make the target explicit (a dotted string or an imported object) so it can be classified",
 }

@@ -31,6 +31,7 @@ class Use:
     scope: int | None = None  # start of the enclosing test/fixture/helper; None: module level
     cls: str = "unknown"
     resolved: str | None = None
+    part: str | None = None  # stdlib: which part of it, when known
 
     @property
     def targeted(self) -> bool:

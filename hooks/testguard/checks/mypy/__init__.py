@@ -7,10 +7,12 @@ the packages installed there and their types are found: no
 if there is one, else the one installed with testguard ([tool.testguard.mypy]
 mypy = "path/to/mypy" picks another).  The project's own mypy configuration
 (mypy.ini, .mypy.ini, pyproject.toml, setup.cfg, or --config-file in args) is
-honoured, and [tool.testguard.mypy] args are added.
+honoured, and [tool.testguard.mypy] args are added; they win over the
+configuration files, as on mypy's command line.
 
 Targets: [tool.testguard.mypy] targets, else the files/modules/packages of the
-mypy configuration, else the project's packages plus tests/.
+mypy configuration, else the project's packages plus its test directories
+(pytest's testpaths, as the other checks find the tests; else tests/).
 
 Files given on the command line (pre-commit passes the staged files) do NOT
 narrow the run: the configured targets are always checked as a whole, because a
@@ -68,4 +70,5 @@ CHECK = Check(
     add_arguments=_add_arguments,
     run=_run,
     configured=_configured,
+    enable="add a [tool.testguard.mypy] table, or a mypy configuration: mypy.ini, [tool.mypy]",
 )

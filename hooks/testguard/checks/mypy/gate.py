@@ -8,10 +8,12 @@ from pathlib import Path
 
 from testguard.checks.mypy.locate import build_command, find_mypy
 from testguard.checks.mypy.output import check_outcome, parse_output, to_findings
+from testguard.checks.mypy.settings import SECTION
 from testguard.core import processes
 from testguard.core.context import Context
 from testguard.core.findings import CheckResult, UsageError
 from testguard.core.project import SKIP_DIRS
+from testguard.core.wording import plural
 
 NAME = "mypy"
 
@@ -46,12 +48,16 @@ def run(ctx: Context) -> CheckResult:
         finished.stdout.decode("utf-8", "replace"), finished.stderr.decode("utf-8", "replace"),
     )
     messages, other = parse_output(proc.stdout, mypy.json_output)
-    check_outcome(proc, messages, other)
+    check_outcome(proc, messages, other, SECTION.of(ctx.config).args)
     findings, outside = to_findings(ctx, messages, NAME)
+    files = _count_files(ctx.root, targets)
+    shown = " ".join(targets[:3]) + (" …" if len(targets) > 3 else "")
+    on = f"{plural(files, 'file')} ({shown})" if targets else "the files its configuration names"
     return CheckResult(
         check=NAME,
         findings=findings,
-        files_checked=_count_files(ctx.root, targets),
+        files_checked=files,
+        used=f"mypy {mypy.version_text} on {on}",
         raw_output="\n".join([*other, proc.stderr.strip()]).strip(),
         sections={
             "mypy": {

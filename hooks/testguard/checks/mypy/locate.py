@@ -17,7 +17,7 @@ from testguard.checks.mypy.settings import SECTION
 from testguard.core import processes
 from testguard.core.context import Context
 from testguard.core.findings import UsageError
-from testguard.core.project import detect_packages, source_roots
+from testguard.core.project import detect_packages, source_roots, test_directories
 
 JSON_SINCE = (1, 11)  # mypy's -O json
 # Without JSON output: one line per message, with columns, ends and codes, nothing else.
@@ -220,7 +220,8 @@ def config_sets_targets(ctx: Context, args: Sequence[str]) -> bool:
 
 
 def default_targets(ctx: Context) -> list[str]:
-    """The project's packages (as paths) plus tests/."""
+    """The project's packages (as paths) plus its test directories, as every check finds
+    them (pytest's ``testpaths``, ``tests`` in [tool.testguard], else ``tests/``)."""
     targets: list[str] = []
     for name in detect_packages(ctx.root, ctx.config):
         parts = name.split(".")
@@ -231,8 +232,9 @@ def default_targets(ctx: Context) -> list[str]:
             if found is not None:
                 targets.append(found.relative_to(ctx.root).as_posix())
                 break
-    if (ctx.root / "tests").is_dir():
-        targets.append("tests")
+    for directory in test_directories(ctx.root, ctx.config):
+        if not any(directory == t or directory.startswith(t + "/") for t in targets):
+            targets.append(directory)
     if not targets:
         raise UsageError(
             "no targets for mypy: no package found in the project; set [tool.testguard.mypy]"

@@ -6,12 +6,12 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from testguard.core.context import Context
-from testguard.core.findings import Finding, Severity, UsageError
+from testguard.core.findings import Finding, Scope, Severity, UsageError
 from testguard.core.source import Source, read_source
 
 # path:line[:col[:end_line:end_col]]: severity: message   (or path: severity: message)
@@ -23,6 +23,8 @@ _TEXT_CODE = re.compile(r"^(?P<message>.*?)  \[(?P<code>[a-z][a-z0-9-]*)\]$")
 # mypy reports a config file it cannot read on stderr, then carries on without it.
 _CONFIG_PROBLEM = re.compile(r"^(?:\S*[/\\])?[^\s:/\\]+\.(?:ini|cfg|toml): ")
 _LINE_NUMBER = re.compile(r"\bline \d+\b")
+# "setup.cfg: [mypy]: python_version: Python 3.7 is not supported": a global option.
+_GLOBAL_OPTION_PROBLEM = re.compile(r"^.*?: \[mypy\]: (?P<option>[A-Za-z_][\w-]*): ")
 
 
 @dataclass
@@ -149,14 +151,15 @@ def to_findings(ctx: Context, messages: list[Message], check: str) -> tuple[list
             read = read_source(ctx.root, path, ctx.config.max_file_size)
             sources[path] = read if isinstance(read, Source) else None
         source = sources[path]
-        line = max(m.line, 0)
+        line = max(m.line, 0)  # 0: mypy named the file only (a duplicate module, say)
         findings.append(
             Finding(
                 path=path,
-                line=line,
-                col=m.col if line else 0,
-                end_line=m.end_line if m.end_line >= line else 0,
+                line=line or 1,
+                col=max(m.col, 1) if line else 1,
+                end_line=m.end_line if line and m.end_line >= line else 0,
                 end_col=m.end_col if line else 0,
+                scope=Scope.LINE if line else Scope.FILE,
                 code="TG501",
                 title=f"TG501 [{m.code}]" if m.code else "TG501",
                 message="\n".join([m.text, *m.notes]),
@@ -173,10 +176,26 @@ def _indent(lines: list[str]) -> str:
     return "\n".join("    " + line for line in lines)
 
 
+def _overridden(line: str, args: Sequence[str]) -> bool:
+    """Whether a problem with a global option of the config file is moot: ``args`` set it,
+    and on mypy's command line a flag wins over the config file (``--python-version 3.11``
+    over ``python_version = 3.7``)."""
+    match = _GLOBAL_OPTION_PROBLEM.match(line)
+    if match is None:
+        return False
+    flag = match["option"].replace("_", "-")
+    names = (f"--{flag}", f"--no-{flag}", f"--{flag.removeprefix('no-')}")
+    return any(arg.split("=", 1)[0] in names for arg in args if arg.startswith("--"))
+
+
 def check_outcome(
-    proc: subprocess.CompletedProcess[str], messages: list[Message], other: list[str]
+    proc: subprocess.CompletedProcess[str], messages: list[Message], other: list[str],
+    args: Sequence[str] = (),
 ) -> None:
-    """Raises UsageError when mypy crashed, could not read its configuration or checked nothing."""
+    """Raises UsageError when mypy crashed, could not read its configuration or checked nothing.
+
+    ``args``: the user's flags; a config file's problem with an option they set is moot.
+    """
     stderr = proc.stderr.strip().splitlines()
     # A crash: "INTERNAL ERROR" on stderr, the traceback (--show-traceback) on stdout.
     traceback_at = next((i for i, line in enumerate(other) if line.startswith("Traceback (most recent")), None)
@@ -186,7 +205,7 @@ def check_outcome(
         raise UsageError(
             f"mypy crashed (exit {proc.returncode}: a bug in mypy or in a mypy plugin):\n" + _indent(detail)
         )
-    problems = [line for line in stderr if _CONFIG_PROBLEM.match(line)]
+    problems = [line for line in stderr if _CONFIG_PROBLEM.match(line) and not _overridden(line, args)]
     if problems:
         raise UsageError("mypy cannot use its configuration; fix it:\n" + _indent(problems))
     if proc.returncode not in (0, 1, 2) or (proc.returncode != 0 and not messages):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 
-from testguard.core.findings import Finding, Status
+from testguard.core.findings import Finding, Scope, Status
 from testguard.core.report.escape import encodable
 from testguard.core.report.model import Report, verdict
 from testguard.core.report.text import finding_line, section_texts
@@ -37,9 +37,10 @@ def annotation(f: Finding, command: str) -> str:
             props.append(("line", str(f.line)))
             if f.end_line > f.line:
                 props.append(("endLine", str(f.end_line)))
-            elif f.col > 0:
+            elif f.col > 0 and f.scope is Scope.LINE:
                 # The runner drops col/endColumn on a multi-line range, so they
-                # are only given on one line; GitHub's endColumn is inclusive.
+                # are only given on one line; GitHub's endColumn is inclusive. A file's or
+                # the project's finding is about no column of its line.
                 props.append(("col", str(f.col)))
                 props.append(("endColumn", str(max(f.col, f.end_col - 1))))
     title = f.title if f.status is Status.NEW else f"{f.title} (baselined)"

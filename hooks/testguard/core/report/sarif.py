@@ -67,8 +67,9 @@ def _rule_descriptor(
             },
             "properties": {"check": example.check if example else ""},
         }
+    policy = f"What counts: {rule.policy}\n\n" if rule.policy else ""
     markdown = (
-        f"**{rule.summary}**\n\n{rule.why}\n\n"
+        f"**{rule.summary}**\n\n{rule.why}\n\n{policy}"
         f"Bad:\n\n```{rule.lang}\n{rule.bad}\n```\n\nGood:\n\n```{rule.lang}\n{rule.good}\n```\n\n"
         f"How to fix: {rule.fix}"
     )

@@ -18,14 +18,10 @@ __all__ = ["finding_line", "location", "one_line", "render", "section_texts"]
 
 
 def location(f: Finding) -> str:
-    if not f.path:
-        return "(project)"
-    path = visible(f.path)
-    if f.line <= 0:
-        return path
-    if f.col <= 0:
-        return f"{path}:{f.line}"
-    return f"{path}:{f.line}:{f.col}"
+    """``path:line:col``, always: the checks give every finding a place (a project's
+    finding: the setting's line); line and column 1 where there is no better one."""
+    path = visible(f.path) if f.path else "."
+    return f"{path}:{max(f.line, 1)}:{max(f.col, 1)}"
 
 
 def finding_line(f: Finding) -> str:
@@ -51,7 +47,7 @@ def render(report: Report) -> str:
     for result in report.results:
         for entry in report.fixed_entries(result):
             lines.append(
-                f"{visible(entry.path)}: {entry.code} fixed: {one_line(entry.line_text)}"
+                f"{visible(entry.path) or '(project)'}: {entry.code} fixed: {one_line(entry.line_text)}"
                 " (run 'testguard baseline --prune')"
             )
     for text in section_texts(report):
