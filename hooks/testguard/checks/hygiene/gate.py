@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from testguard.checks.hygiene import cycles, modules, stubs, testcode
 from testguard.checks.hygiene.found import NAME, Found
@@ -13,23 +14,26 @@ from testguard.core.findings import CheckResult, Finding
 DETECTORS = (("TG801", testcode.find), ("TG802", stubs.find), ("TG803", cycles.find))
 
 
-def _unreadable(project: modules.Project) -> list[Found]:
-    """Production files that could not be read: their imports and definitions are unknown."""
-    by_path = {m.path: m for m in project.production}
+def _not_read(project: modules.Project, is_test: Callable[[str], bool]) -> list[Found]:
+    """Production files that could not be read: their imports and definitions are unknown
+    (a test file that cannot be read is the static checks' TG001)."""
+    by_path = {m.path: m.file for m in project.modules}
+    why = {by_path[path]: reason for path, reason in project.graph.unreadable.items() if path in by_path}
+    why.update(project.skipped)
     return [
         Found(
             Finding(
-                path=by_path[path].file,
+                path=file,
                 line=1,
                 col=1,
                 code="TG001",
                 check=NAME,
-                message=f"cannot read the file ({why}): its imports and definitions were not checked",
+                message=f"file not checked: {reason}; its imports and definitions are unknown",
             ),
-            [(by_path[path].file, 1, 1)],
+            [(file, 1, 1)],
         )
-        for path, why in sorted(project.graph.unreadable.items())
-        if path in by_path
+        for file, reason in sorted(why.items())
+        if not is_test(file)
     ]
 
 
@@ -54,7 +58,7 @@ def run(ctx: Context) -> CheckResult:
             began = time.monotonic()
             found += detect(project)
             seconds[code] = round(time.monotonic() - began, 3)
-    found += _unreadable(project)
+    found += _not_read(project, modules.test_code_matcher(ctx.root, ctx.config, settings.test_code))
     findings = sorted(_scoped(found, ctx.paths), key=Finding.sort_key)
     return CheckResult(
         check=NAME,

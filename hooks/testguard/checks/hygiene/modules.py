@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ class Project:
     imports it by (``conftest``, when its directory is not a package): a
     production module that imports that works only under pytest.  Other test
     modules are not given such names: ``tests/sphinx/`` would be ``sphinx``."""
+    skipped: dict[str, str]
+    """Files not read, and why (larger than ``max-file-size``)."""
 
     @property
     def production(self) -> list[ProjectModule]:
@@ -96,7 +99,17 @@ def _pytest_name(file: str, packages: set[str]) -> str | None:
 
 
 def load(root: Path, config: Config, extra_test_code: list[str]) -> Project:
-    files = discover_files(root, [], config).files
+    files: list[str] = []
+    skipped: dict[str, str] = {}
+    for file in discover_files(root, [], config).files:
+        try:
+            size = os.stat(root / file).st_size
+        except OSError:
+            size = 0  # reading it says why it cannot be read
+        if size > config.max_file_size:
+            skipped[file] = f"larger than max-file-size ({size} > {config.max_file_size} bytes)"
+        else:
+            files.append(file)
     is_test = test_code_matcher(root, config, extra_test_code)
     root_dirs = [relpath(root, base) for base in source_roots(root, config)]
     root_dirs = ["" if directory == "." else directory for directory in root_dirs]
@@ -132,4 +145,4 @@ def load(root: Path, config: Config, extra_test_code: list[str]) -> Project:
             names[alias] = ProjectModule(alias, module.path, module.is_package, module.file, True)
             aliases.append(names[alias])
     modules.sort(key=lambda m: m.file)
-    return Project(root, modules, DepGraph([*modules, *aliases]))
+    return Project(root, modules, DepGraph([*modules, *aliases]), skipped)

@@ -26,21 +26,22 @@ RULES = (
         check="hygiene",
         name="placeholder-in-production",
         summary="Placeholder in production code that a test imports",
-        why="A class whose body is only `pass`, `...` or a docstring, or a function that only "
-            "does that or raises `NotImplementedError`, created so that tests collect: the tests "
-            "import it and test nothing real, and the rising count of collected tests looks like "
-            "progress. Methods count too, in a class a test imports. Not reported: abstract "
-            "methods (`@abstractmethod`), `typing.Protocol` classes and their methods, `@overload` "
-            "stubs, `.pyi` files, exception classes (a class deriving from an exception: `Error`, "
-            "`Exception`, `Warning` or a builtin one), and placeholders no test imports.",
+        why="A class whose body is only `pass`, `...` or a docstring (or nothing but such stub "
+            "methods), or a function that only does that or raises `NotImplementedError`, created "
+            "so that tests collect: the tests import it and test nothing real, and the rising count "
+            "of collected tests looks like progress. Not reported: abstract methods "
+            "(`@abstractmethod`), `@overload` stubs, `.pyi` files, a class with a base class or a "
+            "metaclass (it inherits behaviour: exception classes, `typing.Protocol` classes and "
+            "their methods, ABCs), a definition production code uses other than by calling it (a "
+            "no-op callback, a marker class others derive from), and placeholders no test imports.",
         bad="# mypkg/limits.py\nclass RateLimiter:\n    pass\n\n"
             "# tests/test_limits.py\nfrom mypkg.limits import RateLimiter",
         good="# mypkg/limits.py\nclass RateLimiter:\n    def __init__(self, per_second: int) -> None:\n"
              "        self.per_second = per_second\n\n    def allow(self, key: str) -> bool:\n"
              "        ...  # the real implementation",
         fix="Implement it, or delete it together with the tests that import it (they test "
-            "nothing). A method meant to be overridden: make it `@abstractmethod`. "
-            + suppress("TG802"),
+            "nothing). A base class whose methods are meant to be overridden: derive it from "
+            "`abc.ABC` and make them `@abstractmethod`. " + suppress("TG802"),
     ),
     RuleDoc(
         code="TG803",

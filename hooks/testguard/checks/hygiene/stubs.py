@@ -51,9 +51,10 @@ class _Definitions:
         return self.imported[module]
 
     def used_in_production(self, module: str, placeholder: Placeholder) -> bool:
-        """Whether production code uses the name outside its definition and imports: a
-        no-op passed as a callback, a marker or base class others derive from.  A stub
-        made so that the tests collect is used by the tests only."""
+        """Whether production code uses the name other than by calling it, outside its
+        definition and imports: a no-op passed as a callback, a marker or a base class
+        others derive from are deliberate.  A stub made so that the tests collect is
+        used by the tests only, and calling one is no use of it."""
         word = re.compile(rf"\b{re.escape(placeholder.name)}\b")
         for other in sorted(self.production):
             text = self.graph.text(other)
@@ -63,12 +64,16 @@ class _Definitions:
                 tree = ast.parse(text)
             except (SyntaxError, ValueError):
                 continue
-            for node in ast.walk(tree):
+            nodes = list(ast.walk(tree))
+            called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
+            for node in nodes:
                 used = (isinstance(node, ast.Name) and node.id == placeholder.name) or (
                     isinstance(node, ast.Attribute) and node.attr == placeholder.name
                 )
+                if not used or id(node) in called:
+                    continue
                 inside = other == module and placeholder.line <= getattr(node, "lineno", 0) <= placeholder.end_line
-                if used and not inside:
+                if not inside:
                     return True
         return False
 
