@@ -21,6 +21,7 @@ SPEC_CODES = (
     + ["TG501"]
     + [f"TG60{i}" for i in range(1, 5)]
     + ["TG701", "TG702"]
+    + ["TG801", "TG802", "TG803"]
 )
 
 

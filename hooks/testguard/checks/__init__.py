@@ -3,7 +3,7 @@ the baseline and the reporters.  Adding a check: its package, and its line here.
 
 from __future__ import annotations
 
-from testguard.checks import collect, coverage, exits, fallbacks, imports, mocks, mypy
+from testguard.checks import collect, coverage, exits, fallbacks, hygiene, imports, mocks, mypy
 from testguard.core import rulebook
 from testguard.core.check import Check
 
@@ -16,6 +16,7 @@ CHECKS: tuple[Check, ...] = (
     mypy.CHECK,
     coverage.CHECK,
     collect.CHECK,
+    hygiene.CHECK,
 )
 
 RULES = rulebook.collect(CHECKS)

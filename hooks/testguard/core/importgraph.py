@@ -8,16 +8,24 @@ packages.
 
 The imports check builds it over the modules it found; any object with a
 ``name``, a ``path`` and ``is_package`` will do (``Module``).
+
+The hygiene check reads it per statement: ``sites`` (each import statement,
+its line, and whether it runs at import, in a function, or never), ``edges``
+(what importing a module runs, without its own parent packages), ``bindings``
+(the names a module imports), ``refine`` (the same, read exactly from the
+syntax tree), and ``strongly_connected`` / ``shortest_cycle`` for its cycles.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 
 class Module(Protocol):
@@ -160,6 +168,329 @@ def _read(path: Path) -> str:
         return ""
 
 
+# --- Every import statement, with its line and when it runs; edges; cycles ---
+#
+# The imports check needs only "who imports X at import time"; the hygiene check
+# needs each statement's line (a finding points at it), imports inside functions
+# too (a test may import what it tests there) and the names a statement binds.
+# The same fast reading of the text serves both; ``DepGraph.refine`` re-reads the
+# few modules a finding rests on with ``ast``, which a docstring quoting an import
+# statement cannot fool.
+
+When = Literal["import", "function", "type-checking"]
+"""When a statement runs: when its module is imported, when a function is called,
+or never (``if TYPE_CHECKING:``)."""
+
+IMPORT_TIME: tuple[When, ...] = ("import",)
+
+
+@dataclass(frozen=True)
+class ImportSite:
+    """One import statement of a module (``importlib.import_module("m")`` reads as ``import m``)."""
+
+    line: int
+    when: When
+    node: ast.Import | ast.ImportFrom
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A name an import binds: a module (``name`` None) or a name imported from ``module``.
+
+    ``bound`` is what the importer's code writes: ``np`` for ``import numpy as
+    np``, ``os`` for ``import os.path`` (``os.path.join`` reaches the submodule
+    through it).
+    """
+
+    bound: str
+    module: str
+    name: str | None
+    line: int
+    when: When
+
+
+# A triple-quoted string to its end (escapes honoured; an unterminated one runs to the end).
+_TRIPLE = re.compile(
+    r'"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*(?:"""|\Z)'
+    r"|'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*(?:'''|\Z)"
+)
+_TRIPLE_START = re.compile(r"\"\"\"|'''")
+# What may come before a triple quote on its line: comments and one-line strings.
+_LITERAL = re.compile(r'#[^\n]*|"(?:[^"\\\n]|\\.)*"|' r"'(?:[^'\\\n]|\\.)*'")
+
+
+def _opens_string(prefix: str) -> bool:
+    """Whether a triple quote after ``prefix`` (the start of its line) opens a string,
+    rather than sitting in a comment or a one-line string."""
+    if "#" not in prefix and '"' not in prefix and "'" not in prefix:
+        return True
+    rest: list[str] = []
+    position = 0
+    for literal in _LITERAL.finditer(prefix):
+        if literal.group()[0] == "#":
+            return False
+        rest.append(prefix[position : literal.start()])
+        position = literal.end()
+    rest.append(prefix[position:])
+    return not any(quote in part for part in rest for quote in "\"'#")
+
+
+def _multiline_strings(text: str) -> list[tuple[int, int]]:
+    """Where the strings that span lines are (start, end), in order: docstrings above all."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (start := _TRIPLE_START.search(text, position)) is not None:
+        line_start = text.rfind("\n", 0, start.start()) + 1
+        if not _opens_string(text[line_start : start.start()]):
+            position = start.end()
+            continue
+        string = _TRIPLE.match(text, start.start())
+        end = string.end() if string else len(text)
+        if text.find("\n", start.start(), end) >= 0:
+            spans.append((start.start(), end))
+        position = max(end, start.end())
+    return spans
+
+
+def _outside(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
+    """Whether a position is outside every span (positions asked in rising order)."""
+    index = 0
+
+    def outside(position: int) -> bool:
+        nonlocal index
+        while index < len(spans) and spans[index][1] <= position:
+            index += 1
+        return index == len(spans) or position < spans[index][0]
+
+    return outside
+
+
+# A line of code; not blank, not a comment, and not one that starts by closing a
+# bracket: ``) -> int:`` ends a header whose ``def`` line encloses what follows.
+_CODE_LINE = re.compile(r"^[ \t]*(?=[^ \t\r\n#)\]}])", re.MULTILINE)
+
+
+def _whens(text: str, starts: set[int], strings: list[tuple[int, int]]) -> dict[int, When]:
+    """When the statements on the lines starting at ``starts`` run, from the block headers
+    above them (as ``_runs_at_import`` reads them, but a header over several lines
+    is one), in one pass over the module's lines."""
+    found: dict[int, When] = {}
+    enclosing: list[tuple[int, int]] = []  # (indentation, where its text starts), outermost first
+    outside = _outside(strings)
+    for line in _CODE_LINE.finditer(text):
+        if not outside(line.start()):
+            continue
+        width = line.end() - line.start()
+        while enclosing and enclosing[-1][0] >= width:
+            enclosing.pop()
+        if line.start() in starts:
+            when: When = "import"
+            for _, at in enclosing:
+                if _TYPE_CHECKING.match(text, at):
+                    when = "type-checking"
+                    break
+                if _FUNCTION.match(text, at):
+                    when = "function"
+            found[line.start()] = when
+        enclosing.append((width, line.end()))
+    return found
+
+
+def _parsed(statements: list[tuple[int, When, str]]) -> list[ImportSite]:
+    """The statements parsed, each node with the line and time of the statement it came from."""
+    sites: list[ImportSite] = []
+    starts: list[int] = []
+    joined: list[str] = []
+    row = 1
+    for _, _, statement in statements:
+        text = statement.strip()
+        starts.append(row)
+        joined.append(text)
+        row += text.count("\n") + 1
+    try:
+        body = ast.parse("\n".join(joined)).body
+    except (SyntaxError, ValueError):
+        body = []
+        for start, text in zip(starts, joined):  # one odd statement must not hide the others
+            try:
+                nodes = ast.parse(text).body
+            except (SyntaxError, ValueError):
+                continue
+            for node in nodes:
+                node.lineno += start - 1
+            body += nodes
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            line, when, _ = statements[bisect.bisect_right(starts, node.lineno) - 1]
+            sites.append(ImportSite(line, when, node))
+    return sites
+
+
+def read_sites(text: str) -> list[ImportSite]:
+    """Every import statement of a module, read from its text: fast, and what
+    ``exact_sites`` reads but in rare cases (a line that only looks like the
+    start of a statement; an import after ``;``)."""
+    found: list[tuple[int, int, str]] = []  # (line start, indentation, statement)
+    for match in _STATEMENT.finditer(text):
+        found.append((match.start(), len(match["indent"]), match["stmt"].replace("\\\n", " ")))
+    if "import_module(" in text or "__import__(" in text:
+        for match in _DYNAMIC.finditer(text):
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            before = text[line_start : match.start()]
+            found.append((line_start, len(before) - len(before.lstrip(" \t")), f"import {match['name']}"))
+    found.sort(key=lambda item: item[0])
+    strings = _multiline_strings(text)
+    if strings:
+        outside = _outside(strings)
+        found = [item for item in found if outside(item[0])]
+    indented = {start for start, indent, _ in found if indent}
+    whens = _whens(text, indented, strings) if indented else {}
+    statements: list[tuple[int, When, str]] = []
+    line, counted = 1, 0
+    for start, _, statement in found:
+        line += text.count("\n", counted, start)
+        counted = start
+        statements.append((line, whens.get(start, "import"), statement))
+    return sorted(_parsed(statements), key=lambda site: site.line)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _dynamic(node: ast.Call) -> ast.Import | None:
+    """``import_module("m")`` / ``importlib.import_module("m")`` / ``__import__("m")`` as ``import m``."""
+    func = node.func
+    called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    if called not in ("import_module", "__import__") or not node.args:
+        return None
+    first = node.args[0]
+    if not isinstance(first, ast.Constant) or not isinstance(first.value, str):
+        return None
+    if not all(part.isidentifier() for part in first.value.split(".")):
+        return None
+    return ast.Import(names=[ast.alias(name=first.value)], lineno=node.lineno, col_offset=node.col_offset)
+
+
+def _statement_lists(node: ast.AST) -> Iterator[list[ast.stmt]]:
+    """The blocks of statements directly inside ``node`` (bodies, branches, handlers, cases)."""
+    for _, value in ast.iter_fields(node):
+        if isinstance(value, list) and value:
+            if isinstance(value[0], ast.stmt):
+                yield value
+            elif isinstance(value[0], (ast.excepthandler, ast.match_case)):
+                for part in value:
+                    yield part.body
+
+
+def exact_sites(text: str) -> list[ImportSite] | None:
+    """Every import statement of a module, from its syntax tree (None: it does not parse)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    # Expressions are walked only when a call could import (``import_module("m")``):
+    # statements alone are a small part of a tree.
+    expressions = "import_module(" in text or "__import__(" in text
+    sites: list[ImportSite] = []
+    work: list[tuple[ast.AST, When]] = [(tree, "import")]
+    while work:  # iterative: a deeply nested module must not hit the recursion limit
+        node, when = work.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            sites.append(ImportSite(node.lineno, when, node))
+            continue
+        if isinstance(node, ast.Call) and (dynamic := _dynamic(node)) is not None:
+            sites.append(ImportSite(node.lineno, when, dynamic))
+        inner: When = "function" if when == "import" else when
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            # Decorators and defaults run with the enclosing block; the body when called.
+            if expressions:
+                work.extend((child, when) for child in (*node.decorator_list, node.args))
+            work.extend((child, inner) for child in node.body)
+        elif isinstance(node, ast.Lambda):
+            work.append((node.body, inner))
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            work.extend((child, "type-checking") for child in node.body)
+            work.extend((child, when) for child in node.orelse)
+        elif expressions:
+            work.extend((child, when) for child in ast.iter_child_nodes(node))
+        else:
+            work.extend((child, when) for block in _statement_lists(node) for child in block)
+    return sorted(sites, key=lambda site: (site.line, site.node.col_offset))
+
+
+def _ancestors(module: str) -> set[str]:
+    """The packages that contain ``module``: importing it has started them already."""
+    return set(list(_prefixes(module))[:-1])
+
+
+def _base(node: ast.ImportFrom, spec: Module) -> str | None:
+    if node.level:
+        return _resolve_relative(spec.name, spec.is_package, node.level, node.module)
+    return node.module
+
+
+def statement_targets(node: ast.Import | ast.ImportFrom, spec: Module, known: set[str]) -> list[str]:
+    """The known modules that running ``node`` in ``spec`` runs, in order.
+
+    ``import a.b.c`` runs ``a``, ``a.b`` and ``a.b.c``; ``from a.b import c``
+    runs ``a``, ``a.b``, and ``a.b.c`` when that is a module.  A package that
+    contains ``spec`` has been started before ``spec`` runs, so it only counts
+    when the statement names it: ``import pkg`` or ``from pkg import name``
+    (a name ``pkg``'s ``__init__`` must already have defined), never as the
+    parent of a module the statement imports.
+    """
+    ancestors = _ancestors(spec.name)
+    found: list[str] = []
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            for prefix in _prefixes(alias.name):
+                if prefix in known and (prefix == alias.name or prefix not in ancestors):
+                    found.append(prefix)
+    else:
+        base = _base(node, spec)
+        if not base:
+            return []
+        submodules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in known]
+        attributes = len(submodules) < len(node.names)
+        for prefix in _prefixes(base):
+            named = prefix == base and attributes
+            if prefix in known and (named or prefix not in ancestors):
+                found.append(prefix)
+        found += submodules
+    return [name for name in dict.fromkeys(found) if name != spec.name]
+
+
+def statement_bindings(site: ImportSite, spec: Module, known: set[str]) -> list[Binding]:
+    """The names ``site`` binds in ``spec`` that stand for known modules or names in them."""
+    node = site.node
+    found: list[Binding] = []
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                if alias.name in known:
+                    found.append(Binding(alias.asname, alias.name, None, site.line, site.when))
+            else:
+                top = alias.name.split(".", 1)[0]
+                found.append(Binding(top, top, None, site.line, site.when))
+        return found
+    base = _base(node, spec)
+    if not base:
+        return found
+    for alias in node.names:
+        if alias.name == "*":
+            continue
+        bound = alias.asname or alias.name
+        dotted = f"{base}.{alias.name}"
+        if dotted in known:
+            found.append(Binding(bound, dotted, None, site.line, site.when))
+        elif base in known:
+            found.append(Binding(bound, base, alias.name, site.line, site.when))
+    return found
+
+
 class DepGraph:
     """Reads every module's import statements once; resolves them lazily, only for
     modules whose statements mention the name of the module being followed."""
@@ -171,6 +502,11 @@ class DepGraph:
         self._edges: dict[str, set[str]] = {}
         self._index: dict[str, list[str]] | None = None
         self._statements: dict[str, list[str]] = {}
+        self._texts: dict[Path, str] = {}
+        self._sites: dict[Path, list[ImportSite]] = {}
+        self._exact: set[Path] = set()
+        self.unreadable: dict[Path, str] = {}
+        """Files that could not be read (``sites``, ``text``), and why."""
 
     def _word_index(self) -> dict[str, list[str]]:
         if self._index is None:
@@ -216,3 +552,127 @@ class DepGraph:
                     result.add(name)
                     frontier.append(name)
         return result
+
+    # --- per statement (the hygiene check): lines, when each runs, what it binds ---
+
+    def text(self, name: str) -> str:
+        """The source of module ``name`` ("" when it cannot be read: see ``unreadable``)."""
+        path = self.specs[name].path
+        if path not in self._texts:
+            try:
+                self._texts[path] = path.read_bytes().decode("utf-8", "replace")
+            except OSError as exc:
+                self.unreadable[path] = exc.strerror or str(exc)
+                self._texts[path] = ""
+        return self._texts[path]
+
+    def sites(self, name: str) -> list[ImportSite]:
+        """Every import statement of module ``name``, read from its text (``refine``: exactly)."""
+        path = self.specs[name].path
+        if path not in self._sites:
+            self._sites[path] = read_sites(self.text(name))
+        return self._sites[path]
+
+    def refine(self, names: Iterable[str]) -> None:
+        """Re-reads these modules' statements from their syntax trees (a module that
+        does not parse keeps what its text says)."""
+        for name in names:
+            path = self.specs[name].path
+            if path in self._exact:
+                continue
+            self._exact.add(path)
+            exact = exact_sites(self.text(name))
+            if exact is not None:
+                self._sites[path] = exact
+
+    def edges(self, name: str, when: Sequence[When] = IMPORT_TIME) -> dict[str, int]:
+        """The known modules that importing ``name`` runs (``statement_targets``), each
+        with the line of the first statement that does; only statements that run ``when``."""
+        spec = self.specs[name]
+        found: dict[str, int] = {}
+        for site in self.sites(name):
+            if site.when in when:
+                for target in statement_targets(site.node, spec, self.known):
+                    found.setdefault(target, site.line)
+        return found
+
+    def bindings(self, name: str, when: Sequence[When] = IMPORT_TIME) -> list[Binding]:
+        """The names module ``name`` binds to known modules, or to names in them."""
+        spec = self.specs[name]
+        return [
+            binding
+            for site in self.sites(name)
+            if site.when in when
+            for binding in statement_bindings(site, spec, self.known)
+        ]
+
+
+def strongly_connected(graph: Mapping[str, Sequence[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components, in time linear in nodes plus edges.
+
+    Iterative, so a deep chain of imports cannot reach the recursion limit.  Each
+    component is sorted; they come dependencies first.  A node's targets that are
+    not keys of ``graph`` are nodes without edges.
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+
+    def enter(node: str) -> tuple[str, Iterator[str]]:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        return node, iter(graph.get(node, ()))
+
+    for root in graph:
+        if root in index:
+            continue
+        work = [enter(root)]
+        while work:
+            node, targets = work[-1]
+            for target in targets:
+                if target not in index:
+                    work.append(enter(target))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index[target])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    component: list[str] = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    components.append(sorted(component))
+    return components
+
+
+def shortest_cycle(start: str, graph: Mapping[str, Sequence[str]], members: set[str]) -> list[str]:
+    """A shortest cycle through ``start`` within ``members`` (breadth-first, targets in
+    the order given): ``[start, ..., start]``, or ``[]`` when there is none."""
+    parent: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following: list[str] = []
+        for node in frontier:
+            for target in graph.get(node, ()):
+                if target not in members:
+                    continue
+                if target == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(parent[path[-1]])
+                    return [start, *reversed(path[:-1]), start] if node != start else [start, start]
+                if target not in parent:
+                    parent[target] = node
+                    following.append(target)
+        frontier = following
+    return []

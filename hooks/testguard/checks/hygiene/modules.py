@@ -1,0 +1,148 @@
+"""The project as modules: every Python file, its dotted name, and whether it is test code."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from testguard.core.config import Config
+from testguard.core.globs import GlobSet
+from testguard.core.importgraph import DepGraph
+from testguard.core.project import TestFileMatcher, discover_files, relpath, source_roots
+
+
+@dataclass(frozen=True)
+class ProjectModule:
+    """One Python file of the project under one name (``importgraph.Module``).
+
+    ``name`` is its dotted name under the first source root that holds it, or,
+    for a file no import can name (``bin/run-server.py``, ``0001_initial.py``),
+    its path: it imports, but nothing imports it.
+    """
+
+    name: str
+    path: Path
+    is_package: bool
+    file: str
+    """Root-relative POSIX path."""
+    test: bool
+
+    @property
+    def named(self) -> bool:
+        return "/" not in self.name
+
+
+@dataclass
+class Project:
+    root: Path
+    modules: list[ProjectModule]
+    """One per file, by path."""
+    graph: DepGraph
+    """Over every module, plus each ``conftest.py`` again under the name pytest
+    imports it by (``conftest``, when its directory is not a package): a
+    production module that imports that works only under pytest.  Other test
+    modules are not given such names: ``tests/sphinx/`` would be ``sphinx``."""
+    skipped: dict[str, str]
+    """Files not read, and why (larger than ``max-file-size``)."""
+
+    @property
+    def production(self) -> list[ProjectModule]:
+        return [module for module in self.modules if not module.test]
+
+    @property
+    def tests(self) -> list[ProjectModule]:
+        return [module for module in self.modules if module.test]
+
+    def module(self, name: str) -> ProjectModule:
+        spec = self.graph.specs[name]
+        assert isinstance(spec, ProjectModule)
+        return spec
+
+
+def _dotted(file: str, root_dir: str) -> str | None:
+    """``src/app/x.py`` under ``src`` -> ``app.x``; None when no import can name it."""
+    if root_dir:
+        if not file.startswith(root_dir + "/"):
+            return None
+        file = file[len(root_dir) + 1 :]
+    parts = file[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    return ".".join(parts)
+
+
+def test_code_matcher(root: Path, config: Config, extra: list[str]) -> Callable[[str], bool]:
+    """Test code: the test globs, every conftest.py, and ``[tool.testguard.hygiene] test-code``."""
+    tests = TestFileMatcher(root, config)
+    more = GlobSet(extra)
+
+    def is_test(file: str) -> bool:
+        return tests(file) or posixpath.basename(file) == "conftest.py" or more.match(file)
+
+    return is_test
+
+
+def _pytest_name(file: str, packages: set[str]) -> str | None:
+    """The name pytest imports a test file under (its default "prepend" mode): relative
+    to the first directory upwards that is not a package, which pytest puts on sys.path."""
+    parts = file[:-3].split("/")
+    directory = "/".join(parts[:-1])
+    while directory and directory in packages:
+        directory = posixpath.dirname(directory)
+    relative = file[len(directory) + 1 :] if directory else file
+    return _dotted(relative, "")
+
+
+def load(root: Path, config: Config, extra_test_code: list[str]) -> Project:
+    files: list[str] = []
+    skipped: dict[str, str] = {}
+    for file in discover_files(root, [], config).files:
+        try:
+            size = os.stat(root / file).st_size
+        except OSError:
+            size = 0  # reading it says why it cannot be read
+        if size > config.max_file_size:
+            skipped[file] = f"larger than max-file-size ({size} > {config.max_file_size} bytes)"
+        else:
+            files.append(file)
+    is_test = test_code_matcher(root, config, extra_test_code)
+    root_dirs = [relpath(root, base) for base in source_roots(root, config)]
+    root_dirs = ["" if directory == "." else directory for directory in root_dirs]
+    modules: list[ProjectModule] = []
+    names: dict[str, ProjectModule] = {}
+    # A name goes to the file under the earliest source root (src/ before the root).
+    ranked = sorted(
+        files,
+        key=lambda file: next(
+            (rank for rank, directory in enumerate(root_dirs) if _dotted(file, directory)), len(root_dirs)
+        ),
+    )
+    for file in ranked:
+        name = next((found for directory in root_dirs if (found := _dotted(file, directory))), None)
+        if name is not None and name in names:
+            name = None
+        module = ProjectModule(
+            name=name or file,
+            path=root / file,
+            is_package=file.endswith("/__init__.py") or file == "__init__.py",
+            file=file,
+            test=is_test(file),
+        )
+        modules.append(module)
+        names[module.name] = module
+    packages = {posixpath.dirname(m.file) for m in modules if posixpath.basename(m.file) == "__init__.py"}
+    aliases: list[ProjectModule] = []
+    for module in sorted(modules, key=lambda m: m.file):
+        if posixpath.basename(module.file) != "conftest.py":
+            continue
+        alias = _pytest_name(module.file, packages)
+        if alias and alias not in names:
+            names[alias] = ProjectModule(alias, module.path, module.is_package, module.file, True)
+            aliases.append(names[alias])
+    modules.sort(key=lambda m: m.file)
+    return Project(root, modules, DepGraph([*modules, *aliases]), skipped)

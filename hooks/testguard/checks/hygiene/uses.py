@@ -1,0 +1,118 @@
+"""TG802's other half: the names a test takes from the project's modules.
+
+A test uses ``RateLimiter`` of ``mypkg.limits`` when it imports it (``from
+mypkg.limits import RateLimiter``, at module level or inside a test), or imports
+the module and reaches the name through it (``import mypkg.limits`` ...
+``mypkg.limits.RateLimiter``).  Imports under ``if TYPE_CHECKING:`` do not count.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from testguard.core.importgraph import DepGraph, When
+
+RUNS: tuple[When, ...] = ("import", "function")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """``name`` taken from ``module`` at ``line`` of the test."""
+
+    module: str
+    name: str
+    line: int
+
+
+def _attribute_chains(text: str) -> Iterator[tuple[str, int]]:
+    """Every dotted name the module's code uses (``a.b.C``), from its syntax tree."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or not isinstance(node.ctx, ast.Load):
+            continue
+        parts = [node.attr]
+        value = node.value
+        while isinstance(value, ast.Attribute):
+            parts.append(value.attr)
+            value = value.value
+        if isinstance(value, ast.Name):
+            yield ".".join([value.id, *reversed(parts)]), node.lineno
+
+
+_CHAIN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+
+
+def _text_chains(text: str, roots: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """The same read from the text, for the chains that start with one of ``roots``
+    (strings and comments too: ``exact`` confirms)."""
+    found: list[tuple[int, str]] = []
+    for root in roots:
+        position = text.find(root + ".")
+        while position >= 0:
+            before = text[position - 1 : position]
+            if not (before.isalnum() or before in ("_", ".")):
+                match = _CHAIN.match(text, position)
+                if match is not None:
+                    found.append((position, match.group()))
+            position = text.find(root + ".", position + 1)
+    found.sort()
+    line, counted = 1, 0
+    for position, chain in found:
+        line += text.count("\n", counted, position)
+        counted = position
+        yield chain, line
+
+
+class Uses:
+    """What the modules of ``graph`` take from each other (built once per run)."""
+
+    def __init__(self, graph: DepGraph) -> None:
+        self.graph = graph
+        # Namespace directories are no module, but a dotted name goes through them.
+        self.through = {prefix for known in graph.known for prefix in _parents(known)} | graph.known
+        self._seen: dict[tuple[str, bool], list[Reference]] = {}
+
+    def references(self, name: str, exact: bool = False) -> list[Reference]:
+        """The names module ``name`` takes from known modules.  ``exact``: read from its
+        syntax tree (``graph.refine`` it first), not from its text."""
+        key = (name, exact)
+        if key not in self._seen:
+            self._seen[key] = list(self._references(name, exact))
+        return self._seen[key]
+
+    def _references(self, name: str, exact: bool) -> Iterator[Reference]:
+        modules: dict[str, str] = {}
+        for binding in self.graph.bindings(name, RUNS):
+            if binding.name is not None:
+                yield Reference(binding.module, binding.name, binding.line)
+            else:
+                modules.setdefault(binding.bound, binding.module)
+        if not modules:
+            return
+        text = self.graph.text(name)
+        chains = _attribute_chains(text) if exact else _text_chains(text, modules)
+        seen: set[str] = set()
+        for chain, line in chains:
+            first, _, rest = chain.partition(".")
+            module = modules.get(first)
+            if module is None or chain in seen:
+                continue
+            seen.add(chain)
+            for part in rest.split("."):
+                deeper = f"{module}.{part}"
+                if deeper not in self.through:
+                    yield Reference(module, part, line)
+                    break
+                module = deeper
+
+
+def _parents(dotted: str) -> Iterator[str]:
+    parts = dotted.split(".")
+    for end in range(1, len(parts)):
+        yield ".".join(parts[:end])
