@@ -30,14 +30,22 @@ from testguard.core.runner import apply_filters, exit_code, run_checks, say_skip
 DESCRIPTION = """\
 testguard keeps a Python project's tests honest.
 
-checks:
+commands:
 {checks}
-  check       mocks + exits + fallbacks (+ custom rules) in one pass over the files
+  check       the static checks ({static}) and custom rules in one pass over the files
   run         every configured check, one report (what the GitHub Action calls)
   baseline    record today's findings so that only new ones fail
+  rule        show a rule's documentation (rule CODE, rule --all)
+
+Run `testguard COMMAND --help` for a command's options.
 
 exit codes: 0 nothing blocking, 1 blocking findings, 2 usage or configuration error
 """
+
+
+def plain(text: str) -> str:
+    """Help text as plain terminal text: no RST double backticks."""
+    return text.replace("``", "")
 
 
 _BASELINED_ENV = "TESTGUARD_ANNOTATE_BASELINED"
@@ -101,32 +109,37 @@ def _common(with_paths: bool = True) -> argparse.ArgumentParser:
 def build_parser(checks: Sequence[Check], command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s own options are added (a hook call stays fast)."""
     listing = "\n".join(f"  {c.name:<11} {c.help}" for c in checks)
+    static = [c.name for c in checks if c.is_static]
     parser = argparse.ArgumentParser(
         prog="testguard",
-        description=DESCRIPTION.format(checks=listing),
+        description=DESCRIPTION.format(checks=listing, static=", ".join(static)),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"testguard {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # The commands are listed once, in the description; argparse's own listing is suppressed.
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
     common = _common()
     for check in checks:
         p = sub.add_parser(
-            check.name, parents=[common], help=check.help,
-            description=(check.description or check.help).strip(),
+            check.name, parents=[common],
+            description=plain((check.description or check.help).strip()),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         if check.name == command:
             check.add_arguments(p)
-    static = [c.name for c in checks if c.is_static]
-    check_command = sub.add_parser("check", parents=[common],
-                                   help="the static checks (" + ", ".join(static) + ") in one pass")
+    check_command = sub.add_parser(
+        "check", parents=[common],
+        description=f"The static checks ({', '.join(static)}) and the custom rules in one pass over the files.",
+    )
     check_command.set_defaults(custom_rules=True)
-    run = sub.add_parser("run", parents=[common], help="every configured check, one report")
+    run = sub.add_parser(
+        "run", parents=[common],
+        description="Every configured check, one report (what the GitHub Action calls).",
+    )
     run.add_argument("--checks", metavar="A,B", help="comma-separated checks (default: all configured)")
     run.set_defaults(custom_rules=True)
     baseline = sub.add_parser(
         "baseline", parents=[_common(with_paths=False)],
-        help="record today's findings so that only new ones fail",
         description="Write the baseline file: every current finding of CHECKS (default: all"
         " configured), keyed by rule, path and line text, plus the figures that ratchet.",
     )
@@ -137,6 +150,15 @@ def build_parser(checks: Sequence[Check], command: str | None = None) -> argpars
                           help="record figures (coverage, collected tests) lower than the recorded"
                           " ones; without it, a re-record that lowers one writes nothing, exit 1")
     baseline.set_defaults(custom_rules=True, paths=[])
+    rule = sub.add_parser(
+        "rule", description="Show a rule's documentation: what it catches, why it matters,"
+        " an example, how to fix or suppress it (the README's rule reference).",
+    )
+    from testguard.cli import rule as rule_command
+
+    rule_command.add_arguments(rule)
+    # Set after the subcommands: argparse builds each one's usage from the main usage.
+    parser.usage = "testguard [-h] [--version] COMMAND [OPTIONS] [PATH ...]"
     return parser
 
 
@@ -290,6 +312,14 @@ def _run(args: argparse.Namespace) -> int:
     return exit_code(results, options.fail_on)
 
 
+def _rule(args: argparse.Namespace) -> int:
+    from testguard.checks import RULES
+    from testguard.cli import rule
+
+    sys.stdout.write(rule.render(args, RULES))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in arguments if not a.startswith("-")), None)
@@ -299,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.command == "rule":
+            return _rule(args)
         with contained():  # whatever ends the run, no process it started outlives it
             return _run(args)
     except UsageError as exc:
