@@ -26,6 +26,7 @@ from testguard.core.report import (
 )
 from testguard.core.report.model import prefix_within
 from testguard.core.runner import apply_filters, exit_code, run_checks, say_skipped
+from testguard.core.selection import Selection, Selectors, parse_list, resolve
 
 DESCRIPTION = """\
 testguard keeps a Python project's tests honest.
@@ -48,6 +49,7 @@ def plain(text: str) -> str:
     return text.replace("``", "")
 
 
+STATISTICS_FORMATS = ("text", "json")
 _BASELINED_ENV = "TESTGUARD_ANNOTATE_BASELINED"
 
 
@@ -73,14 +75,27 @@ def _report_spec(value: str) -> tuple[str, str]:
     return fmt, path
 
 
-def _common(with_paths: bool = True) -> argparse.ArgumentParser:
-    """The options every command has (``RunOptions``)."""
+def _common(with_paths: bool = True, reporting: bool = True) -> argparse.ArgumentParser:
+    """The options every command has (``RunOptions``); ``reporting``: the rule selection
+    and the report's shape too (every command but ``baseline``)."""
     parser = argparse.ArgumentParser(add_help=False)
     if with_paths:
         parser.add_argument(
             "paths", nargs="*", metavar="PATH",
             help="files or directories to check (default: the whole project)",
         )
+    if reporting:
+        rules = parser.add_argument_group("rule selection (as in ruff)")
+        rules.add_argument("--select", metavar="CODES",
+                           help="comma-separated codes or prefixes (TG3, TG30, TG301, ALL) to report;"
+                           " replaces the config's selection")
+        rules.add_argument("--extend-select", metavar="CODES",
+                           help="codes or prefixes to report on top of the selection")
+        rules.add_argument("--ignore", metavar="CODES", help="codes or prefixes not to report")
+        rules.add_argument("--statistics", action="store_true",
+                           help="print one line per code (count, code, name) instead of the findings")
+        rules.add_argument("--exit-zero", action="store_true",
+                           help="exit 0 even when findings block (2 still means testguard failed)")
     out = parser.add_argument_group("output")
     out.add_argument("--format", choices=FORMATS, default=None,
                      help="report format (default: text, or github when GITHUB_ACTIONS=true)")
@@ -139,7 +154,7 @@ def build_parser(checks: Sequence[Check], command: str | None = None) -> argpars
     run.add_argument("--checks", metavar="A,B", help="comma-separated checks (default: all configured)")
     run.set_defaults(custom_rules=True)
     baseline = sub.add_parser(
-        "baseline", parents=[_common(with_paths=False)],
+        "baseline", parents=[_common(with_paths=False, reporting=False)],
         description="Write the baseline file: every current finding of CHECKS (default: all"
         " configured), keyed by rule, path and line text, plus the figures that ratchet.",
     )
@@ -219,6 +234,46 @@ def _select(args: argparse.Namespace, root: Path, config: Config, checks: Sequen
     return _named(checks, chosen)
 
 
+def rule_selection(options: RunOptions, config: Config, root: Path) -> Selection:
+    """The run's rule selection: the config's, then the command line's (ruff's precedence)."""
+    where = str(config.file.relative_to(root)) if config.file and config.file.is_relative_to(root) else str(config.file)
+    in_config = f"{where}: [tool.testguard]"
+    sources = (
+        Selectors(
+            where=in_config + " {key}",
+            select=tuple(config.select) if config.select is not None else None,
+            extend_select=tuple(config.extend_select),
+            ignore=tuple(config.ignore),
+        ),
+        Selectors(
+            where="--{key}",
+            select=parse_list(options.select) if options.select is not None else None,
+            extend_select=parse_list(options.extend_select or ""),
+            ignore=parse_list(options.ignore or ""),
+        ),
+    )
+    if not any(source.given for source in sources) and not config.per_file_ignores:
+        return Selection()
+    from testguard.checks import RULES
+
+    known = list(RULES)
+    if config.rules:
+        from testguard.core import astgrep
+
+        known += [rule.code for rule in astgrep.load_custom_rules(root, config.rules)]
+    return resolve(sources, config.per_file_ignores, in_config, known)
+
+
+def _selected_rules(checks: Sequence[Check], selection: Selection) -> list[Check]:
+    """The checks with a selected rule; each other one is not run at all (no mypy, no imports)."""
+    kept = [check for check in checks if selection.runs(check.codes)]
+    say_skipped([
+        (check, f"none of its rules is selected ({', '.join(check.codes)})")
+        for check in checks if check not in kept
+    ])
+    return kept
+
+
 def _write(path: str, text: str, append: bool = False) -> None:
     # Encoded before the file is opened: a report is written whole or not at all.
     data = text.encode("utf-8", "backslashreplace")
@@ -236,7 +291,12 @@ def _write(path: str, text: str, append: bool = False) -> None:
 
 def _emit(options: RunOptions, report: Report) -> None:
     fmt = options.format or _default_format()
-    text = render(fmt, report)
+    if options.statistics:
+        from testguard.cli.statistics import render_statistics
+
+        text = render_statistics(fmt, report)
+    else:
+        text = render(fmt, report)
     if options.output:
         _write(options.output, text)
     elif text:
@@ -253,6 +313,11 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     """The parsed command line as the run's options; the command's own options go in ``given``."""
     parsed = vars(args)
     shared = {action.dest for action in _common()._actions} | {"command", "python", "custom_rules"}
+
+    def text(name: str) -> str | None:
+        value = parsed.get(name)
+        return value if isinstance(value, str) else None
+
     python = parsed.get("python")
     return RunOptions(
         diff_base=args.diff_base,
@@ -269,6 +334,11 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         reports=tuple(args.report),
         paths_relative_to=args.paths_relative_to,
         annotate_baselined=args.annotate_baselined,
+        select=text("select"),
+        extend_select=text("extend_select"),
+        ignore=text("ignore"),
+        statistics=bool(parsed.get("statistics", False)),
+        exit_zero=bool(parsed.get("exit_zero", False)),
         given={name: value for name, value in parsed.items() if name not in shared},
     )
 
@@ -279,14 +349,21 @@ def _run(args: argparse.Namespace) -> int:
     root = explicit.parent if explicit else find_root(Path.cwd())
     config = load_config(root, explicit, [check.config for check in CHECKS])
     paths = [relpath(root, Path(p)) for p in args.paths]
-    ctx = Context(root=root, config=config, paths=paths, options=options)
-    selected = _select(args, root, config, CHECKS)
-    if args.command == "baseline":
+    if args.command == "baseline":  # records every rule: a selection only narrows what a run reports
+        ctx = Context(root=root, config=config, paths=paths, options=options)
+        selected = _select(args, root, config, CHECKS)
         from testguard.cli.baseline import record
 
         return record(ctx, selected, explicit=bool(args.checks), prune=args.prune,
                       allow_lower=args.allow_lower)
+    selection = rule_selection(options, config, root)
+    ctx = Context(root=root, config=config, paths=paths, options=options, selection=selection)
+    selected = _select(args, root, config, CHECKS)
+    if selection.restricts:
+        selected = _selected_rules(selected, selection)
     # Output options are checked before the checks run, which can take minutes.
+    if options.statistics and (options.format or _default_format()) not in STATISTICS_FORMATS:
+        raise UsageError(f"--statistics prints {' or '.join(STATISTICS_FORMATS)}; not --format {options.format}")
     baselined_annotations = _baselined_annotations(options)
     path_base = Path(options.paths_relative_to) if options.paths_relative_to else None
     if path_base is not None:
@@ -307,6 +384,8 @@ def _run(args: argparse.Namespace) -> int:
         checks=CHECKS,
     )
     _emit(options, report)
+    if options.exit_zero:
+        return 0
     if any(check.report_only(options) for check in selected):
         return 0  # e.g. an inventory: a report, not a gate
     return exit_code(results, options.fail_on)
