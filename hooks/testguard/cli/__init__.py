@@ -96,6 +96,11 @@ def _common(with_paths: bool = True, reporting: bool = True) -> argparse.Argumen
                            help="print one line per code (count, code, name) instead of the findings")
         rules.add_argument("--exit-zero", action="store_true",
                            help="exit 0 even when findings block (2 still means testguard failed)")
+        rules.add_argument("--fix", action="store_true",
+                           help="apply the safe fixes (TG401-TG403), then report what remains")
+        rules.add_argument("--diff", action="store_true",
+                           help="print the safe fixes as unified diffs, write nothing; exit 1 if"
+                           " there is anything to fix")
     out = parser.add_argument_group("output")
     out.add_argument("--format", choices=FORMATS, default=None,
                      help="report format (default: text, or github when GITHUB_ACTIONS=true)")
@@ -339,6 +344,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         ignore=text("ignore"),
         statistics=bool(parsed.get("statistics", False)),
         exit_zero=bool(parsed.get("exit_zero", False)),
+        fix=bool(parsed.get("fix", False)),
+        diff=bool(parsed.get("diff", False)),
         given={name: value for name, value in parsed.items() if name not in shared},
     )
 
@@ -362,6 +369,8 @@ def _run(args: argparse.Namespace) -> int:
     if selection.restricts:
         selected = _selected_rules(selected, selection)
     # Output options are checked before the checks run, which can take minutes.
+    if options.fix and options.diff:
+        raise UsageError("--fix writes the fixes, --diff only shows them: give one of them")
     if options.statistics and (options.format or _default_format()) not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints {' or '.join(STATISTICS_FORMATS)}; not --format {options.format}")
     baselined_annotations = _baselined_annotations(options)
@@ -370,6 +379,14 @@ def _run(args: argparse.Namespace) -> int:
         prefix_within(root, path_base)
     results: list[CheckResult] = run_checks(ctx, selected)
     apply_filters(ctx, results, selected)
+    fixed: int | None = None
+    if options.fix or options.diff:
+        from testguard.core.fixes import apply_fixes
+
+        outcome = apply_fixes(root, results, CHECKS, write=not options.diff)
+        if options.diff:
+            return _show_diffs(outcome.diffs, outcome.fixed, options.exit_zero)
+        fixed = outcome.fixed
     report = Report(
         results=results,
         root=root,
@@ -382,6 +399,7 @@ def _run(args: argparse.Namespace) -> int:
         baselined_annotations=baselined_annotations,
         given_paths=bool(paths),
         checks=CHECKS,
+        fixed_now=fixed,
     )
     _emit(options, report)
     if options.exit_zero:
@@ -389,6 +407,18 @@ def _run(args: argparse.Namespace) -> int:
     if any(check.report_only(options) for check in selected):
         return 0  # e.g. an inventory: a report, not a gate
     return exit_code(results, options.fail_on)
+
+
+def _show_diffs(diffs: list[str], fixable: int, exit_zero: bool) -> int:
+    """``--diff``: the fixes as unified diffs on stdout, what they would do on stderr (as ruff)."""
+    from testguard.core.report.escape import inert, visible
+    from testguard.core.wording import plural
+
+    text = "".join(diffs)
+    if text:
+        sys.stdout.write("\n".join(inert(visible(line)) for line in text.splitlines()) + "\n")
+    print(f"Would fix {plural(fixable, 'error')}." if fixable else "No fixes available.", file=sys.stderr)
+    return 1 if fixable and not exit_zero else 0
 
 
 def _rule(args: argparse.Namespace) -> int:

@@ -47,6 +47,8 @@ class RunOptions:
     ignore: str | None = None
     statistics: bool = False
     exit_zero: bool = False
+    fix: bool = False
+    diff: bool = False
     given: Mapping[str, object] = field(default_factory=dict)
     """The command's own options, by name (``--timeout`` -> ``timeout``): see ``own``."""
 
