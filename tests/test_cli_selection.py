@@ -211,3 +211,13 @@ def test_exit_zero_reports_but_exits_0_unless_testguard_failed(tmp_path: Path, t
     assert tg(root, "check", "--exit-zero", "--select", "TG9").code == 2
     write(root, {"pyproject.toml": "[tool.testguard]\nbogus = 1\n"})
     assert tg(root, "check", "--exit-zero").code == 2
+
+
+def test_statistics_in_github_actions_is_text(
+    tmp_path: Path, tg: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    run = tg(root, "check", "--statistics", "--select", "TG301")
+    assert run.code == 1, run.err
+    assert run.out == "1  TG301  exit-at-module-level\nFound 1 error.\n"

@@ -191,3 +191,40 @@ def test_precommit_hook_with_fix_modifies_the_file(tmp_path: Path) -> None:
     git(root, "add", "-A")
     again = try_repo(root, "no-import-fallback", ["--fix"])
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_diff_applies_as_a_patch_to_the_same_result_as_fix(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    source = "import pytest\r\n\r\ntry:\r\n\tfrom mypkg.fast import double\t# tab\r\nexcept ImportError:\r\n\tpass\r\n"
+    shown = project(tmp_path / "shown", {"tests/test_t.py": ""})
+    fixed = project(tmp_path / "fixed", {"tests/test_t.py": ""})
+    for root in (shown, fixed):
+        (root / "tests/test_t.py").write_bytes(source.encode())
+    git_init(shown)
+    diff = tg(shown, "fallbacks", "--diff")
+    assert diff.code == 1
+    (tmp_path / "fix.patch").write_bytes(diff.out.encode())
+    git(shown, "apply", str(tmp_path / "fix.patch"))
+    assert tg(fixed, "fallbacks", "--fix").code == 0
+    after = (fixed / "tests/test_t.py").read_bytes()
+    assert after == b"import pytest\r\n\r\nfrom mypkg.fast import double\t# tab\r\n"
+    assert (shown / "tests/test_t.py").read_bytes() == after
+
+
+def test_fix_inside_a_tab_indented_function_with_crlf(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    source = (
+        "def test_both():\r\n\tif True:\r\n\t\ttry:\r\n\t\t\tfrom mypkg.fast import double\r\n"
+        "\t\t\timport mypkg.ratelimit\r\n\t\texcept ImportError:\r\n\t\t\treturn\r\n"
+        "\t\tassert double(1) == 2\r\n"
+    )
+    root = project(tmp_path, {"tests/test_t.py": ""})
+    (root / "tests/test_t.py").write_bytes(source.encode())
+    run = tg(root, "fallbacks", "--fix")
+    assert "not fixed: the except block does more than set a flag" in run.out
+    (root / "tests/test_t.py").write_bytes(source.replace("\t\t\treturn", "\t\t\tpass").encode())
+    assert tg(root, "fallbacks", "--fix").code == 0
+    assert (root / "tests/test_t.py").read_bytes() == (
+        b"def test_both():\r\n\tif True:\r\n\t\tfrom mypkg.fast import double\r\n"
+        b"\t\timport mypkg.ratelimit\r\n\t\tassert double(1) == 2\r\n"
+    )
+    tested = pytest_in(root, "tests/test_t.py")
+    assert tested.returncode == 0, tested.stdout

@@ -295,7 +295,7 @@ def _write(path: str, text: str, append: bool = False) -> None:
 
 
 def _emit(options: RunOptions, report: Report) -> None:
-    fmt = options.format or _default_format()
+    fmt = options.format or ("text" if options.statistics else _default_format())
     if options.statistics:
         from testguard.cli.statistics import render_statistics
 
@@ -371,7 +371,7 @@ def _run(args: argparse.Namespace) -> int:
     # Output options are checked before the checks run, which can take minutes.
     if options.fix and options.diff:
         raise UsageError("--fix writes the fixes, --diff only shows them: give one of them")
-    if options.statistics and (options.format or _default_format()) not in STATISTICS_FORMATS:
+    if options.statistics and (options.format or "text") not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints {' or '.join(STATISTICS_FORMATS)}; not --format {options.format}")
     baselined_annotations = _baselined_annotations(options)
     path_base = Path(options.paths_relative_to) if options.paths_relative_to else None
@@ -411,12 +411,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def _show_diffs(diffs: list[str], fixable: int, exit_zero: bool) -> int:
     """``--diff``: the fixes as unified diffs on stdout, what they would do on stderr (as ruff)."""
-    from testguard.core.report.escape import inert, visible
+    from testguard.core.report.escape import encodable, inert
     from testguard.core.wording import plural
 
-    text = "".join(diffs)
-    if text:
-        sys.stdout.write("\n".join(inert(visible(line)) for line in text.splitlines()) + "\n")
+    # Lines as they are (tabs, line endings: the patch must apply), made inert for Actions logs.
+    for line in "".join(diffs).splitlines(keepends=True):
+        sys.stdout.write(inert(encodable(line)))
     print(f"Would fix {plural(fixable, 'error')}." if fixable else "No fixes available.", file=sys.stderr)
     return 1 if fixable and not exit_zero else 0
 

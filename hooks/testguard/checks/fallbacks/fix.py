@@ -217,11 +217,12 @@ def _try_plan(text: str, root: SgNode, try_node: SgNode, skips: Sequence[Finding
             if inside[0] <= at < inside[1] or any(s <= at < e for s, e in removed):
                 continue
             raise _NotFixable(f"'{flag}' is used elsewhere (line {_line(ident)})")
-    indent = " " * try_node.range().start.column
+    start = try_node.range().start.index
+    indent = text[text.rfind("\n", 0, start) + 1:start]  # the try's own (spaces or tabs)
+    newline = "\r\n" if "\r\n" in try_node.text() else "\n"
     kept = [_with_trailing_comment(text, s) for s in statements
             if s.kind() in _IMPORTS or (s.kind() == "comment" and _owns_its_line(text, s))]
-    start = try_node.range().start.index
-    plan.edits.append((start, try_node.range().end.index, f"\n{indent}".join(kept)))
+    plan.edits.append((start, try_node.range().end.index, f"{newline}{indent}".join(kept)))
     plan.edits += [(s, e, "") for s, e in removed]
     plan.lines |= {_line(s) for s in imports}
     return plan
