@@ -78,3 +78,6 @@ def test_each_command_help_is_plain_text(
     shown = capsys.readouterr().out
     assert shown.startswith(f"usage: testguard {command} ")
     assert "``" not in shown
+    new_flags = ("--select", "--ignore", "--extend-select", "--statistics", "--exit-zero", "--fix", "--diff")
+    reports = command not in ("baseline", "rule")
+    assert all((flag in shown) == reports for flag in new_flags), shown

@@ -84,23 +84,6 @@ def _common(with_paths: bool = True, reporting: bool = True) -> argparse.Argumen
             "paths", nargs="*", metavar="PATH",
             help="files or directories to check (default: the whole project)",
         )
-    if reporting:
-        rules = parser.add_argument_group("rule selection (as in ruff)")
-        rules.add_argument("--select", metavar="CODES",
-                           help="comma-separated codes or prefixes (TG3, TG30, TG301, ALL) to report;"
-                           " replaces the config's selection")
-        rules.add_argument("--extend-select", metavar="CODES",
-                           help="codes or prefixes to report on top of the selection")
-        rules.add_argument("--ignore", metavar="CODES", help="codes or prefixes not to report")
-        rules.add_argument("--statistics", action="store_true",
-                           help="print one line per code (count, code, name) instead of the findings")
-        rules.add_argument("--exit-zero", action="store_true",
-                           help="exit 0 even when findings block (2 still means testguard failed)")
-        rules.add_argument("--fix", action="store_true",
-                           help="apply the safe fixes (TG401-TG403), then report what remains")
-        rules.add_argument("--diff", action="store_true",
-                           help="print the safe fixes as unified diffs, write nothing; exit 1 if"
-                           " there is anything to fix")
     out = parser.add_argument_group("output")
     out.add_argument("--format", choices=FORMATS, default=None,
                      help="report format (default: text, or github when GITHUB_ACTIONS=true)")
@@ -123,6 +106,24 @@ def _common(with_paths: bool = True, reporting: bool = True) -> argparse.Argumen
     sel.add_argument("--fail-on", choices=("new", "any"), default="new",
                      help="exit 1 on new findings only (default) or on any finding")
     sel.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    if reporting:
+        out.add_argument("--statistics", action="store_true",
+                         help="print one line per code (count, code, name) instead of the findings")
+        sel.add_argument("--exit-zero", action="store_true",
+                         help="exit 0 even when findings block (2 still means testguard failed)")
+        rules = parser.add_argument_group("rule selection (as in ruff)")
+        rules.add_argument("--select", metavar="CODES",
+                           help="comma-separated codes or prefixes (TG3, TG30, TG301, ALL) to report;"
+                           " replaces the config's selection")
+        rules.add_argument("--extend-select", metavar="CODES",
+                           help="codes or prefixes to report on top of the selection")
+        rules.add_argument("--ignore", metavar="CODES", help="codes or prefixes not to report")
+        fixes = parser.add_argument_group("fixes")
+        fixes.add_argument("--fix", action="store_true",
+                           help="apply the safe fixes (TG401-TG403), then report what remains")
+        fixes.add_argument("--diff", action="store_true",
+                           help="print the safe fixes as unified diffs, write nothing; exit 1 if"
+                           " there is anything to fix")
     return parser
 
 
