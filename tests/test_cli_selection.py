@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -221,3 +222,21 @@ def test_statistics_in_github_actions_is_text(
     run = tg(root, "check", "--statistics", "--select", "TG301")
     assert run.code == 1, run.err
     assert run.out == "1  TG301  exit-at-module-level\nFound 1 error.\n"
+
+
+def test_no_import_workers_for_a_hanging_import_when_tg1_is_not_selected(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    table = (
+        f'[tool.testguard]\npackages = ["pkg"]\npython = "{Path(sys.executable).as_posix()}"\n'
+        "[tool.testguard.imports]\ntimeout = 0.5\n"
+    )
+    root = project(tmp_path, table, {"pkg/__init__.py": "import time\ntime.sleep(3600)\n"})
+    hung = tg(root, "run", "--checks", "imports,exits", "--format", "json")
+    assert "TG104" in codes(hung)  # the import hangs: the check ran and timed it out
+    run = tg(root, "run", "--checks", "imports,exits", "--format", "json", "--select", "TG3")
+    assert codes(run) == ["TG301", "TG302"]
+    assert "imports: skipped, none of its rules is selected" in run.err
+    green = tg(root, "imports", "--ignore", "TG1")
+    assert green.code == 0
+    assert green.out == "All checks passed.\n"
