@@ -143,6 +143,9 @@ def test_diff_shows_the_fix_writes_nothing_and_exits_1(tmp_path: Path, tg: Calla
         ("import sys\nimport pytest\ntry:\n    import mypkg.fast\n    HAS = True\nexcept ImportError:\n"
          "    HAS = False\n\n@pytest.mark.skipif(not HAS or sys.platform == 'win32', reason='x')\n"
          "def test_x():\n    pass\n", "tests more than 'HAS'"),
+        # an optional third-party import in the same try stays optional
+        ("try:\n    import json\n    import mypkg.fast\nexcept ImportError:\n    pass\n",
+         "the try also imports what is not first-party (line 2)"),
         # importorskip inside a test
         ("import pytest\n\ndef test_x():\n    fast = pytest.importorskip('mypkg.fast')\n    assert fast\n",
          "does not stand at module level"),

@@ -87,7 +87,11 @@ def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check],
                 before = file.read_bytes().decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 continue  # a file that cannot be read back is not touched
-            change = check.fix(before, findings)
+            try:
+                change = check.fix(before, findings)
+            except Exception as exc:  # a bug in a fixer leaves the file and its findings as they are
+                reason = f"the fixer failed ({type(exc).__name__}); please report it"
+                change = FileFix(before, [], [(f, reason) for f in findings])
             if change.fixed and not _parses(change.text):
                 change = FileFix(before, [], [(f, "the fixed file would not parse") for f in findings])
             for finding, reason in change.unfixed:

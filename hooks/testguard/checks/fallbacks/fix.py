@@ -168,12 +168,17 @@ def _skip_node(root: SgNode, finding: Finding) -> SgNode | None:
     return None
 
 
-def _try_plan(text: str, root: SgNode, try_node: SgNode, skips: Sequence[Finding]) -> _Plan:
+def _try_plan(
+    text: str, root: SgNode, try_node: SgNode, first_party_lines: set[int], skips: Sequence[Finding]
+) -> _Plan:
     body = try_node.field("body")
     statements = _statements(body)
     imports = [s for s in statements if s.kind() in _IMPORTS]
     if not imports:
         raise _NotFixable("the try holds no plain import statement")
+    for statement in imports:
+        if _line(statement) not in first_party_lines:  # an optional third-party import stays optional
+            raise _NotFixable(f"the try also imports what is not first-party (line {_line(statement)})")
     bound = _bound_names(imports)
     flags: set[str] = set()
     for statement in statements:
@@ -268,7 +273,7 @@ def fix(text: str, findings: Sequence[Finding]) -> FileFix:
         if not mine:
             continue
         try:
-            plan = _try_plan(text, root, try_node, skips)
+            plan = _try_plan(text, root, try_node, {f.line for f in mine}, skips)
         except _NotFixable as reason:
             unfixed += [(f, str(reason)) for f in mine]
             handled |= {id(f) for f in mine}
