@@ -21,18 +21,19 @@ END = "<!-- testguard-rules:end -->"
 
 
 def render() -> str:
-    out = ["| code | name | check | severity | summary |", "|---|---|---|---|---|"]
+    out = ["| code | name | check | severity | fix | summary |", "|---|---|---|---|---|---|"]
     for rule in RULES.values():
         out.append(
             f"| [{rule.code}](#{rule.anchor}) | `{rule.name}` | {rule.check} | "
-            f"{rule.severity.value} | {rule.summary} |"
+            f"{rule.severity.value} | {'`--fix`' if rule.fixable else ''} | {rule.summary} |"
         )
     for rule in RULES.values():
         out += [
             "",
             f"### {rule.code} {rule.name}",
             "",
-            f"**{rule.summary}** (check `{rule.check}`, default severity {rule.severity.value})",
+            f"**{rule.summary}** (check `{rule.check}`, default severity {rule.severity.value}"
+            + (", fixable with `--fix`)" if rule.fixable else ")"),
             "",
             f"Why it matters: {rule.why}",
             "",

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -241,20 +241,23 @@ def _hook_repository() -> tuple[Path, str]:
         return shadow, commit
 
 
-def try_repo(project: Path, hook: str) -> subprocess.CompletedProcess[str]:
+def try_repo(project: Path, hook: str, args: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
     """Real pre-commit runs this checkout's ``hook`` on the staged files of ``project``.
 
     As ``pre-commit try-repo`` would, but with one PRE_COMMIT_HOME for the whole
     run (try-repo builds a fresh hook environment on every call): a
     ``.pre-commit-config.yaml`` naming this checkout at a commit of its working
     tree, run with ``pre-commit run``.  pre-commit's own store lock keeps the
-    xdist workers from building the environment twice.
+    xdist workers from building the environment twice.  ``args``: the hook's
+    ``args`` in that config (the documented ``args: [--fix]`` variant).
     """
     repo, rev = _hook_repository()
     shared = _shared_dir()
-    config = shared / f"pre-commit-{hook}-{rev}.yaml"
+    variant = "".join(f"_{arg.strip('-')}" for arg in args)
+    config = shared / f"pre-commit-{hook}{variant}-{rev}.yaml"
     if not config.exists():
-        spec = {"repos": [{"repo": str(repo), "rev": rev, "hooks": [{"id": hook}]}]}
+        entry: dict[str, object] = {"id": hook, **({"args": list(args)} if args else {})}
+        spec = {"repos": [{"repo": str(repo), "rev": rev, "hooks": [entry]}]}
         partial = config.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(json.dumps(spec, indent=2), encoding="utf-8")  # JSON is YAML
         os.replace(partial, config)

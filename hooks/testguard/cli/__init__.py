@@ -26,20 +26,30 @@ from testguard.core.report import (
 )
 from testguard.core.report.model import prefix_within
 from testguard.core.runner import apply_filters, exit_code, run_checks, say_skipped
+from testguard.core.selection import Selection, Selectors, parse_list, resolve
 
 DESCRIPTION = """\
 testguard keeps a Python project's tests honest.
 
-checks:
+commands:
 {checks}
-  check       mocks + exits + fallbacks (+ custom rules) in one pass over the files
+  check       the static checks ({static}) and custom rules in one pass over the files
   run         every configured check, one report (what the GitHub Action calls)
   baseline    record today's findings so that only new ones fail
+  rule        show a rule's documentation (rule CODE, rule --all)
+
+Run `testguard COMMAND --help` for a command's options.
 
 exit codes: 0 nothing blocking, 1 blocking findings, 2 usage or configuration error
 """
 
 
+def plain(text: str) -> str:
+    """Help text as plain terminal text: no RST double backticks."""
+    return text.replace("``", "")
+
+
+STATISTICS_FORMATS = ("text", "json")
 _BASELINED_ENV = "TESTGUARD_ANNOTATE_BASELINED"
 
 
@@ -65,8 +75,9 @@ def _report_spec(value: str) -> tuple[str, str]:
     return fmt, path
 
 
-def _common(with_paths: bool = True) -> argparse.ArgumentParser:
-    """The options every command has (``RunOptions``)."""
+def _common(with_paths: bool = True, reporting: bool = True) -> argparse.ArgumentParser:
+    """The options every command has (``RunOptions``); ``reporting``: the rule selection
+    and the report's shape too (every command but ``baseline``)."""
     parser = argparse.ArgumentParser(add_help=False)
     if with_paths:
         parser.add_argument(
@@ -95,38 +106,61 @@ def _common(with_paths: bool = True) -> argparse.ArgumentParser:
     sel.add_argument("--fail-on", choices=("new", "any"), default="new",
                      help="exit 1 on new findings only (default) or on any finding")
     sel.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    if reporting:
+        out.add_argument("--statistics", action="store_true",
+                         help="print one line per code (count, code, name) instead of the findings")
+        sel.add_argument("--exit-zero", action="store_true",
+                         help="exit 0 even when findings block (2 still means testguard failed)")
+        rules = parser.add_argument_group("rule selection (as in ruff)")
+        rules.add_argument("--select", metavar="CODES",
+                           help="comma-separated codes or prefixes (TG3, TG30, TG301, ALL) to report;"
+                           " replaces the config's selection")
+        rules.add_argument("--extend-select", metavar="CODES",
+                           help="codes or prefixes to report on top of the selection")
+        rules.add_argument("--ignore", metavar="CODES", help="codes or prefixes not to report")
+        fixes = parser.add_argument_group("fixes")
+        fixes.add_argument("--fix", action="store_true",
+                           help="apply the safe fixes (TG401-TG403), then report what remains")
+        fixes.add_argument("--diff", action="store_true",
+                           help="print the safe fixes as unified diffs, write nothing; exit 1 if"
+                           " there is anything to fix")
     return parser
 
 
 def build_parser(checks: Sequence[Check], command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s own options are added (a hook call stays fast)."""
     listing = "\n".join(f"  {c.name:<11} {c.help}" for c in checks)
+    static = [c.name for c in checks if c.is_static]
     parser = argparse.ArgumentParser(
         prog="testguard",
-        description=DESCRIPTION.format(checks=listing),
+        description=DESCRIPTION.format(checks=listing, static=", ".join(static)),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"testguard {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # The commands are listed once, in the description; argparse's own listing is suppressed.
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
     common = _common()
     for check in checks:
         p = sub.add_parser(
-            check.name, parents=[common], help=check.help,
-            description=(check.description or check.help).strip(),
+            check.name, parents=[common],
+            description=plain((check.description or check.help).strip()),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         if check.name == command:
             check.add_arguments(p)
-    static = [c.name for c in checks if c.is_static]
-    check_command = sub.add_parser("check", parents=[common],
-                                   help="the static checks (" + ", ".join(static) + ") in one pass")
+    check_command = sub.add_parser(
+        "check", parents=[common],
+        description=f"The static checks ({', '.join(static)}) and the custom rules in one pass over the files.",
+    )
     check_command.set_defaults(custom_rules=True)
-    run = sub.add_parser("run", parents=[common], help="every configured check, one report")
+    run = sub.add_parser(
+        "run", parents=[common],
+        description="Every configured check, one report (what the GitHub Action calls).",
+    )
     run.add_argument("--checks", metavar="A,B", help="comma-separated checks (default: all configured)")
     run.set_defaults(custom_rules=True)
     baseline = sub.add_parser(
-        "baseline", parents=[_common(with_paths=False)],
-        help="record today's findings so that only new ones fail",
+        "baseline", parents=[_common(with_paths=False, reporting=False)],
         description="Write the baseline file: every current finding of CHECKS (default: all"
         " configured), keyed by rule, path and line text, plus the figures that ratchet.",
     )
@@ -137,6 +171,15 @@ def build_parser(checks: Sequence[Check], command: str | None = None) -> argpars
                           help="record figures (coverage, collected tests) lower than the recorded"
                           " ones; without it, a re-record that lowers one writes nothing, exit 1")
     baseline.set_defaults(custom_rules=True, paths=[])
+    rule = sub.add_parser(
+        "rule", description="Show a rule's documentation: what it catches, why it matters,"
+        " an example, how to fix or suppress it (the README's rule reference).",
+    )
+    from testguard.cli import rule as rule_command
+
+    rule_command.add_arguments(rule)
+    # Set after the subcommands: argparse builds each one's usage from the main usage.
+    parser.usage = "testguard [-h] [--version] COMMAND [OPTIONS] [PATH ...]"
     return parser
 
 
@@ -197,6 +240,46 @@ def _select(args: argparse.Namespace, root: Path, config: Config, checks: Sequen
     return _named(checks, chosen)
 
 
+def rule_selection(options: RunOptions, config: Config, root: Path) -> Selection:
+    """The run's rule selection: the config's, then the command line's (ruff's precedence)."""
+    where = str(config.file.relative_to(root)) if config.file and config.file.is_relative_to(root) else str(config.file)
+    in_config = f"{where}: [tool.testguard]"
+    sources = (
+        Selectors(
+            where=in_config + " {key}",
+            select=tuple(config.select) if config.select is not None else None,
+            extend_select=tuple(config.extend_select),
+            ignore=tuple(config.ignore),
+        ),
+        Selectors(
+            where="--{key}",
+            select=parse_list(options.select) if options.select is not None else None,
+            extend_select=parse_list(options.extend_select or ""),
+            ignore=parse_list(options.ignore or ""),
+        ),
+    )
+    if not any(source.given for source in sources) and not config.per_file_ignores:
+        return Selection()
+    from testguard.checks import RULES
+
+    known = list(RULES)
+    if config.rules:
+        from testguard.core import astgrep
+
+        known += [rule.code for rule in astgrep.load_custom_rules(root, config.rules)]
+    return resolve(sources, config.per_file_ignores, in_config, known)
+
+
+def _selected_rules(checks: Sequence[Check], selection: Selection) -> list[Check]:
+    """The checks with a selected rule; each other one is not run at all (no mypy, no imports)."""
+    kept = [check for check in checks if selection.runs(check.codes)]
+    say_skipped([
+        (check, f"none of its rules is selected ({', '.join(check.codes)})")
+        for check in checks if check not in kept
+    ])
+    return kept
+
+
 def _write(path: str, text: str, append: bool = False) -> None:
     # Encoded before the file is opened: a report is written whole or not at all.
     data = text.encode("utf-8", "backslashreplace")
@@ -213,8 +296,13 @@ def _write(path: str, text: str, append: bool = False) -> None:
 
 
 def _emit(options: RunOptions, report: Report) -> None:
-    fmt = options.format or _default_format()
-    text = render(fmt, report)
+    fmt = options.format or ("text" if options.statistics else _default_format())
+    if options.statistics:
+        from testguard.cli.statistics import render_statistics
+
+        text = render_statistics(fmt, report)
+    else:
+        text = render(fmt, report)
     if options.output:
         _write(options.output, text)
     elif text:
@@ -231,6 +319,11 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     """The parsed command line as the run's options; the command's own options go in ``given``."""
     parsed = vars(args)
     shared = {action.dest for action in _common()._actions} | {"command", "python", "custom_rules"}
+
+    def text(name: str) -> str | None:
+        value = parsed.get(name)
+        return value if isinstance(value, str) else None
+
     python = parsed.get("python")
     return RunOptions(
         diff_base=args.diff_base,
@@ -247,6 +340,13 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         reports=tuple(args.report),
         paths_relative_to=args.paths_relative_to,
         annotate_baselined=args.annotate_baselined,
+        select=text("select"),
+        extend_select=text("extend_select"),
+        ignore=text("ignore"),
+        statistics=bool(parsed.get("statistics", False)),
+        exit_zero=bool(parsed.get("exit_zero", False)),
+        fix=bool(parsed.get("fix", False)),
+        diff=bool(parsed.get("diff", False)),
         given={name: value for name, value in parsed.items() if name not in shared},
     )
 
@@ -257,20 +357,37 @@ def _run(args: argparse.Namespace) -> int:
     root = explicit.parent if explicit else find_root(Path.cwd())
     config = load_config(root, explicit, [check.config for check in CHECKS])
     paths = [relpath(root, Path(p)) for p in args.paths]
-    ctx = Context(root=root, config=config, paths=paths, options=options)
-    selected = _select(args, root, config, CHECKS)
-    if args.command == "baseline":
+    if args.command == "baseline":  # records every rule: a selection only narrows what a run reports
+        ctx = Context(root=root, config=config, paths=paths, options=options)
+        selected = _select(args, root, config, CHECKS)
         from testguard.cli.baseline import record
 
         return record(ctx, selected, explicit=bool(args.checks), prune=args.prune,
                       allow_lower=args.allow_lower)
+    selection = rule_selection(options, config, root)
+    ctx = Context(root=root, config=config, paths=paths, options=options, selection=selection)
+    selected = _select(args, root, config, CHECKS)
+    if selection.restricts:
+        selected = _selected_rules(selected, selection)
     # Output options are checked before the checks run, which can take minutes.
+    if options.fix and options.diff:
+        raise UsageError("--fix writes the fixes, --diff only shows them: give one of them")
+    if options.statistics and (options.format or "text") not in STATISTICS_FORMATS:
+        raise UsageError(f"--statistics prints {' or '.join(STATISTICS_FORMATS)}; not --format {options.format}")
     baselined_annotations = _baselined_annotations(options)
     path_base = Path(options.paths_relative_to) if options.paths_relative_to else None
     if path_base is not None:
         prefix_within(root, path_base)
     results: list[CheckResult] = run_checks(ctx, selected)
     apply_filters(ctx, results, selected)
+    fixed: int | None = None
+    if options.fix or options.diff:
+        from testguard.core.fixes import apply_fixes
+
+        outcome = apply_fixes(root, results, CHECKS, write=not options.diff)
+        if options.diff:
+            return _show_diffs(outcome.diffs, outcome.fixed, options.exit_zero)
+        fixed = outcome.fixed
     report = Report(
         results=results,
         root=root,
@@ -283,11 +400,34 @@ def _run(args: argparse.Namespace) -> int:
         baselined_annotations=baselined_annotations,
         given_paths=bool(paths),
         checks=CHECKS,
+        fixed_now=fixed,
     )
     _emit(options, report)
+    if options.exit_zero:
+        return 0
     if any(check.report_only(options) for check in selected):
         return 0  # e.g. an inventory: a report, not a gate
     return exit_code(results, options.fail_on)
+
+
+def _show_diffs(diffs: list[str], fixable: int, exit_zero: bool) -> int:
+    """``--diff``: the fixes as unified diffs on stdout, what they would do on stderr (as ruff)."""
+    from testguard.core.report.escape import encodable, inert
+    from testguard.core.wording import plural
+
+    # Lines as they are (tabs, line endings: the patch must apply), made inert for Actions logs.
+    for line in "".join(diffs).splitlines(keepends=True):
+        sys.stdout.write(inert(encodable(line)))
+    print(f"Would fix {plural(fixable, 'error')}." if fixable else "No fixes available.", file=sys.stderr)
+    return 1 if fixable and not exit_zero else 0
+
+
+def _rule(args: argparse.Namespace) -> int:
+    from testguard.checks import RULES
+    from testguard.cli import rule
+
+    sys.stdout.write(rule.render(args, RULES))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -299,6 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.command == "rule":
+            return _rule(args)
         with contained():  # whatever ends the run, no process it started outlives it
             return _run(args)
     except UsageError as exc:

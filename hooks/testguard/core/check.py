@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from testguard.core.config import Config, Section
     from testguard.core.context import Context, RunOptions
     from testguard.core.findings import CheckResult, Finding
+    from testguard.core.fixes import FileFix
     from testguard.core.prefilter import Screened
     from testguard.core.report.markdown import Budget
     from testguard.core.report.model import Report
@@ -89,6 +90,8 @@ class Check:
     """What ``CheckResult.files_checked`` counts, for its line on stderr."""
     report_only: Callable[[RunOptions], bool] = never
     """Whether these options make the run a report whose exit code is 0 (``mocks --inventory``)."""
+    fix: Callable[[str, Sequence[Finding]], FileFix] | None = None
+    """Its safe fixes (``--fix``, ``--diff``): one file's text and findings -> the new text."""
     render_text: Callable[[CheckResult], str] | None = None
     """Its report sections as plain text, after the findings ("" for none)."""
     render_markdown: Callable[[CheckResult, Report, Budget], None] | None = None

@@ -83,6 +83,11 @@ def workers(value: object) -> str | None:
     return None
 
 
+def _per_file_ignores(value: object) -> str | None:
+    ok = isinstance(value, dict) and all(string_list(codes) is None for codes in value.values())
+    return None if ok else 'a table of globs to lists of rule codes ({ "tests/legacy/**" = ["TG2"] })'
+
+
 # [tool.testguard] itself: the keys of the core (the checks' tables are their Sections).
 TOP_LEVEL: dict[str, Validator] = {
     "packages": string_list,
@@ -95,6 +100,10 @@ TOP_LEVEL: dict[str, Validator] = {
     "checks": string_list,
     "cache-dir": string,
     "max-file-size": _file_size,
+    "select": string_list,
+    "extend-select": string_list,
+    "ignore": string_list,
+    "per-file-ignores": _per_file_ignores,
 }
 
 Settings = TypeVar("Settings", covariant=True)
@@ -141,6 +150,11 @@ class Config:
     checks: list[str] = field(default_factory=list)
     cache_dir: str = ".testguard_cache"
     max_file_size: int = 10 * 1024 * 1024
+    select: list[str] | None = None
+    """None: not set (every rule, unless the command line selects); ``[]``: none."""
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     sections: dict[str, object] = field(default_factory=dict)
     """Each check's settings, by check name (``Section.of`` reads them)."""
     unscanned: frozenset[str] = frozenset()

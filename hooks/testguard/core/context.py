@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from testguard.core.config import Config
 from testguard.core.interpreter import Interpreter, locate_interpreter
+from testguard.core.selection import Selection
 
 # The baseline and git are loaded only when a run asks for them: a hook call
 # without a baseline file or --diff-base never imports them.
@@ -41,6 +42,13 @@ class RunOptions:
     reports: tuple[tuple[str, str], ...] = ()
     paths_relative_to: str | None = None
     annotate_baselined: str | None = None
+    select: str | None = None
+    extend_select: str | None = None
+    ignore: str | None = None
+    statistics: bool = False
+    exit_zero: bool = False
+    fix: bool = False
+    diff: bool = False
     given: Mapping[str, object] = field(default_factory=dict)
     """The command's own options, by name (``--timeout`` -> ``timeout``): see ``own``."""
 
@@ -61,6 +69,8 @@ class Context:
     config: Config
     paths: list[str]
     options: RunOptions = field(default_factory=RunOptions)
+    selection: Selection = field(default_factory=Selection)
+    """The rules this run reports (``--select``, ``per-file-ignores``...)."""
 
     interpreter_asked: int = field(default=0, init=False)
     """How often a check asked for the interpreter (the runner says which checks used it)."""

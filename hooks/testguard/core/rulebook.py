@@ -40,6 +40,8 @@ class RuleDoc:
     severity: Severity = ERROR
     lang: str = "python"  # of the bad/good examples
     policy: str = ""
+    fixable: bool = False
+    """Whether ``--fix`` can fix its findings (safely; ``testguard rule`` and the README say so)."""
 
     @property
     def anchor(self) -> str:

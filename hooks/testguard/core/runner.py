@@ -53,7 +53,10 @@ def run_checks(ctx: Context, checks: Sequence[Check]) -> list[CheckResult]:
     if ctx.options.custom_rules and ctx.config.rules:
         from testguard.core import astgrep
 
-        custom = astgrep.load_custom_rules(ctx.root, ctx.config.rules)
+        custom = [
+            rule for rule in astgrep.load_custom_rules(ctx.root, ctx.config.rules)
+            if ctx.selection.selects(rule.code)
+        ]
     if static or custom:
         from testguard.core.static import run_static
 
@@ -107,6 +110,10 @@ def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Che
         from testguard.core.baseline_removed import check_baseline
 
         check_baseline(ctx, results)
+    selection = ctx.selection
+    if selection.restricts:
+        for result in results:
+            result.findings = [f for f in result.findings if selection.wants(f.code, f.path)]
     baseline = ctx.baseline
     changed = ctx.changed
     if baseline is not None:
@@ -119,6 +126,9 @@ def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Che
 
             checked = set(ctx.paths) | {entry_path(f) for r in results for f in r.findings}
         baseline.apply(results, checked, changed)
+        if selection.restricts:  # an entry of a rule this run does not report is not fixed
+            for result in results:
+                result.fixed = [e for e in result.fixed if selection.wants(e.code, e.path)]
     if changed is not None:
         for result in results:
             check = find(checks, result.check)

@@ -13,15 +13,28 @@ same way are fine and not reported.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from testguard.checks.fallbacks.rules import RULES
 from testguard.core.check import Check, StaticScan
 from testguard.core.config import NoSettings, Section
+
+if TYPE_CHECKING:
+    from testguard.core.findings import Finding
+    from testguard.core.fixes import FileFix
 
 
 def _scanner() -> StaticScan:
     from testguard.checks.fallbacks import detect
 
     return detect.SCAN
+
+
+def _fix(text: str, findings: Sequence[Finding]) -> FileFix:
+    from testguard.checks.fallbacks import fix
+
+    return fix.fix(text, findings)
 
 
 CHECK = Check(
@@ -31,4 +44,5 @@ CHECK = Check(
     config=Section("fallbacks", {}, NoSettings, static=True),  # no keys yet
     description=__doc__ or "",
     static=_scanner,
+    fix=_fix,
 )

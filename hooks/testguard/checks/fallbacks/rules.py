@@ -14,7 +14,10 @@ RULES = (
             "broken package into skipped or vacuous tests.",
         bad="try:\n    from mypkg import parser\nexcept ImportError:\n    parser = None",
         good="from mypkg import parser",
-        fix="Import first-party code directly. " + suppress("TG401"),
+        fix="Import first-party code directly; `testguard fallbacks --fix` does it when the try only"
+            " imports and its handler only sets a flag, removing the flag and the skips that test it"
+            " (`--diff` shows the change first). " + suppress("TG401"),
+        fixable=True,
         policy="Imports under `if TYPE_CHECKING:` (also `typing.TYPE_CHECKING`, through aliases) are "
             "never findings: type checkers read them, Python never runs them. Only the `if` branch "
             "counts; its `elif`/`else` branches run, and imports there are checked.",
@@ -28,7 +31,9 @@ RULES = (
             "it skips the tests exactly when the module is broken.",
         bad="parser = pytest.importorskip('mypkg.parser')",
         good="from mypkg import parser",
-        fix="Import the module directly. " + suppress("TG402"),
+        fix="Import the module directly; `--fix` turns a module-level"
+            " `x = pytest.importorskip('mypkg.x')` into `import mypkg.x as x`. " + suppress("TG402"),
+        fixable=True,
     ),
     RuleDoc(
         code="TG403",
@@ -39,7 +44,8 @@ RULES = (
             "import failure as a skip.",
         bad="try:\n    import mypkg.fast\n    FAST = True\nexcept ImportError:\n    FAST = False\n\n@pytest.mark.skipif(not FAST, reason='no fast')\ndef test_fast(): ...",
         good="import mypkg.fast\n\ndef test_fast(): ...",
-        fix="Import directly and let a broken import fail. "
-            + suppress("TG403"),
+        fix="Import directly and let a broken import fail; `--fix` removes the skip with the flag"
+            " when its condition is only the flag (`not FLAG`). " + suppress("TG403"),
+        fixable=True,
     ),
 )

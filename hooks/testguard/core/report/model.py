@@ -56,6 +56,8 @@ class Report:
     # Every check there is (testguard.checks.CHECKS): each renders its own report
     # sections, and SARIF takes its rules' documentation from them.
     checks: Sequence[Check] = ()
+    # --fix: how many findings it fixed (None: no --fix); the count line says so, as ruff does.
+    fixed_now: int | None = None
     path_prefix: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
@@ -200,6 +202,9 @@ def count_line(report: Report) -> str:
     """``Found 3 errors (2 new, 1 baselined).`` or ``All checks passed.``; on given
     files, ``Found 1 error in 4 files.``"""
     findings = report.findings()
+    if report.fixed_now:
+        found = len(findings) + report.fixed_now
+        return f"Found {plural(found, 'error')} ({report.fixed_now} fixed, {len(findings)} remaining)."
     if not findings:
         return "All checks passed."
     sev = report.severity_counts()
@@ -226,6 +231,6 @@ def verdict(report: Report) -> str | None:
     """The closing line of the text and github formats. A run on given files says
     nothing when it found nothing: another process of the same pre-commit hook may
     have found something, and the hook's output must not contradict itself."""
-    if report.given_paths and not report.findings() and not report.fixed_count:
+    if report.given_paths and not report.findings() and not report.fixed_count and not report.fixed_now:
         return None
     return count_line(report)

@@ -1,0 +1,109 @@
+"""``--fix`` and ``--diff``: the safe fixes of the checks that have them (``Check.fix``).
+
+A check's fixer gets one file's text and its findings and returns the new text
+(made with ast-grep's edit API), the findings it fixed and, for each one it left,
+why.  Here the result is checked once more (it must parse), then written
+atomically (``--fix``) or shown as a unified diff (``--diff``).  Fixed findings
+leave the results; the others say in their message why they were not fixed.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from testguard.core.check import Check, find
+from testguard.core.findings import CheckResult, Finding, Status, UsageError
+
+
+@dataclass
+class FileFix:
+    """What a fixer did to one file."""
+
+    text: str
+    """The new text (the old one when nothing was fixed)."""
+    fixed: list[Finding] = field(default_factory=list)
+    unfixed: list[tuple[Finding, str]] = field(default_factory=list)
+    """Each finding left as it was, with the reason."""
+
+
+@dataclass
+class FixOutcome:
+    fixed: int = 0
+    files: list[str] = field(default_factory=list)
+    diffs: list[str] = field(default_factory=list)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    mode = path.stat().st_mode
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.chmod(temporary, mode & 0o7777)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise UsageError(f"cannot write the fix to {path}: {exc.strerror or exc}") from None
+
+
+def _unified(path: str, before: str, after: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True),
+            fromfile=f"a/{path}", tofile=f"b/{path}",
+        )
+    )
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check], write: bool) -> FixOutcome:
+    """Fixes the new findings of every check with a fixer; ``write`` False: only the diffs."""
+    outcome = FixOutcome()
+    for result in results:
+        check = find(checks, result.check)
+        if check is None or check.fix is None:
+            continue
+        by_path: dict[str, list[Finding]] = {}
+        for finding in result.findings:
+            if finding.status is Status.NEW and finding.path:
+                by_path.setdefault(finding.path, []).append(finding)
+        done: set[int] = set()
+        for path, findings in sorted(by_path.items()):
+            file = root / path
+            try:
+                before = file.read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue  # a file that cannot be read back is not touched
+            try:
+                change = check.fix(before, findings)
+            except Exception as exc:  # a bug in a fixer leaves the file and its findings as they are
+                reason = f"the fixer failed ({type(exc).__name__}); please report it"
+                change = FileFix(before, [], [(f, reason) for f in findings])
+            if change.fixed and not _parses(change.text):
+                change = FileFix(before, [], [(f, "the fixed file would not parse") for f in findings])
+            for finding, reason in change.unfixed:
+                finding.message = f"{finding.message} (not fixed: {reason})"
+            if not change.fixed or change.text == before:
+                continue
+            if write:
+                _write_atomic(file, change.text)
+            else:
+                outcome.diffs.append(_unified(path, before, change.text))
+            outcome.files.append(path)
+            outcome.fixed += len(change.fixed)
+            done |= {id(f) for f in change.fixed}
+        result.findings = [f for f in result.findings if id(f) not in done]
+    return outcome
