@@ -93,7 +93,7 @@ CORE_RULES = (
             "run would pass on a pull request that lowers coverage.",
         bad="$ git rm .testguard-baseline.json && git commit -m 'clean up'\n"
             "$ testguard run --diff-base origin/main\n"
-            ".testguard-baseline.json: TG003 the baseline was deleted, but the merge-base with"
+            ".testguard-baseline.json:1:1: TG003 the baseline was deleted, but the merge-base with"
             " origin/main has one: its 12 accepted findings and 2 floors (collect:tests 412,"
             " coverage:total 87.5) no longer apply; ...",
         good="$ testguard baseline --prune   # fixed entries leave, floors rise; the file stays\n"
