@@ -114,6 +114,8 @@ def test_per_file_ignores_drop_codes_in_matching_files_only(tmp_path: Path, tg: 
         ("", ("--select", "TG3,TG9"), "--select 'TG9'"),
         ("", ("--ignore", "E501"), "--ignore 'E501'"),
         ("", ("--extend-select", "TG2x"), "--extend-select 'TG2x'"),
+        ("", ("--select", ""), "--select '' names no rule code"),
+        ("", ("--ignore", ",,"), "--ignore ',,' names no rule code"),
         ('select = ["TG0000"]', (), "[tool.testguard] select 'TG0000'"),
         ('per-file-ignores = { "tests/**" = ["XX1"] }', (), "per-file-ignores 'tests/**': 'XX1'"),
         ('per-file-ignores = { "tests/**" = "TG2" }', (), "'per-file-ignores' must be a table"),

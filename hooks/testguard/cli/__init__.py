@@ -253,9 +253,9 @@ def rule_selection(options: RunOptions, config: Config, root: Path) -> Selection
         ),
         Selectors(
             where="--{key}",
-            select=parse_list(options.select) if options.select is not None else None,
-            extend_select=parse_list(options.extend_select or ""),
-            ignore=parse_list(options.ignore or ""),
+            select=parse_list(options.select, "--select") if options.select is not None else None,
+            extend_select=parse_list(options.extend_select, "--extend-select"),
+            ignore=parse_list(options.ignore, "--ignore"),
         ),
     )
     if not any(source.given for source in sources) and not config.per_file_ignores:

@@ -95,9 +95,18 @@ class Selection:
         return True
 
 
-def parse_list(value: str) -> tuple[str, ...]:
-    """``TG3,TG401`` (a command-line value) as selectors."""
-    return tuple(part.strip() for part in value.split(",") if part.strip())
+def parse_list(value: str | None, flag: str) -> tuple[str, ...]:
+    """``TG3,TG401`` (a command-line value) as selectors; a flag given without a code
+    (``--select ''``) is a UsageError rather than a selection of nothing."""
+    if value is None:
+        return ()
+    selectors = tuple(part.strip() for part in value.split(",") if part.strip())
+    if not selectors:
+        raise UsageError(
+            f"{flag} {value!r} names no rule code (codes or prefixes such as TG3, TG30, TG301,"
+            " or ALL; `testguard rule --all` lists them)"
+        )
+    return selectors
 
 
 def _checked(selectors: Iterable[str], where: str, known: Sequence[str]) -> tuple[str, ...]:
