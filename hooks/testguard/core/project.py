@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 import stat
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,6 +86,8 @@ def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
     top = _git_top(root)
     if top is None:
         return None
+    import subprocess
+
     try:
         proc = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -228,6 +228,8 @@ def discover_files(
 def _ini_section(file: Path, section: str) -> dict[str, list[str]] | None:
     if not _is_file(file):
         return None
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(file, encoding="utf-8")

@@ -30,8 +30,6 @@ collect``, TG701).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
 import warnings
@@ -99,6 +97,8 @@ class StaticState:
     # CPython compiles each, so one that does not parse is a TG001 even when no
     # rule could match it.
     compile_paths: frozenset[str] = frozenset()
+    # Whether results go to the cache (their content hash is needed only then).
+    caching: bool = True
     selection: RuleSelection = field(init=False)
 
     def __post_init__(self) -> None:
@@ -247,14 +247,15 @@ def _serialise(findings: list[Finding]) -> list[dict[str, Any]]:
 _WORKER_STATE: StaticState | None = None
 
 Scanned = tuple[str, str, list[dict[str, Any]]]
-"""(path, content digest or "" when the file could not be read, serialised findings)."""
+"""(path, content digest ("" when the file could not be read, or nothing is cached), serialised findings)."""
 
 
 def _scan_loaded(loaded: Source | Finding, path: str, state: StaticState) -> Scanned:
     if isinstance(loaded, Finding):
         return path, "", _serialise([loaded])
     compiled = path in state.compile_paths
-    return path, content_hash(loaded.data), _serialise(scan_source(loaded, state, compiled))
+    digest = content_hash(loaded.data) if state.caching else ""
+    return path, digest, _serialise(scan_source(loaded, state, compiled))
 
 
 def _scan_path(path: str, state: StaticState) -> Scanned:
@@ -267,6 +268,9 @@ def _worker(paths: list[str]) -> list[Scanned]:
 
 
 def _fingerprint(state: StaticState, test_globs: list[str]) -> str:
+    import hashlib
+    import json
+
     parts = {
         "tests": test_globs,  # which files are tests decides what runs on them
         "cache-format": 2,  # 2: entries verified by content hash, flagged when CPython compiled the file
@@ -404,7 +408,11 @@ def run_static(
 
     # A hook call on a few staged files is faster without loading a whole-project cache.
     use_cache = use_cache and (not paths or len(test_files) > _CACHE_MIN_FILES)
-    cache = StaticCache((root / config.cache_dir) if use_cache else None, _fingerprint(state, is_test.globs.patterns))
+    state.caching = use_cache
+    cache = StaticCache(
+        (root / config.cache_dir) if use_cache else None,
+        _fingerprint(state, is_test.globs.patterns) if use_cache else "",
+    )
     collected = _scan_all(state, test_files + production, cache)
 
     for path in test_files + production:
