@@ -35,6 +35,7 @@ import sys
 import warnings
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ from testguard.core.project import (
     discover_files,
     first_party,
 )
-from testguard.core.pyimports import ImportMap, read_imports
+from testguard.core.pyimports import IMPORT_KINDS, ImportMap, imports_of, read_imports
 from testguard.core.source import FILES_CHECK, Source, bad_file, decode, read_bytes, read_source
 from testguard.core.suppress import parse_suppressions
 
@@ -111,6 +112,8 @@ class FileContext:
     tree: SgNode
     state: StaticState
     _imports: ImportMap | None = None
+    # The file's import statements when the pass found them already (see _first_pass).
+    _import_nodes: list[SgNode] | None = None
 
     @property
     def path(self) -> str:
@@ -119,7 +122,8 @@ class FileContext:
     @property
     def imports(self) -> ImportMap:
         if self._imports is None:
-            self._imports = read_imports(self.tree)
+            nodes = self._import_nodes
+            self._imports = read_imports(self.tree) if nodes is None else imports_of(nodes)
         return self._imports
 
     def finding(
@@ -182,11 +186,13 @@ def _compile_error(source: Source) -> Finding | None:
     return None
 
 
-def _syntax_error(source: Source, tree: SgNode) -> Finding | None:
-    """TG001 when the file is not valid Python; tree-sitter finds, CPython confirms."""
-    if astgrep.find(tree, astgrep.builtin_rules("testguard.core", "syntax.yml")["parse-error"].config) is None:
-        return None
-    return _compile_error(source)
+@lru_cache(maxsize=1)
+def _first_pass() -> dict[str, Any]:
+    """One walk of a parsed file for what the pass itself needs: the candidates of a
+    syntax error (syntax.yml) and the import statements (``FileContext.imports``).
+    Two rules were two walks of every node: this one costs about half of them."""
+    parse_error = astgrep.builtin_rules("testguard.core", "syntax.yml")["parse-error"].config["rule"]
+    return {"rule": {"any": [parse_error, *({"kind": kind} for kind in IMPORT_KINDS)]}}
 
 
 def _custom_findings(file: FileContext, rules: list[Rule]) -> list[Finding]:
@@ -217,10 +223,14 @@ def scan_source(source: Source, state: StaticState, compiled: bool = False) -> l
     if not wanted and not rules and not has_directive:
         return []
     tree = astgrep.parse(text)
-    error = None if compiled else _syntax_error(source, tree)
-    if error is not None:
-        return [error]
-    file = FileContext(source=source, tree=tree, state=state)
+    found = astgrep.find_all(tree, _first_pass())
+    imports = [node for node in found if node.kind() in IMPORT_KINDS]
+    if not compiled and len(imports) < len(found):
+        # tree-sitter saw a syntax error: CPython confirms (TG001) or overrules it
+        error = _compile_error(source)
+        if error is not None:
+            return [error]
+    file = FileContext(source=source, tree=tree, state=state, _import_nodes=imports)
     findings: list[Finding] = []
     for check in wanted:
         findings.extend(check.scan(file))
