@@ -18,7 +18,6 @@ ast-grep reads it, and a tree with an error node is refused.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -178,14 +177,19 @@ def _parse_yaml(text: str, where: str) -> list[Any]:
     """The YAML documents of a rule file; parsed once per content, then read as JSON.
 
     Importing and running PyYAML costs a hook call tens of milliseconds; the
-    parsed documents are kept as JSON keyed by the text's hash.
+    parsed documents are kept as JSON with the text they come from, under a
+    name made of its CRC and length (zlib is loaded anyway; hashlib would cost a
+    hook call a few milliseconds), and used only when that text is the same.
     """
-    key = hashlib.sha256(text.encode()).hexdigest()[:32]
-    cached = _user_cache() / f"{key}.json"
+    import zlib
+
+    data = text.encode("utf-8", "surrogatepass")
+    cached = _user_cache() / f"{zlib.crc32(data):08x}-{len(data)}.json"
     try:
         loaded = json.loads(cached.read_bytes())
-        if isinstance(loaded, list):
-            return loaded
+        if isinstance(loaded, dict) and loaded.get("text") == text and isinstance(loaded.get("docs"), list):
+            docs: list[Any] = loaded["docs"]
+            return docs
     except (OSError, ValueError):
         pass
     import yaml
@@ -196,7 +200,7 @@ def _parse_yaml(text: str, where: str) -> list[Any]:
     except yaml.YAMLError as exc:
         raise UsageError(f"{where} is not valid YAML: {exc}") from None
     try:
-        payload = json.dumps(docs)
+        payload = json.dumps({"text": text, "docs": docs})
         cached.parent.mkdir(parents=True, exist_ok=True)
         import tempfile
 
