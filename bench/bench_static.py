@@ -5,12 +5,18 @@ In one run:
      cold (no cache) and warm (caches filled, nothing changed): medians and ratio;
   2. `testguard check` (mocks + exits + fallbacks) vs ruff TID251 banning
      unittest.mock and mock, cold and warm;
-  3. one `testguard exits FILE` call as pre-commit makes it (median wall time);
+  3. one `testguard CHECK FILE` call per static check as pre-commit makes it, on a
+     2,006-line test file, against `python -c pass` and `ruff check FILE`;
   4. recall: every mock import ruff reports in test files must be reported by
      `testguard mocks` at the same file and line;
-  5. peak RSS of testguard and ruff.
+  5. peak RSS of testguard and ruff;
+  6. `testguard check` against ruff on the multi-project layout (the same sdists
+     unpacked whole side by side, no git repository at the top; corpus.prepare_multi).
 
     python bench/bench_static.py [--reps 5] [--hook-reps 10] [--json results.json]
+    python bench/bench_static.py --save-findings ref.json    # findings of `check`, both layouts
+    python bench/bench_static.py --compare-with ref.json     # the same, compared: exit 1 on a difference
+    python bench/bench_static.py --profile                   # cProfile of one cold and one warm `check`
 
 Needs `ruff` on PATH (`pip install ruff`); prepares the corpus with corpus.py first.
 testguard runs from this checkout (`python -m testguard`, PYTHONPATH=hooks).
@@ -56,10 +62,12 @@ select = ["TID251"]
 "mock".msg = "mock library"
 """
 
-SECTIONS = ("exits", "check", "given", "hook", "recall")
+SECTIONS = ("exits", "check", "multi", "given", "hook", "recall")
 
-# Typical staged test file for the hook call (a real one, ~300 lines).
-HOOK_FILE = "projects/pytest-8.3.4/testing/test_main.py"
+# The staged test file of the hook call: a real one of about 2,000 lines (2,006),
+# with mocks in it (so `mocks` and `check` parse it).
+HOOK_FILE = "projects/kombu-5.4.2/t/unit/transport/test_redis.py"
+HOOK_CHECKS = ("mocks", "exits", "fallbacks", "check")
 
 
 @dataclass
@@ -176,6 +184,10 @@ class Tools:
         }
         # keep testguard's default format predictable
         self.env.pop("GITHUB_ACTIONS", None)
+        # An installed testguard has its bytecode compiled (pip does it): without this,
+        # a PYTHONDONTWRITEBYTECODE=1 in the environment makes every call compile
+        # every module it imports again (about 25 ms of a hook call here).
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.ruff_configs = {}
         for name, text in (("exits", RUFF_EXITS), ("mocks", RUFF_MOCKS)):
             path = workdir / f"ruff-{name}.toml"
@@ -356,34 +368,105 @@ def hook_python(dest: Path) -> str | None:
 
 
 def hook_call(tools: Tools, reps: int, python: str | None) -> dict[str, Series]:
-    """`testguard exits FILE` from the project root, as pre-commit runs it."""
+    """`testguard CHECK FILE` from the project root, as pre-commit runs it, per static check."""
     where = "hook venv" if python else "this interpreter"
-    hook = [python or sys.executable, "-m", "testguard", "exits", "--format", "json"]
+    hook = [python or sys.executable, "-m", "testguard"]
     if tools.testguard[:2] != [sys.executable, "-m"]:
-        hook, where = [*tools.testguard, "exits", "--format", "json"], "--testguard"
+        hook, where = list(tools.testguard), "--testguard"
     out = {
         "floor": Series(f"python -c pass ({where})"),
-        "cold": Series("testguard exits FILE (no cache)"),
-        "warm": Series("testguard exits FILE (corpus cached)"),
         "ruff": Series("ruff check FILE (no cache)"),
         "bench_floor": Series("python -c pass (this interpreter)"),
     }
-    # A repository where testguard already ran: its cache holds every test file.
-    tools.clear_testguard_cache()
-    tools.run(tools.testguard_cmd("exits"))
+    for check in HOOK_CHECKS:
+        out[f"cold_{check}"] = Series(f"testguard {check} FILE (no cache)")
+        out[f"warm_{check}"] = Series(f"testguard {check} FILE (corpus cached)")
     for _ in range(reps):
         out["floor"].runs.append(tools.run([hook[0], "-c", "pass"]))
         out["bench_floor"].runs.append(tools.run([sys.executable, "-c", "pass"]))
-        out["warm"].runs.append(tools.run([*hook, HOOK_FILE]))
         out["ruff"].runs.append(
-            tools.run(tools.ruff_cmd("exits", cache=False, paths=[HOOK_FILE]))
+            tools.run(tools.ruff_cmd("mocks", cache=False, paths=[HOOK_FILE]))
         )
-    for _ in range(reps):
         tools.clear_testguard_cache()
-        out["cold"].runs.append(tools.run([*hook, HOOK_FILE]))
+        for check in HOOK_CHECKS:
+            out[f"cold_{check}"].runs.append(
+                tools.run([*hook, check, "--format", "json", HOOK_FILE])
+            )
+    # A repository where testguard already ran: its cache holds every test file.
+    tools.clear_testguard_cache()
+    tools.run(tools.testguard_cmd("check"))
+    for _ in range(reps):
+        for check in HOOK_CHECKS:
+            out[f"warm_{check}"].runs.append(
+                tools.run([*hook, check, "--format", "json", HOOK_FILE])
+            )
     for series in out.values():
         print("  " + series.describe(), flush=True)
+    floor = out["floor"].median
+    print(
+        "  hook / python -c pass (median): "
+        + ", ".join(
+            f"{check} {out[f'cold_{check}'].median / floor:.1f}x" for check in HOOK_CHECKS
+        ),
+        flush=True,
+    )
     return out
+
+
+def normalised_findings(run: Run) -> list[str]:
+    """The findings of one JSON report, one sorted line each (nothing run-specific)."""
+    return sorted(json.dumps(f, sort_keys=True) for f in findings_of(run))
+
+
+def findings_by_layout(tools_by_layout: dict[str, Tools]) -> dict[str, list[str]]:
+    """`testguard check` findings on each corpus layout, no cache."""
+    out = {}
+    for layout, tools in tools_by_layout.items():
+        run = tools.run([*tools.testguard_cmd("check"), "--no-cache"])
+        out[layout] = normalised_findings(run)
+        print(f"  {layout}: {len(out[layout])} findings", flush=True)
+    return out
+
+
+def compare_findings(reference: dict[str, list[str]], now: dict[str, list[str]]) -> bool:
+    same = True
+    for layout in sorted(set(reference) | set(now)):
+        before, after = set(reference.get(layout, [])), set(now.get(layout, []))
+        gone, new = sorted(before - after), sorted(after - before)
+        if gone or new or len(reference.get(layout, [])) != len(now.get(layout, [])):
+            same = False
+        print(
+            f"  {layout}: reference {len(reference.get(layout, []))}, now {len(now.get(layout, []))}, "
+            f"gone {len(gone)}, new {len(new)}",
+            flush=True,
+        )
+        for line in (gone[:5]):
+            print(f"    gone {line}", flush=True)
+        for line in (new[:5]):
+            print(f"    new  {line}", flush=True)
+    print("  findings identical" if same else "  FINDINGS DIFFER", flush=True)
+    return same
+
+
+def profile(tools: Tools, label: str, top: int = 25) -> None:
+    """cProfile of one cold and one warm `testguard check`, the top by cumulative time."""
+    for state in ("cold", "warm"):
+        if state == "cold":
+            tools.clear_testguard_cache()
+        with tempfile.NamedTemporaryFile(suffix=".prof") as prof:
+            cmd = [*tools.testguard_cmd("check")]
+            if cmd[:3] == [sys.executable, "-m", "testguard"]:
+                cmd = [sys.executable, "-m", "cProfile", "-o", prof.name, "-m", "testguard", *cmd[3:]]
+            else:
+                print("  --profile needs the default --testguard", flush=True)
+                return
+            tools.run(cmd)
+            import pstats
+
+            print(f"\n== profile: check {state}, {label}", flush=True)
+            stats = pstats.Stats(prof.name, stream=sys.stdout)
+            stats.sort_stats("cumulative").print_stats(top)
+            stats.sort_stats("tottime").print_stats(top)
 
 
 def testfile_matcher(root: Path) -> Callable[[str], bool]:
@@ -535,6 +618,31 @@ def main(argv: list[str] | None = None) -> int:
         default=set(SECTIONS),
         help=f"comma-separated subset of {','.join(SECTIONS)} (default: all)",
     )
+    parser.add_argument(
+        "--multi-corpus",
+        type=Path,
+        default=corpus.MULTI_DEST,
+        help="where the multi-project layout goes (outside any git work tree; "
+        f"default: {corpus.MULTI_DEST})",
+    )
+    parser.add_argument(
+        "--save-findings",
+        type=Path,
+        metavar="FILE",
+        help="write the findings of `check` on both layouts to FILE, then stop",
+    )
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="FILE",
+        help="compare the findings of `check` on both layouts with FILE "
+        "(from --save-findings), then stop: exit 1 when they differ",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print the top of cProfile for one cold and one warm `check` on each layout, then stop",
+    )
     args = parser.parse_args(argv)
 
     counts = corpus.prepare(
@@ -545,6 +653,9 @@ def main(argv: list[str] | None = None) -> int:
         4,
     )
     root = args.corpus.resolve() / "tree"
+    multi = args.multi_corpus.resolve()
+    if args.save_findings or args.compare_with or args.profile or "multi" in args.sections:
+        corpus.prepare_multi(args.corpus.resolve(), multi, 4)
     print(f"corpus: {root} ({sum(counts.values())} .py files)", flush=True)
     print(
         f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f}; "
@@ -553,13 +664,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     results: dict[str, Any] = {"files": counts}
     with tempfile.TemporaryDirectory(prefix="tg-bench-") as tmp:
-        tools = Tools(
-            root,
-            Path(tmp),
-            args.testguard.split()
-            if args.testguard
-            else [sys.executable, "-m", "testguard"],
+        command = (
+            args.testguard.split() if args.testguard else [sys.executable, "-m", "testguard"]
         )
+        tools = Tools(root, Path(tmp), command)
+        layouts = {"tree": tools, "multi": Tools(multi, Path(tmp), command)}
+        if args.save_findings or args.compare_with:
+            print("\n== findings of `check`, no cache, both layouts", flush=True)
+            now = findings_by_layout(layouts)
+            if args.save_findings:
+                args.save_findings.write_text(json.dumps(now, indent=0) + "\n")
+                return 0
+            return 0 if compare_findings(json.loads(args.compare_with.read_text()), now) else 1
+        if args.profile:
+            for layout, layout_tools in layouts.items():
+                profile(layout_tools, layout)
+            return 0
         print(
             subprocess.run(
                 [tools.ruff, "--version"], capture_output=True, text=True, check=False
@@ -603,6 +723,12 @@ def main(argv: list[str] | None = None) -> int:
             lambda: compare(tools, args.reps, "check", "mocks"),
         )
         section(
+            "multi",
+            "testguard check vs ruff TID251 (unittest.mock, mock), multi-project layout, no git",
+            "check",
+            lambda: compare(layouts["multi"], args.reps, "check", "mocks"),
+        )
+        section(
             "given",
             "testguard exits vs ruff TID251, every test file named (pre-commit run --all-files)",
             "exits",
@@ -610,7 +736,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         section(
             "hook",
-            f"hook call: one staged file ({HOOK_FILE})",
+            f"hook call: one staged file ({HOOK_FILE}), each static check",
             "exits",
             lambda: hook_call(
                 tools,

@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -185,8 +186,9 @@ def download(sdist: Sdist, sdists_dir: Path) -> Path:
     return target
 
 
-def unpack(archive: Path, dest: Path) -> int:
-    """Extract the regular .py files of an sdist (top directory stripped) into dest."""
+def unpack(archive: Path, dest: Path, only_py: bool = True) -> int:
+    """Extract the regular .py files (``only_py``, else every regular file) of an
+    sdist, top directory stripped, into dest; returns the number of .py files."""
     marker = dest / ".unpacked"
     if marker.exists():
         return count_py(dest)
@@ -196,7 +198,7 @@ def unpack(archive: Path, dest: Path) -> int:
     count = 0
     with tarfile.open(archive, "r:gz") as tar:
         for member in tar:
-            if not member.isfile() or not member.name.endswith(".py"):
+            if not member.isfile() or (only_py and not member.name.endswith(".py")):
                 continue
             parts = Path(member.name).parts[1:]
             if (
@@ -211,7 +213,7 @@ def unpack(archive: Path, dest: Path) -> int:
             out = dest.joinpath(*parts)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(handle.read())
-            count += 1
+            count += out.suffix == ".py"
     marker.write_text("ok\n")
     return count
 
@@ -454,6 +456,39 @@ def prepare(
     if use_git:
         init_git(tree)
     return counts
+
+
+MULTI_DEST = Path(tempfile.gettempdir()) / "testguard-bench-multi"
+
+
+def prepare_multi(dest: Path, multi: Path, jobs: int) -> dict[str, int]:
+    """The multi-project layout: each sdist unpacked whole (every file, its own
+    pyproject.toml or setup.py) side by side, plus the generated files, and no git
+    repository at the top; a top pyproject.toml with the same test globs makes it one
+    testguard project.  Keep it outside any git work tree (default: the temp dir).
+    Needs the archives of ``prepare`` (same ``dest``)."""
+    counts = prepare(dest, DEFAULT_TOTAL, DEFAULT_SEED, True, jobs)
+    multi.mkdir(parents=True, exist_ok=True)
+    globs = ", ".join(f'"{glob}"' for glob in TEST_GLOBS)
+    pyproject = multi / "pyproject.toml"
+    if not pyproject.exists() or pyproject.read_text() != PYPROJECT.format(globs=globs):
+        pyproject.write_text(PYPROJECT.format(globs=globs))
+
+    def unpack_whole(sdist: Sdist) -> tuple[str, int]:
+        return sdist.slug, unpack(download(sdist, dest / "sdists"), multi / sdist.slug, only_py=False)
+
+    out: dict[str, int] = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        for slug, count in pool.map(unpack_whole, SDISTS):
+            out[slug] = count
+    generated = multi / "generated"
+    if not (generated / ".generated").exists() or (generated / ".generated").read_text() != (
+        dest / "tree" / "generated" / ".generated"
+    ).read_text():
+        shutil.rmtree(generated, ignore_errors=True)
+        shutil.copytree(dest / "tree" / "generated", generated)
+    out["generated"] = counts["generated"]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -456,6 +455,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:  # a bug in testguard, not the user's fault
         if os.environ.get("TESTGUARD_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         print(
             f"testguard: internal error: {type(exc).__name__}: {exc}"

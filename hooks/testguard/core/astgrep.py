@@ -18,14 +18,11 @@ ast-grep reads it, and a tree with an error node is refused.
 
 from __future__ import annotations
 
-import glob as globmod
-import hashlib
 import json
 import os
-import tempfile
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
@@ -180,14 +177,19 @@ def _parse_yaml(text: str, where: str) -> list[Any]:
     """The YAML documents of a rule file; parsed once per content, then read as JSON.
 
     Importing and running PyYAML costs a hook call tens of milliseconds; the
-    parsed documents are kept as JSON keyed by the text's hash.
+    parsed documents are kept as JSON with the text they come from, under a
+    name made of its CRC and length (zlib is loaded anyway; hashlib would cost a
+    hook call a few milliseconds), and used only when that text is the same.
     """
-    key = hashlib.sha256(text.encode()).hexdigest()[:32]
-    cached = _user_cache() / f"{key}.json"
+    import zlib
+
+    data = text.encode("utf-8", "surrogatepass")
+    cached = _user_cache() / f"{zlib.crc32(data):08x}-{len(data)}.json"
     try:
         loaded = json.loads(cached.read_bytes())
-        if isinstance(loaded, list):
-            return loaded
+        if isinstance(loaded, dict) and loaded.get("text") == text and isinstance(loaded.get("docs"), list):
+            docs: list[Any] = loaded["docs"]
+            return docs
     except (OSError, ValueError):
         pass
     import yaml
@@ -198,8 +200,10 @@ def _parse_yaml(text: str, where: str) -> list[Any]:
     except yaml.YAMLError as exc:
         raise UsageError(f"{where} is not valid YAML: {exc}") from None
     try:
-        payload = json.dumps(docs)
+        payload = json.dumps({"text": text, "docs": docs})
         cached.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
         with os.fdopen(fd, "w") as handle:
             handle.write(payload)
@@ -227,16 +231,33 @@ def load_rules_text(text: str, where: str) -> list[Rule]:
     return [rule for rule in rules if rule.severity != _OFF]
 
 
+def _package_file(package: str, file: str) -> str:
+    """A data file beside an imported package's modules (importlib.resources only when
+    the package is not plain files: importing it costs a hook call about 5 ms)."""
+    module = sys.modules.get(package)
+    location = getattr(module, "__file__", None)
+    if isinstance(location, str):
+        try:
+            return Path(location).with_name(file).read_text("utf-8")
+        except OSError:
+            pass
+    from importlib import resources
+
+    return resources.files(package).joinpath(file).read_text("utf-8")
+
+
 @lru_cache(maxsize=None)
 def builtin_rules(package: str, file: str = "rules.yml") -> dict[str, Rule]:
     """The rules bundled in ``package`` (a check's: its ``rules.yml``), by id."""
-    text = resources.files(package).joinpath(file).read_text("utf-8")
+    text = _package_file(package, file)
     return {rule.id: rule for rule in load_rules_text(text, f"{package.replace('.', '/')}/{file}")}
 
 
 def load_custom_rules(root: Path, patterns: list[str]) -> list[Rule]:
     """Rules from the ``rules`` config globs (relative to the project root)."""
     rules: list[Rule] = []
+    import glob as globmod
+
     for pattern in patterns:
         matches = sorted(globmod.glob(str(root / pattern), recursive=True))
         if not matches:

@@ -18,10 +18,7 @@ is ever read.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +46,8 @@ def machine_secret() -> str:
     secret = os.urandom(32).hex()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret-", suffix=".tmp")
         with os.fdopen(fd, "w") as handle:
             handle.write(secret)
@@ -60,6 +59,8 @@ def machine_secret() -> str:
 
 def content_hash(data: bytes) -> str:
     # sha256 runs on the CPU's SHA extensions where there are any: twice blake2b's speed here.
+    import hashlib
+
     return hashlib.sha256(data).hexdigest()[:32]
 
 
@@ -76,6 +77,8 @@ class StaticCache:
     def _load(self) -> None:
         assert self.file is not None
         try:
+            import json
+
             data = json.loads(self.file.read_bytes())
         except (OSError, ValueError, RecursionError):
             return
@@ -116,6 +119,9 @@ class StaticCache:
             if not gitignore.exists():
                 gitignore.write_text("# created by testguard\n*\n")
                 (self.directory / "CACHEDIR.TAG").write_text(CACHEDIR_TAG)
+            import json
+            import tempfile
+
             payload = json.dumps(
                 {"fingerprint": self.fingerprint, "files": self.entries}, separators=(",", ":")
             )

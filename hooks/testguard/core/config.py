@@ -9,7 +9,6 @@ always comes with a message that says what to change.
 
 from __future__ import annotations
 
-import difflib
 import math
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -172,6 +171,8 @@ def _attr(key: str) -> str:
 
 
 def _suggest(key: str, known: list[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import stat
 import sys
 from dataclasses import dataclass
@@ -136,6 +135,8 @@ def _configured(root: Path, config: Config, configured: str, from_config: bool) 
         if "/" in configured or os.sep in configured or in_project.exists():
             path = in_project
         else:
+            import shutil
+
             which = shutil.which(configured)
             if which is None:
                 raise UsageError(f"python = {configured!r}{where} is not on PATH; {fix}")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 import stat
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,6 +86,8 @@ def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
     top = _git_top(root)
     if top is None:
         return None
+    import subprocess
+
     try:
         proc = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -121,21 +121,53 @@ def _git_top(root: Path) -> Path | None:
     return None
 
 
-def _walk(root: Path, base: Path, unreadable: dict[str, str]) -> list[str]:
+def _skipped_dir(name: str) -> bool:
+    return name in SKIP_DIRS or name.endswith(".egg-info")
+
+
+def _walk(
+    root: Path,
+    base: Path,
+    unreadable: dict[str, str],
+    suffixes: tuple[str, ...] = (),
+    exclude: GlobSet | None = None,
+) -> list[str]:
+    """The files under ``base``, root-relative, sorted: ``str`` paths from ``os.scandir``.
+
+    Only names ending in ``suffixes`` (all, when empty) are kept, decided on the name
+    before anything else is built; directories that ``SKIP_DIRS`` or ``exclude`` rule
+    out are not entered (whatever is below an excluded directory is excluded too).
+    Symbolic links to directories are not followed (as ``os.walk``).
+    """
     found: list[str] = []
-
-    def failed(error: OSError) -> None:
-        where = os.path.relpath(error.filename or base, root).replace(os.sep, "/")
-        unreadable[where] = error.strerror or str(error)
-
-    for dirpath, dirnames, filenames in os.walk(base, onerror=failed):
-        dirnames[:] = sorted(
-            d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info")
-        )
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        found.extend(prefix + f for f in filenames)
-    return sorted(found)
+    rel_base = os.path.relpath(base, root).replace(os.sep, "/")
+    stack = [(os.fspath(base), "" if rel_base == "." else rel_base + "/")]
+    while stack:
+        directory, prefix = stack.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as error:
+            unreadable[prefix[:-1] or "."] = error.strerror or str(error)
+            continue
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                if not suffixes or name.endswith(suffixes):
+                    found.append(prefix + name)
+                continue
+            if _skipped_dir(name) or entry.is_symlink():
+                continue
+            rel = prefix + name
+            if exclude is not None and exclude.match(rel):
+                continue
+            stack.append((entry.path, rel + "/"))
+    found.sort()
+    return found
 
 
 def _kind(path: Path) -> str:
@@ -169,13 +201,13 @@ def discover_files(
             # Not a git repo, or a project git ignores inside a parent repo
             # (a vendored or generated tree): walk the directory instead.
             unreadable.clear()
-            candidates = _walk(root, root, unreadable)
+            candidates = _walk(root, root, unreadable, suffixes, exclude or None)
         files = [f for f in candidates if f.endswith(suffixes)]
     else:
         for given in paths:
             kind = _kind(root / given)
             if kind == "dir":
-                files.extend(f for f in _walk(root, root / given, unreadable) if f.endswith(suffixes))
+                files.extend(_walk(root, root / given, unreadable, suffixes, exclude or None))
             elif kind == "file":
                 files.append(given)
             else:
@@ -196,6 +228,8 @@ def discover_files(
 def _ini_section(file: Path, section: str) -> dict[str, list[str]] | None:
     if not _is_file(file):
         return None
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(file, encoding="utf-8")

@@ -7,6 +7,7 @@ binds the same name to two different modules is rare enough to ignore.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,12 +47,18 @@ class ImportMap:
         return name in self.bindings
 
 
-_QUERY: dict[str, Any] = {"rule": {"any": [{"kind": "import_statement"}, {"kind": "import_from_statement"}]}}
+IMPORT_KINDS = ("import_statement", "import_from_statement")
+_QUERY: dict[str, Any] = {"rule": {"any": [{"kind": kind} for kind in IMPORT_KINDS]}}
 
 
 def read_imports(root: SgNode) -> ImportMap:
+    return imports_of(astgrep.find_all(root, _QUERY))
+
+
+def imports_of(statements: Iterable[SgNode]) -> ImportMap:
+    """The imports of a file from its import statements, in the order of the file."""
     result = ImportMap()
-    for node in astgrep.find_all(root, _QUERY):
+    for node in statements:
         line, col = astgrep.start(node)
         end_line, end_col = astgrep.end(node)
         if node.kind() == "import_statement":

@@ -30,13 +30,12 @@ collect``, TG701).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
 import warnings
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,7 @@ from testguard.core.project import (
     discover_files,
     first_party,
 )
-from testguard.core.pyimports import ImportMap, read_imports
+from testguard.core.pyimports import IMPORT_KINDS, ImportMap, imports_of, read_imports
 from testguard.core.source import FILES_CHECK, Source, bad_file, decode, read_bytes, read_source
 from testguard.core.suppress import parse_suppressions
 
@@ -99,6 +98,8 @@ class StaticState:
     # CPython compiles each, so one that does not parse is a TG001 even when no
     # rule could match it.
     compile_paths: frozenset[str] = frozenset()
+    # Whether results go to the cache (their content hash is needed only then).
+    caching: bool = True
     selection: RuleSelection = field(init=False)
 
     def __post_init__(self) -> None:
@@ -111,6 +112,8 @@ class FileContext:
     tree: SgNode
     state: StaticState
     _imports: ImportMap | None = None
+    # The file's import statements when the pass found them already (see _first_pass).
+    _import_nodes: list[SgNode] | None = None
 
     @property
     def path(self) -> str:
@@ -119,7 +122,8 @@ class FileContext:
     @property
     def imports(self) -> ImportMap:
         if self._imports is None:
-            self._imports = read_imports(self.tree)
+            nodes = self._import_nodes
+            self._imports = read_imports(self.tree) if nodes is None else imports_of(nodes)
         return self._imports
 
     def finding(
@@ -182,11 +186,13 @@ def _compile_error(source: Source) -> Finding | None:
     return None
 
 
-def _syntax_error(source: Source, tree: SgNode) -> Finding | None:
-    """TG001 when the file is not valid Python; tree-sitter finds, CPython confirms."""
-    if astgrep.find(tree, astgrep.builtin_rules("testguard.core", "syntax.yml")["parse-error"].config) is None:
-        return None
-    return _compile_error(source)
+@lru_cache(maxsize=1)
+def _first_pass() -> dict[str, Any]:
+    """One walk of a parsed file for what the pass itself needs: the candidates of a
+    syntax error (syntax.yml) and the import statements (``FileContext.imports``).
+    Two rules were two walks of every node: this one costs about half of them."""
+    parse_error = astgrep.builtin_rules("testguard.core", "syntax.yml")["parse-error"].config["rule"]
+    return {"rule": {"any": [parse_error, *({"kind": kind} for kind in IMPORT_KINDS)]}}
 
 
 def _custom_findings(file: FileContext, rules: list[Rule]) -> list[Finding]:
@@ -217,10 +223,14 @@ def scan_source(source: Source, state: StaticState, compiled: bool = False) -> l
     if not wanted and not rules and not has_directive:
         return []
     tree = astgrep.parse(text)
-    error = None if compiled else _syntax_error(source, tree)
-    if error is not None:
-        return [error]
-    file = FileContext(source=source, tree=tree, state=state)
+    found = astgrep.find_all(tree, _first_pass())
+    imports = [node for node in found if node.kind() in IMPORT_KINDS]
+    if not compiled and len(imports) < len(found):
+        # tree-sitter saw a syntax error: CPython confirms (TG001) or overrules it
+        error = _compile_error(source)
+        if error is not None:
+            return [error]
+    file = FileContext(source=source, tree=tree, state=state, _import_nodes=imports)
     findings: list[Finding] = []
     for check in wanted:
         findings.extend(check.scan(file))
@@ -247,14 +257,15 @@ def _serialise(findings: list[Finding]) -> list[dict[str, Any]]:
 _WORKER_STATE: StaticState | None = None
 
 Scanned = tuple[str, str, list[dict[str, Any]]]
-"""(path, content digest or "" when the file could not be read, serialised findings)."""
+"""(path, content digest ("" when the file could not be read, or nothing is cached), serialised findings)."""
 
 
 def _scan_loaded(loaded: Source | Finding, path: str, state: StaticState) -> Scanned:
     if isinstance(loaded, Finding):
         return path, "", _serialise([loaded])
     compiled = path in state.compile_paths
-    return path, content_hash(loaded.data), _serialise(scan_source(loaded, state, compiled))
+    digest = content_hash(loaded.data) if state.caching else ""
+    return path, digest, _serialise(scan_source(loaded, state, compiled))
 
 
 def _scan_path(path: str, state: StaticState) -> Scanned:
@@ -267,6 +278,9 @@ def _worker(paths: list[str]) -> list[Scanned]:
 
 
 def _fingerprint(state: StaticState, test_globs: list[str]) -> str:
+    import hashlib
+    import json
+
     parts = {
         "tests": test_globs,  # which files are tests decides what runs on them
         "cache-format": 2,  # 2: entries verified by content hash, flagged when CPython compiled the file
@@ -404,7 +418,11 @@ def run_static(
 
     # A hook call on a few staged files is faster without loading a whole-project cache.
     use_cache = use_cache and (not paths or len(test_files) > _CACHE_MIN_FILES)
-    cache = StaticCache((root / config.cache_dir) if use_cache else None, _fingerprint(state, is_test.globs.patterns))
+    state.caching = use_cache
+    cache = StaticCache(
+        (root / config.cache_dir) if use_cache else None,
+        _fingerprint(state, is_test.globs.patterns) if use_cache else "",
+    )
     collected = _scan_all(state, test_files + production, cache)
 
     for path in test_files + production:

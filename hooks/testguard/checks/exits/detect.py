@@ -22,6 +22,7 @@ RULES = "testguard.checks.exits"  # its rules.yml
 PREFILTER = Screened(
     ("exit", "quit", "abort", "kill", "Exit"),
     r"(?:exit|quit|abort|kill)\s*\(|SystemExit|(?:exit|quit|abort|kill)\s+as\b",
+    starts=("exit", "quit", "abort", "kill", "SystemExit"),
 )
 
 EXIT_FUNCTIONS = {

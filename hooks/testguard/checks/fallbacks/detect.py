@@ -21,6 +21,7 @@ RULES = "testguard.checks.fallbacks"  # its rules.yml
 PREFILTER = Screened(
     ("except", "importorskip"),
     r"ImportError|ModuleNotFoundError|Exception|except\s*:|importorskip",
+    starts=("ImportError", "ModuleNotFoundError", "Exception", "except", "importorskip"),
 )
 
 _CATCHES_IMPORT = re.compile(r"\b(ImportError|ModuleNotFoundError|Exception|BaseException)\b")

@@ -19,6 +19,12 @@ _MONKEYPATCH_BINDING = re.compile(
 )
 _BUILTINS = frozenset(dir(builtins))
 _THIS_MODULE = re.compile(r"sys\.modules\[__name__\]")
+# A name only ever matches a whole identifier here (`\w+` up to a non-word character),
+# so the sets these find answer what a search for `def NAME\b` would.
+_TOP_LEVEL_DEFINITION = re.compile(r"^(?:async\s+)?(?:def|class)\s+(\w+)", re.MULTILINE)
+_DEFINITION = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+(\w+)", re.MULTILINE)
+_ASSIGNED = re.compile(r"^\s*(\w+)\s*=", re.MULTILINE)
+_WORD = re.compile(r"\w+")
 
 
 def string_value(node: SgNode | None, constants: dict[str, str]) -> str | None:
@@ -88,6 +94,9 @@ class FileNames:
         if "=" in file.source.text:
             self.constants.update(string_constants(file.tree, dict(self.constants)))
         self._locals: dict[str, str | None] | None = None
+        # The names the file defines, read once (one scan of the text, not one a name).
+        self._top_level: frozenset[str] | None = None
+        self._anywhere: frozenset[str] | None = None
         self.monkeypatch = {"monkeypatch"}
         if "MonkeyPatch" in file.source.text or "monkeypatch.context" in file.source.text:
             for match in _MONKEYPATCH_BINDING.finditer(file.source.text):
@@ -154,10 +163,20 @@ class FileNames:
 
     def _defines(self, name: str) -> bool:
         """Whether the file defines a function or class ``name`` at module level (its own code)."""
-        return re.search(rf"^(?:async\s+)?(?:def|class)\s+{name}\b", self.file.source.text, re.MULTILINE) is not None
+        if not _WORD.fullmatch(name):  # an identifier with a character `\w` does not match
+            return re.search(rf"^(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b", self.file.source.text, re.MULTILINE) is not None
+        if self._top_level is None:
+            self._top_level = frozenset(_TOP_LEVEL_DEFINITION.findall(self.file.source.text))
+        return name in self._top_level
 
     def _defined(self, name: str) -> bool:
-        return re.search(rf"^\s*(?:async\s+)?(?:def|class)\s+{name}\b|^\s*{name}\s*=", self.file.source.text, re.MULTILINE) is not None
+        """Whether a line of the file defines ``name`` (``def``, ``class``) or assigns it."""
+        if not _WORD.fullmatch(name):
+            return re.search(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b|^\s*{re.escape(name)}\s*=", self.file.source.text, re.MULTILINE) is not None
+        if self._anywhere is None:
+            text = self.file.source.text
+            self._anywhere = frozenset(_DEFINITION.findall(text)) | frozenset(_ASSIGNED.findall(text))
+        return name in self._anywhere
 
 
 def _parameter_of_enclosing(node: SgNode, name: str) -> bool:

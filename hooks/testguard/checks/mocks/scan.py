@@ -23,6 +23,7 @@ NAME = "mocks"
 PREFILTER = Screened(
     ("mock", "asynctest", "onkey"),
     r"mock\b|mocker|pytest_mock|asynctest|\.(?:set|del)(?:attr|item)\(",
+    starts=("mock", "pytest_mock", "asynctest", ".set", ".del"),
 )
 
 

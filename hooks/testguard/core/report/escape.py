@@ -46,6 +46,11 @@ def encodable(text: str) -> str:
     return _SURROGATE.sub(lambda m: _escape(m.group()), text)
 
 
+def has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds an undecodable byte (or any lone surrogate)."""
+    return _SURROGATE.search(text) is not None
+
+
 def visible(text: str) -> str:
     """Undecodable bytes and control characters as visible escapes: one line."""
     return _UNSAFE.sub(lambda m: _escape(m.group()), text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from testguard.core.report.escape import encodable, inert_json
+from testguard.core.report.escape import encodable, has_surrogate, inert_json
 from testguard.core.report.model import Report
 
 SCHEMA_VERSION = 1
@@ -82,7 +82,12 @@ def encodable_data(value: Any) -> Any:
 
 def dump(data: Any) -> str:
     """Indented, sorted, UTF-8-safe JSON that no log line can read as a command."""
-    text = json.dumps(encodable_data(data), indent=2, sort_keys=True, ensure_ascii=False)
+    # With ensure_ascii=False a lone surrogate reaches the text as it is: when there
+    # is none, every string was encodable already, and the walk that escapes them
+    # (a tenth of a second for a large report) changes nothing.
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    if has_surrogate(text):
+        text = json.dumps(encodable_data(data), indent=2, sort_keys=True, ensure_ascii=False)
     return inert_json(text) + "\n"
 
 

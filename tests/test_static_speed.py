@@ -1,0 +1,109 @@
+"""The speed-ups of the static pass keep its answers: prefilters, names, discovery, reports."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Run, write
+from testguard.checks.exits.detect import PREFILTER as EXITS
+from testguard.checks.fallbacks.detect import PREFILTER as FALLBACKS
+from testguard.checks.mocks.scan import PREFILTER as MOCKS
+from testguard.core.config import load_config
+from testguard.core.prefilter import Screened
+from testguard.core.project import discover_files
+
+TEXTS = [
+    "import sys\nsys.exit(1)\n",
+    "import sys\nsys.exit\n",  # no call: the regex does not match
+    "from sys import exit as bye\n",
+    "def test():\n    raise SystemExit(2)\n",
+    "x = 'exitcode'\nquitter = 1\nkill_switch = 0\n",
+    "os.kill (pid, 9)\nos.abort()\n",
+    "from unittest import mock\n",
+    "mocker.patch('x')\n",
+    "mock_thing = 1\nmockery = 2\n",  # `mock` followed by a word character only
+    "import pytest_mock\n",
+    "monkeypatch.setattr(x, 'y', 1)\nmonkeypatch.setenv('A', 'b')\n",
+    "monkey.delitem(d, 'k')\n",
+    "import asynctest\n",
+    "try:\n    import foo\nexcept ImportError:\n    foo = None\n",
+    "try:\n    import foo\nexcept :\n    pass\n",
+    "try:\n    x()\nexcept ValueError:\n    pass\n",
+    "pytest.importorskip('numpy')\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("prefilter", [EXITS, MOCKS, FALLBACKS], ids=["exits", "mocks", "fallbacks"])
+def test_a_prefilter_tried_at_its_start_words_passes_the_files_its_regex_finds(prefilter: Screened) -> None:
+    # Fresh copies: a run's prepare() narrows the shared one (`also`).
+    started = Screened(prefilter.screen, prefilter.pattern, prefilter.starts)
+    plain = Screened(prefilter.screen, prefilter.pattern)
+    assert started.starts
+    for text in TEXTS:
+        assert bool(started.search(text)) == bool(plain.search(text)), text
+    assert any(started.search(text) for text in TEXTS)
+    assert not all(started.search(text) for text in TEXTS)
+
+
+def test_mocks_of_a_names_own_class_resolve_only_for_whole_identifiers(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    # `Client` is the file's own class, `Clientele` is not: patching an attribute of an
+    # object made from each tells them apart (the file's definitions are read once).
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'app'\n",
+        "tests/test_a.py": """
+            from unittest import mock
+
+            class Client:
+                pass
+
+            client = Client()
+            other = Clientele()
+
+            def test_a():
+                with mock.patch.object(client, "send"):
+                    pass
+                with mock.patch.object(other, "send"):
+                    pass
+        """,
+    })
+    result = tg(tmp_path, "mocks", "--format", "json")
+    targets = sorted(str(f["details"].get("target")) for f in result.json()["findings"])
+    assert "tests.test_a.Client.send" in targets, targets
+    assert not any(t.startswith("tests.test_a.Clientele") for t in targets), targets
+
+
+def test_the_walk_prunes_skipped_and_excluded_directories_and_keeps_the_suffix(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "pyproject.toml": "[tool.testguard]\nexclude = ['vendor', 'deep/gen/**']\n",
+        "a.py": "",
+        "notes.txt": "",
+        "pkg/b.py": "",
+        "vendor/c.py": "",
+        "deep/gen/d.py": "",
+        "deep/e.py": "",
+        "build/f.py": "",
+        "x.egg-info/g.py": "",
+    })
+    os.symlink(tmp_path / "pkg", tmp_path / "link")  # a link to a directory is not followed
+    found = discover_files(tmp_path, [], load_config(tmp_path))
+    assert found.files == ["a.py", "deep/e.py", "pkg/b.py"]
+    given = discover_files(tmp_path, ["deep"], load_config(tmp_path))
+    assert given.files == ["deep/e.py"]
+
+
+def test_a_json_report_with_an_undecodable_path_still_escapes_it(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    name = os.fsdecode(b"test_\xff.py")
+    write(tmp_path, {"pyproject.toml": "", "tests/" + name: "import sys\nsys.exit(1)\n"})
+    result = tg(tmp_path, "exits", "--format", "json")
+    assert "\\xff" in result.out
+    assert json.loads(result.out)["findings"][0]["path"] == "tests/test_\\xff.py"
