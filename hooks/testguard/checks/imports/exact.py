@@ -16,8 +16,10 @@ is fast, and their verdict equals the fresh one unless
 Those modules are imported again, each in a fork of a process that holds only
 its ancestor packages (worker_tree.py): the fresh verdict, for a fork and the
 module's own imports.  Whatever changes is followed to the modules that import
-it, round by round, until nothing changes.  The suspects known when the last
-warm batch is handed out are verified at once, beside the last warm imports.
+it, round by round, until nothing changes.  A warm worker that has nothing
+left to import verifies the suspects known by then in its snapshot (a fork
+that holds its package as a fresh import does, runner.py), beside the other
+workers' last imports and without importing the package once more.
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ def exact_outcomes(
     graph_work = _Graph(graph_specs)
     graph_work.start()
     started = time.monotonic()
-    early = _Early(settings, graph_work)
+    snapshots = _InSnapshots(graph_work)
     outcomes = run_imports(
         settings.python,
         _largest_first(specs),
@@ -131,7 +133,7 @@ def exact_outcomes(
         sys_path=settings.sys_path,
         cwd=settings.cwd,
         progress=progress,
-        on_drained=early.start,
+        snapshots=snapshots,
     )
     cycles = graph_work.result()
     tally.warm_seconds = time.monotonic() - started
@@ -147,7 +149,7 @@ def exact_outcomes(
         outcomes.update(fresh)
         return changed
 
-    changed = take(early.result())
+    changed = take(snapshots.fresh)
     rest = _suspects(outcomes, cycles) - verified  # the last batches, which it could not see
     if rest:
         changed |= take(_verify(settings, rest))
@@ -187,37 +189,29 @@ def _suspects(outcomes: dict[str, ImportOutcome], cycles: ImportCycles) -> set[s
     }
 
 
-class _Early:
-    """Verifies the suspects known when the last warm batch is handed out, on the core
-    that the warm workers' last, long imports leave idle."""
+class _InSnapshots:
+    """Hands the warm workers' snapshots the suspects under their package, each once."""
 
-    def __init__(self, settings: Settings, graph: _Graph) -> None:
-        self.settings = settings
+    def __init__(self, graph: _Graph) -> None:
         self.graph = graph
-        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+        self.claimed: set[str] = set()
         self.fresh: dict[str, ImportOutcome] = {}
-        self.error: BaseException | None = None
 
-    def start(self, done: dict[str, ImportOutcome]) -> None:
-        self.thread = threading.Thread(target=self._run, args=(done,), daemon=True)
-        self.thread.start()
+    def pick(self, done: dict[str, ImportOutcome], package: str) -> list[str]:
+        suspects = _suspects(done, self.graph.result())
+        with self.lock:
+            mine = {name for name in suspects - self.claimed if _within(name, package)}
+            self.claimed |= mine
+        return sorted(mine, key=lambda name: name.split("."))
 
-    def _run(self, done: dict[str, ImportOutcome]) -> None:
-        try:
-            suspects = _suspects(done, self.graph.result())
-            if suspects:
-                one = Settings(self.settings.python, self.settings.timeout, 1,
-                               self.settings.sys_path, self.settings.cwd)
-                self.fresh = _verify(one, suspects)
-        except BaseException as exc:  # noqa: BLE001 -- re-raised by result()
-            self.error = exc
+    def record(self, outcome: ImportOutcome) -> None:
+        with self.lock:
+            self.fresh[outcome.module] = outcome
 
-    def result(self) -> dict[str, ImportOutcome]:
-        if self.thread is not None:
-            self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.fresh
+
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
 
 
 def _largest_first(specs: Sequence[ModuleSpec]) -> list[str]:
