@@ -256,3 +256,26 @@ def test_reverification_does_not_import_the_package_again(tmp_path: Path, tg: Ca
     assert reported(run) == set()
     assert run.json()["checks"]["imports"]["sections"]["imports"]["reverified"] >= 1
     assert runs.read_text() == "run\n"
+
+
+def test_verdicts_that_change_are_followed_in_the_snapshot(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # Warm, pkg.a enters the cycle and pkg.b and pkg.c pass; a fresh pkg.b fails, so
+    # pkg.c, which imports it, is verified in a second round: in the same snapshot.
+    project(
+        tmp_path,
+        {
+            "pkg/__init__.py": (
+                "import os\n\nwith open(os.path.join(os.path.dirname(__file__), '..', 'runs.log'), 'a') as log:\n"
+                "    log.write('run\\n')\n"
+            ),
+            "pkg/a.py": "from pkg.b import B\n\nA = 1\n",
+            "pkg/b.py": "import pkg.a\n\nB = 2\n",
+            "pkg/c.py": "import pkg.b\n",
+        },
+    )
+    runs = tmp_path / "runs.log"
+    check_exact(tg, tmp_path, {"pkg.b", "pkg.c"})
+    runs.unlink()
+    run = tg(tmp_path, "imports", "--format", "json", "--workers", "1")
+    assert reported(run) == {"pkg.b", "pkg.c"}
+    assert runs.read_text() == "run\n"

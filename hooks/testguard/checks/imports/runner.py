@@ -51,7 +51,10 @@ class Snapshots(Protocol):
     """
 
     def pick(self, done: dict[str, ImportOutcome], package: str) -> list[str]:
-        """The modules under ``package`` to verify, among ``done``, now claimed."""
+        """The modules under ``package`` to verify next (none: stop), now claimed."""
+
+    def finished(self, modules: list[str]) -> None:
+        """The verification of what ``pick`` gave is over, whatever it reported."""
 
     def record(self, outcome: ImportOutcome) -> None:
         """A fresh verdict from a snapshot."""
@@ -179,11 +182,18 @@ class _Pool:
         other workers' last imports.  What it does not report is verified afterwards."""
         if self.snapshots is None or not held.snapshot:
             return
-        with self.lock:
-            done = dict(self.results)
-        modules = self.snapshots.pick(done, held.snapshot)
-        if modules:
-            self._run_batch(worker, {"verify": modules}, held, modules, self.snapshots.record)
+        while True:
+            with self.lock:
+                done = dict(self.results)
+            modules = self.snapshots.pick(done, held.snapshot)
+            if not modules:
+                return
+            try:
+                lost = self._run_batch(worker, {"verify": modules}, held, modules, self.snapshots.record)
+            finally:
+                self.snapshots.finished(modules)
+            if lost is not None:
+                return  # the worker is gone
 
     def _run_batch(
         self,

@@ -228,6 +228,9 @@ class Worker:
         It ends when no process of the chain can ask any more (its pipe closes)."""
         request_read, request_write = os.pipe()
         done_read, done_write = os.pipe()
+        # The package's objects are never collected: keep the collector off their pages,
+        # or this process copies every one of them that the snapshot shares.
+        gc.freeze()
         pid = os.fork()
         if pid == 0:
             for fd in (request_write, done_read, status_fd, self.control_fd):
