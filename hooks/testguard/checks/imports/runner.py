@@ -20,7 +20,9 @@ from testguard.core.processes import Started
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # A worker that says nothing for this long past the module timeout is presumed wedged.
 STALL_MARGIN = 30.0
-MAX_BATCH = 96
+# Each batch costs a fork of the warm worker (and the end of the one before): fewer, larger
+# batches cost less; a child that ends early in one leaves the next to import again what it had.
+MAX_BATCH = 256
 # A worker's stdout has closed: how long its guard may take to report how it ended.
 EXIT_WAIT = 10.0
 
