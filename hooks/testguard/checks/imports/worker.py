@@ -4,8 +4,12 @@ Run as a script by the project's Python (standard library only, Python 3.9+,
 nothing from testguard; its parts ``worker_*.py`` beside it are loaded by path).
 Protocol, one JSON document per line:
 
-* stdin: first a config line, then batches (JSON lists of module names); EOF ends.
-* stdout: one result per module, then ``{"done": true}`` after each batch.
+* stdin: first a config line, then batches (JSON lists of module names), or
+  ``{"verify": [...]}`` (modules under the package of the worker's snapshot,
+  see ``keep_snapshot``); EOF ends.
+* stdout: one result per module, then ``{"done": true}`` after each batch, with
+  the packages whose change to interpreter state the worker keeps (``kept``) and
+  the package its snapshot holds (``snapshot``, empty when it has none).
 
 Two modes.  ``warm`` (the default) imports the modules one after the other in
 one warm process, so each module's dependencies are imported once.  ``verify``
