@@ -18,6 +18,7 @@ the false ones (reported, but import alone), and the ratio (b)/(a).
     python bench/bench_imports.py                          # both packages
     python bench/bench_imports.py --packages sympy==1.14.0 --reps 3
     python bench/bench_imports.py --hooks /tmp/old/hooks   # another testguard (before/after)
+    python bench/bench_imports.py --before /tmp/old/hooks  # both, interleaved in the same run
 
 The venvs and the oracle cache live in bench/.corpus/imports/ (git-ignored).
 """
@@ -175,6 +176,12 @@ def testguard(
     return Timing(wall, cpu_of_children() - cpu0, failing, section)
 
 
+def median(timings: list[Timing]) -> float:
+    """The median CPU time: on a shared machine it moves less than wall time."""
+    values = sorted(t.cpu for t in timings)
+    return values[len(values) // 2] if len(values) % 2 else sum(values[len(values) // 2 - 1 :][:2]) / 2
+
+
 def oracle_key(python: Path, spec: str, modules: list[str]) -> str:
     version = subprocess.run(
         [str(python), "-c", "import sys; print(sys.version)"], capture_output=True, text=True, check=True
@@ -241,17 +248,26 @@ def bench_package(args: argparse.Namespace, spec: str, work: Path) -> dict[str, 
     project.mkdir(exist_ok=True)
     plains: list[Timing] = []
     runs: list[Timing] = []
+    befores: list[Timing] = []
     for _ in range(args.reps):
         plains.append(plain(python, modules_file, empty))
         runs.append(testguard(args.hooks, python, package, args.workers, project))
+        if args.before:
+            befores.append(testguard(args.before, python, package, args.workers, project))
     a = min(plains, key=lambda t: t.wall)
     b = min(runs, key=lambda t: t.wall)
     print(f"  (a) plain, one process, not contained: {a.wall:6.2f}s wall, {a.cpu:6.2f}s CPU"
-          f"  (walls: {', '.join(f'{t.wall:.2f}' for t in plains)})")
+          f"  (walls: {', '.join(f'{t.wall:.2f}' for t in plains)}; CPU median {median(plains):.2f}s)")
+    if befores:
+        c = min(befores, key=lambda t: t.wall)
+        print(f"      before ({args.before}): {c.wall:6.2f}s wall, {c.cpu:6.2f}s CPU"
+              f"  (walls: {', '.join(f'{t.wall:.2f}' for t in befores)}; CPU median {median(befores):.2f}s)")
+        print(f"      before/a = {c.wall / a.wall:.2f} wall, {median(befores) / median(plains):.2f} CPU (medians)")
     print(f"  (b) testguard imports, each contained: {b.wall:6.2f}s wall, {b.cpu:6.2f}s CPU"
-          f"  (walls: {', '.join(f'{t.wall:.2f}' for t in runs)}; {b.section.get('seconds')}s in the check)")
-    print(f"      b/a = {b.wall / a.wall:.2f} wall (target <= 1.0), {b.cpu / a.cpu:.2f} CPU;"
-          f" load average now {os.getloadavg()[0]:.2f}")
+          f"  (walls: {', '.join(f'{t.wall:.2f}' for t in runs)}; CPU median {median(runs):.2f}s;"
+          f" {b.section.get('seconds')}s in the check)")
+    print(f"      b/a = {b.wall / a.wall:.2f} wall (target <= 1.0), {b.cpu / a.cpu:.2f} CPU,"
+          f" {median(runs) / median(plains):.2f} CPU (medians); load average now {os.getloadavg()[0]:.2f}")
     result: dict[str, object] = {
         "package": spec,
         "modules": len(modules),
@@ -260,6 +276,9 @@ def bench_package(args: argparse.Namespace, spec: str, work: Path) -> dict[str, 
         "testguard_wall": round(b.wall, 2),
         "testguard_cpu": round(b.cpu, 2),
         "ratio": round(b.wall / a.wall, 3),
+        "cpu_ratio_of_medians": round(median(runs) / median(plains), 3),
+        "walls": {"plain": [round(t.wall, 2) for t in plains], "testguard": [round(t.wall, 2) for t in runs],
+                  "before": [round(t.wall, 2) for t in befores]},
         "stats": {k: v for k, v in b.section.items() if k not in ("interpreter",)},
     }
     if args.skip_oracle:
@@ -288,6 +307,7 @@ def main() -> int:
     parser.add_argument("--skip-oracle", action="store_true")
     parser.add_argument("--refresh-oracle", action="store_true", help="recompute a cached oracle")
     parser.add_argument("--hooks", type=Path, default=REPO / "hooks", help="the testguard to run (its hooks/ directory)")
+    parser.add_argument("--before", type=Path, help="another testguard's hooks/ directory, timed in the same run")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
     become_subreaper()

@@ -230,3 +230,52 @@ def test_a_module_reverified_in_a_fork_of_its_ancestors_is_contained_there(
             " sent by os.kill(<the worker>, SIGKILL)",
         ),
     }
+
+
+def test_reverification_does_not_import_the_package_again(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # pkg's __init__ enters the cycle pkg.a <-> pkg.b, so pkg.b is imported before its
+    # turn and verified again: in the snapshot the warm worker kept right after
+    # importing pkg, so pkg's __init__ runs once, in the warm worker, not again.
+    project(
+        tmp_path,
+        {
+            "pkg/__init__.py": (
+                "import os\n\nwith open(os.path.join(os.path.dirname(__file__), '..', 'runs.log'), 'a') as log:\n"
+                "    log.write('run\\n')\n\n"
+                "import pkg.a\n"
+            ),
+            "pkg/a.py": "import pkg.b\n\nA = 1\n",
+            "pkg/b.py": "import pkg.a\n\nB = 2\n",
+            "pkg/c.py": "X = 3\n",
+        },
+    )
+    runs = tmp_path / "runs.log"
+    assert fresh_failures(tmp_path) == set()
+    runs.unlink()
+    run = tg(tmp_path, "imports", "--format", "json", "--workers", "1")
+    assert reported(run) == set()
+    assert run.json()["checks"]["imports"]["sections"]["imports"]["reverified"] >= 1
+    assert runs.read_text() == "run\n"
+
+
+def test_verdicts_that_change_are_followed_in_the_snapshot(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # Warm, pkg.a enters the cycle and pkg.b and pkg.c pass; a fresh pkg.b fails, so
+    # pkg.c, which imports it, is verified in a second round: in the same snapshot.
+    project(
+        tmp_path,
+        {
+            "pkg/__init__.py": (
+                "import os\n\nwith open(os.path.join(os.path.dirname(__file__), '..', 'runs.log'), 'a') as log:\n"
+                "    log.write('run\\n')\n"
+            ),
+            "pkg/a.py": "from pkg.b import B\n\nA = 1\n",
+            "pkg/b.py": "import pkg.a\n\nB = 2\n",
+            "pkg/c.py": "import pkg.b\n",
+        },
+    )
+    runs = tmp_path / "runs.log"
+    check_exact(tg, tmp_path, {"pkg.b", "pkg.c"})
+    runs.unlink()
+    run = tg(tmp_path, "imports", "--format", "json", "--workers", "1")
+    assert reported(run) == {"pkg.b", "pkg.c"}
+    assert runs.read_text() == "run\n"

@@ -16,8 +16,10 @@ is fast, and their verdict equals the fresh one unless
 Those modules are imported again, each in a fork of a process that holds only
 its ancestor packages (worker_tree.py): the fresh verdict, for a fork and the
 module's own imports.  Whatever changes is followed to the modules that import
-it, round by round, until nothing changes.  The suspects known when the last
-warm batch is handed out are verified at once, beside the last warm imports.
+it, round by round, until nothing changes.  A warm worker that has nothing
+left to import verifies the suspects known by then in its snapshot (a fork
+that holds its package as a fresh import does, runner.py), beside the other
+workers' last imports and without importing the package once more.
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ def exact_outcomes(
     graph_work = _Graph(graph_specs)
     graph_work.start()
     started = time.monotonic()
-    early = _Early(settings, graph_work)
+    snapshots = _InSnapshots(graph_work, len(names))
     outcomes = run_imports(
         settings.python,
         _largest_first(specs),
@@ -131,36 +133,30 @@ def exact_outcomes(
         sys_path=settings.sys_path,
         cwd=settings.cwd,
         progress=progress,
-        on_drained=early.start,
+        snapshots=snapshots,
     )
     cycles = graph_work.result()
     tally.warm_seconds = time.monotonic() - started
     started = time.monotonic()
     verified: set[str] = set()
+    changed: set[str] = set()
 
-    def take(fresh: dict[str, ImportOutcome]) -> set[str]:
-        """Record fresh verdicts; return the modules whose verdict they changed."""
+    def take(fresh: dict[str, ImportOutcome]) -> None:
+        """Record fresh verdicts, and which of them changed."""
         verified.update(fresh)
         tally.reverified += len(fresh)
-        changed = {name for name, outcome in fresh.items() if outcome.ok != outcomes[name].ok}
-        tally.changed += sorted(changed)
+        now = {name for name, outcome in fresh.items() if outcome.ok != outcomes[name].ok}
+        tally.changed += sorted(now)
+        changed.update(now)
         outcomes.update(fresh)
-        return changed
 
-    changed = take(early.result())
-    rest = _suspects(outcomes, cycles) - verified  # the last batches, which it could not see
-    if rest:
-        changed |= take(_verify(settings, rest))
-    # A module that passed warm after importing a cycle member that fails when a fresh
-    # import enters the cycle there, or a module whose verdict changed: its own may too.
-    failing = {name for name in cycles.members & set(outcomes) if not outcomes[name].ok}
-    for _ in range(MAX_ROUNDS):
-        passed = {name for name in cycles.importers(failing) & set(outcomes) if outcomes[name].ok}
-        suspects = ((cycles.importers(changed) & set(outcomes)) | passed) - verified
-        if not suspects:
+    take(snapshots.fresh)
+    # What the snapshots did not verify: suspects outside their package, or that took one with them.
+    for _ in range(MAX_ROUNDS + 1):
+        todo = _to_verify(outcomes, verified, changed, cycles)
+        if not todo:
             break
-        changed = take(_verify(settings, suspects))
-        failing = set()
+        take(_verify(settings, todo))
     tally.verify_seconds = time.monotonic() - started
     statuses = ("error", "exit", "crash") if confirm else ("crash",)
     # A crash in a forked child is re-checked in a fresh interpreter (rare, and it may be
@@ -187,37 +183,62 @@ def _suspects(outcomes: dict[str, ImportOutcome], cycles: ImportCycles) -> set[s
     }
 
 
-class _Early:
-    """Verifies the suspects known when the last warm batch is handed out, on the core
-    that the warm workers' last, long imports leave idle."""
+def _to_verify(
+    outcomes: dict[str, ImportOutcome], verified: set[str], changed: set[str], cycles: ImportCycles
+) -> set[str]:
+    """The modules still to verify: the suspects, and -- round by round, as fresh verdicts
+    come in -- a module that passed after importing a cycle member that fails when a
+    fresh import enters the cycle there, or a module whose verdict changed: its own may too."""
+    failing = {name for name in cycles.members & outcomes.keys() if not outcomes[name].ok}
+    passed = {name for name in cycles.importers(failing) & outcomes.keys() if outcomes[name].ok}
+    return (_suspects(outcomes, cycles) | (cycles.importers(changed) & outcomes.keys()) | passed) - verified
 
-    def __init__(self, settings: Settings, graph: _Graph) -> None:
-        self.settings = settings
+
+class _InSnapshots:
+    """Hands the warm workers' snapshots the modules under their package to verify, each
+    once: the suspects so far while other workers import; once every module has its
+    warm verdict, the rounds that follow changed verdicts, one at a time."""
+
+    def __init__(self, graph: _Graph, total: int) -> None:
         self.graph = graph
-        self.thread: threading.Thread | None = None
+        self.total = total
+        self.lock = threading.Condition()
+        self.claimed: set[str] = set()
+        self.open = 0  # picks being verified
+        self.rounds = 0
         self.fresh: dict[str, ImportOutcome] = {}
-        self.error: BaseException | None = None
 
-    def start(self, done: dict[str, ImportOutcome]) -> None:
-        self.thread = threading.Thread(target=self._run, args=(done,), daemon=True)
-        self.thread.start()
+    def pick(self, done: dict[str, ImportOutcome], package: str) -> list[str]:
+        cycles = self.graph.result()
+        with self.lock:
+            if len(done) < self.total:
+                todo = _suspects(done, cycles) - self.claimed
+            else:
+                while self.open:  # a round needs the verdicts of the one before
+                    self.lock.wait()
+                if self.rounds > MAX_ROUNDS:
+                    return []
+                self.rounds += 1
+                merged = {**done, **self.fresh}
+                changed = {name for name, outcome in self.fresh.items() if outcome.ok != done[name].ok}
+                todo = _to_verify(merged, self.claimed, changed, cycles)
+            mine = {name for name in todo if _within(name, package)}
+            self.claimed |= mine
+            self.open += bool(mine)
+        return sorted(mine, key=lambda name: name.split("."))
 
-    def _run(self, done: dict[str, ImportOutcome]) -> None:
-        try:
-            suspects = _suspects(done, self.graph.result())
-            if suspects:
-                one = Settings(self.settings.python, self.settings.timeout, 1,
-                               self.settings.sys_path, self.settings.cwd)
-                self.fresh = _verify(one, suspects)
-        except BaseException as exc:  # noqa: BLE001 -- re-raised by result()
-            self.error = exc
+    def finished(self, modules: list[str]) -> None:
+        with self.lock:
+            self.open -= bool(modules)
+            self.lock.notify_all()
 
-    def result(self) -> dict[str, ImportOutcome]:
-        if self.thread is not None:
-            self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.fresh
+    def record(self, outcome: ImportOutcome) -> None:
+        with self.lock:
+            self.fresh[outcome.module] = outcome
+
+
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
 
 
 def _largest_first(specs: Sequence[ModuleSpec]) -> list[str]:

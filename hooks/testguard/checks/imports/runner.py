@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from testguard.core import processes
 from testguard.core.findings import UsageError
@@ -20,7 +20,9 @@ from testguard.core.processes import Started
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # A worker that says nothing for this long past the module timeout is presumed wedged.
 STALL_MARGIN = 30.0
-MAX_BATCH = 96
+# Each batch costs a fork of the warm worker (and the end of the one before): fewer, larger
+# batches cost less; a child that ends early in one leaves the next to import again what it had.
+MAX_BATCH = 256
 # A worker's stdout has closed: how long its guard may take to report how it ended.
 EXIT_WAIT = 10.0
 
@@ -39,8 +41,34 @@ class ImportOutcome:
 
 
 Progress = Callable[[int, int], None]
-# Told, once, the outcomes so far when the last batch has been handed out.
-Drained = Callable[[dict[str, "ImportOutcome"]], None]
+
+
+class Snapshots(Protocol):
+    """Chooses what a warm worker's snapshot verifies once there is nothing left to import.
+
+    A snapshot is a process the worker forked right after its first import, of a
+    top-level package, from a clean state: it holds that package as a fresh
+    interpreter does (worker.py), so it gives fresh verdicts of the modules
+    under it without importing the package again.
+    """
+
+    def pick(self, done: dict[str, ImportOutcome], package: str) -> list[str]:
+        """The modules under ``package`` to verify next (none: stop), now claimed."""
+
+    def finished(self, modules: list[str]) -> None:
+        """The verification of what ``pick`` gave is over, whatever it reported."""
+
+    def record(self, outcome: ImportOutcome) -> None:
+        """A fresh verdict from a snapshot."""
+
+
+@dataclass
+class _Held:
+    """What a worker process holds: packages whose change to interpreter state it keeps,
+    and the package its snapshot holds (empty: none)."""
+
+    kept: list[str] = field(default_factory=list)
+    snapshot: str = ""
 
 
 class _Queue:
@@ -56,7 +84,6 @@ class _Queue:
         self.workers = workers
         self.share = -(-len(modules) // workers) if shares else 0
         self.lock = threading.Lock()
-        self.drained = False
 
     def take(self) -> list[str]:
         with self.lock:
@@ -65,13 +92,6 @@ class _Queue:
             batch = self.pending[self.position : self.position + size]
             self.position += len(batch)
             return batch
-
-    def first_time_empty(self) -> bool:
-        """True once: to the first worker that finds nothing left to hand out."""
-        with self.lock:
-            first = not self.drained and self.position >= len(self.pending)
-            self.drained = self.drained or first
-            return first
 
     def give_back(self, modules: Sequence[str]) -> None:
         with self.lock:
@@ -86,9 +106,9 @@ class _Pool:
         cwd: Path,
         total: int,
         progress: Progress | None,
-        on_drained: Drained | None = None,
+        snapshots: Snapshots | None = None,
     ) -> None:
-        self.on_drained = on_drained
+        self.snapshots = snapshots
         self.python = python
         self.config = config
         self.cwd = cwd
@@ -136,43 +156,68 @@ class _Pool:
 
     def _serve(self, queue: _Queue) -> None:
         worker = self.start()
-        kept: list[str] = []
+        held = _Held()
         try:
             while True:
                 batch = queue.take()
                 if not batch:
-                    if self.on_drained is not None and queue.first_time_empty():
-                        with self.lock:
-                            done = dict(self.results)
-                        self.on_drained(done)
+                    self._verify_in_snapshot(worker, held)
                     break
-                if not all(_within(module, package) for package in kept for module in batch):
+                if not all(_within(module, package) for package in held.kept for module in batch):
                     # The worker holds a package's change to interpreter state that these
                     # modules would not see in a fresh interpreter: start from a clean one.
                     _stop(worker)
                     worker = self.start()
-                kept = []
-                leftover = self._run_batch(worker, batch, kept)
+                    held = _Held()
+                held.kept = []
+                leftover = self._run_batch(worker, batch, held, batch)
                 if leftover is not None:
                     _stop(worker)
                     queue.give_back(leftover)
                     worker = self.start()
-                    kept = []
+                    held = _Held()
         finally:
             _stop(worker)
 
-    def _run_batch(self, worker: Started, batch: list[str], kept: list[str]) -> list[str] | None:
-        """Run one batch; on a wedged or dead worker return the modules still to do.
+    def _verify_in_snapshot(self, worker: Started, held: _Held) -> None:
+        """Nothing left to import: let the worker's snapshot verify what it can, beside the
+        other workers' last imports.  What it does not report is verified afterwards."""
+        if self.snapshots is None or not held.snapshot:
+            return
+        while True:
+            with self.lock:
+                done = dict(self.results)
+            modules = self.snapshots.pick(done, held.snapshot)
+            if not modules:
+                return
+            try:
+                lost = self._run_batch(worker, {"verify": modules}, held, modules, self.snapshots.record)
+            finally:
+                self.snapshots.finished(modules)
+            if lost is not None:
+                return  # the worker is gone
 
-        ``kept`` receives the packages whose change to interpreter state the worker holds.
+    def _run_batch(
+        self,
+        worker: Started,
+        job: list[str] | dict[str, list[str]],
+        held: _Held,
+        batch: list[str],
+        record: Callable[[ImportOutcome], None] | None = None,
+    ) -> list[str] | None:
+        """Run one job (a batch to import, or modules to verify); on a wedged or dead worker
+        return the modules still to do.
+
+        ``held`` learns what the worker holds.  With ``record`` (verification), a module
+        that took the worker with it is not blamed: it stays unverified.
         """
         stdin, stdout = worker.process.stdin, worker.process.stdout
         assert stdin is not None and stdout is not None
         try:
-            stdin.write((json.dumps(batch) + "\n").encode())
+            stdin.write((json.dumps(job) + "\n").encode())
             stdin.flush()
         except OSError:
-            return self._lost(batch, _death(worker))
+            return batch if record is not None else self._lost(batch, _death(worker))
         remaining = list(batch)
         notes: dict[str, dict[str, Any]] = {}  # kills aimed at the worker, by module
         watchdog = _Watchdog(worker, float(self.config["timeout"]) * 2 + STALL_MARGIN)
@@ -180,6 +225,8 @@ class _Pool:
             while True:
                 line = _readline(stdout, watchdog)
                 if not line:
+                    if record is not None:
+                        return remaining
                     if watchdog.fired:
                         lost = ImportOutcome("", "timeout", {"how": "the worker process timed out"})
                     else:
@@ -189,7 +236,8 @@ class _Pool:
                 if message is None:
                     continue  # not ours: e.g. a sitecustomize that prints at startup
                 if message.get("done"):
-                    kept.extend(str(package) for package in message.get("kept") or ())
+                    held.kept.extend(str(package) for package in message.get("kept") or ())
+                    held.snapshot = str(message.get("snapshot") or "")
                     return None
                 if "note" in message:
                     notes[str(message.pop("note"))] = message
@@ -199,7 +247,7 @@ class _Pool:
                 if module in remaining:
                     remaining.remove(module)
                 _add_note(message, notes.get(module))
-                self.record(ImportOutcome(module, status, message))
+                (record or self.record)(ImportOutcome(module, status, message))
         finally:
             watchdog.cancel()
 
@@ -349,7 +397,7 @@ def run_imports(
     fork: bool = True,
     progress: Progress | None = None,
     mode: str = "warm",
-    on_drained: Drained | None = None,
+    snapshots: Snapshots | None = None,
 ) -> dict[str, ImportOutcome]:
     """Import every module in ``python``, each contained; return an outcome per module.
 
@@ -367,7 +415,7 @@ def run_imports(
         "sys_path": [str(path) for path in sys_path],
         "mode": mode,
     }
-    pool = _Pool(python, config, cwd or Path.cwd(), len(modules), progress, on_drained)
+    pool = _Pool(python, config, cwd or Path.cwd(), len(modules), progress, snapshots)
     queue = _Queue(modules, count, shares=mode == "verify")
     threads = [
         threading.Thread(target=pool.serve, args=(queue,), daemon=True)

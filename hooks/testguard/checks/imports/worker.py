@@ -4,8 +4,12 @@ Run as a script by the project's Python (standard library only, Python 3.9+,
 nothing from testguard; its parts ``worker_*.py`` beside it are loaded by path).
 Protocol, one JSON document per line:
 
-* stdin: first a config line, then batches (JSON lists of module names); EOF ends.
-* stdout: one result per module, then ``{"done": true}`` after each batch.
+* stdin: first a config line, then batches (JSON lists of module names), or
+  ``{"verify": [...]}`` (modules under the package of the worker's snapshot,
+  see ``keep_snapshot``); EOF ends.
+* stdout: one result per module, then ``{"done": true}`` after each batch, with
+  the packages whose change to interpreter state the worker keeps (``kept``) and
+  the package its snapshot holds (``snapshot``, empty when it has none).
 
 Two modes.  ``warm`` (the default) imports the modules one after the other in
 one warm process, so each module's dependencies are imported once.  ``verify``
@@ -97,6 +101,14 @@ class Worker:
         self.fingerprint: worker_state.Fingerprint | None = None
         self.child = 0
         self.status_fd = -1
+        # Nothing of the project imported yet in this process: the first package imported
+        # here is imported as a fresh interpreter imports it.
+        self.clean = True
+        # A fork kept right after that import (see keep_snapshot): the package it holds and
+        # the pipes to ask it for fresh verdicts and to hear that it is done.
+        self.snapshot = ""
+        self.snapshot_fd = -1
+        self.snapshot_done_fd = -1
 
     def open_stack(self) -> int:
         """A file for faulthandler's dumps; forked children share it, nobody needs its name."""
@@ -133,7 +145,7 @@ class Worker:
             if self.fork_child(batch, start):
                 return  # this is the child that imported the whole batch: it is the worker now
             start = self.monitor(batch, start)
-        contain.send(self.results_fd, {"done": True, "kept": self.kept})
+        contain.send(self.results_fd, {"done": True, "kept": self.kept, "snapshot": self.snapshot})
 
     def fork_child(self, batch: list[str], start: int) -> bool:
         """Fork; the child imports ``batch[start:]`` in order and returns True if all succeed."""
@@ -162,7 +174,7 @@ class Worker:
             if result["ends"]:
                 # Whatever the import left behind dies with this process.
                 os._exit(0)
-        contain.send(write_end, {"handoff": True, "kept": self.kept})
+        contain.send(write_end, {"handoff": True, "kept": self.kept, "snapshot": self.snapshot})
         os.close(write_end)
         # Objects imported so far are never collected: keep the collector off their pages,
         # so later forks copy less.
@@ -179,6 +191,7 @@ class Worker:
         flags: Message = {"module": module}
         if module in sys.modules:
             flags["cached"] = True
+        clean, self.clean = self.clean, False
         result: Message | None = None
         for ancestor in contain.ancestors(module):
             if ancestor in sys.modules:
@@ -186,11 +199,15 @@ class Worker:
             result = contain.attempt(ancestor, status_fd, self.stack_fd, self.timeout, self.results_fd, module)
             if result["status"] != "ok":
                 break  # a fresh import of the module fails the same way
+            if clean and "." not in ancestor:
+                self.keep_snapshot(ancestor, status_fd)
             if self.fingerprint.changes():
                 self.kept.append(ancestor)
             result = None
         if result is None:
             result = contain.attempt(module, status_fd, self.stack_fd, self.timeout, self.results_fd)
+            if clean and "." not in module and result["status"] == "ok":
+                self.keep_snapshot(module, status_fd)
         result.update(flags)
         result["ends"] = False
         changes = self.fingerprint.changes()
@@ -206,6 +223,49 @@ class Worker:
             if not result["ends"]:
                 self.kept.append(module)
         return result
+
+    def keep_snapshot(self, package: str, status_fd: int) -> None:
+        """Fork a process that keeps this state: ``package`` imported as a fresh interpreter
+        imports it, and nothing else of the project.  It waits, and gives fresh verdicts of
+        modules under ``package`` when asked (``verify``), as the verifier's node for
+        ``package`` would (worker_tree.py), without importing ``package`` once more.
+        It ends when no process of the chain can ask any more (its pipe closes)."""
+        request_read, request_write = os.pipe()
+        done_read, done_write = os.pipe()
+        # The package's objects are never collected: keep the collector off their pages,
+        # or this process copies every one of them that the snapshot shares.
+        gc.freeze()
+        pid = os.fork()
+        if pid == 0:
+            for fd in (request_write, done_read, status_fd, self.control_fd):
+                if fd >= 0:
+                    os.close(fd)
+            self.serve_snapshot(request_read, done_write)
+        os.close(request_read)
+        os.close(done_write)
+        self.snapshot, self.snapshot_fd, self.snapshot_done_fd = package, request_write, done_read
+
+    def serve_snapshot(self, request_fd: int, done_fd: int) -> None:
+        reader = contain.LineReader(request_fd)
+        while True:
+            line = reader.readline()
+            if not line.strip():
+                os._exit(0)
+            verifier = worker_tree.Verifier(self.timeout, self.results_fd, self.stack_fd)
+            verifier.modules = json.loads(line.decode("utf-8"))
+            verifier.scope(None, 0, -1)
+            contain.write_all(done_fd, b"done\n")
+
+    def verify(self, modules: list[str]) -> None:
+        """The fresh verdicts of ``modules`` (all under ``self.snapshot``, sorted) from the
+        snapshot, then ``done``; a module the snapshot did not report stays unverified."""
+        if self.snapshot_fd >= 0:
+            try:
+                contain.write_all(self.snapshot_fd, (json.dumps(modules) + "\n").encode())
+                contain.LineReader(self.snapshot_done_fd).readline()  # end of file: it died
+            except OSError:
+                pass
+        contain.send(self.results_fd, {"done": True, "kept": self.kept, "snapshot": self.snapshot})
 
     def drop_orphans(self) -> None:
         assert self.fingerprint is not None
@@ -224,7 +284,8 @@ class Worker:
                 message = contain.parse_message(line) if line else None
                 if message is not None and message.get("handoff"):
                     # The child carries the batch's modules and goes on as the worker.
-                    contain.send(self.results_fd, {"done": True, "kept": message.get("kept", [])})
+                    done = {"done": True, "kept": message.get("kept", []), "snapshot": message.get("snapshot", "")}
+                    contain.send(self.results_fd, done)
                     if self.control_fd >= 0:
                         contain.write_all(self.control_fd, f"{self.child}\n".encode())
                     os._exit(0)
@@ -330,7 +391,11 @@ def serve() -> int:
             line = reader.readline()
             if not line.strip():
                 break
-            run_batch(json.loads(line.decode("utf-8")))
+            job = json.loads(line.decode("utf-8"))
+            if isinstance(job, dict):
+                worker.verify(list(job.get("verify", [])))
+            else:
+                run_batch(job)
     finally:
         worker.close()
     # Skip atexit handlers and thread joins of whatever the modules started.
