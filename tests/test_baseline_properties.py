@@ -142,3 +142,15 @@ def test_after_edits_and_prune_a_new_copy_is_still_new(
     # Mapped from the first version, an identical line may be taken for the new one
     # (the count holds); --diff-base reports the one git shows added.
     assert_one_new_copy(repo, tg, moved, before, where, exactly_there=False)
+
+
+def test_a_copy_above_an_entry_pruned_to_a_later_occurrence_is_the_only_new_one(
+    repo: Path, tg: Callable[..., Run]
+) -> None:
+    """Found by the property above: pruning kept the entry of the third copy (occurrence
+    2), and a copy added above it made both findings new (no entry of occurrence 0 sent
+    the file to the line map)."""
+    record(repo, tg, HEADER + [EXIT, EXIT, "    x += 1", EXIT])
+    moved = HEADER + ["    x += 1", EXIT]
+    before = record(repo, tg, moved, "--prune")
+    assert_one_new_copy(repo, tg, moved, before, 0, exactly_there=False)

@@ -134,12 +134,14 @@ def match(
         if not entries:
             continue
         index = {(e.path, e.key, e.occurrence): e for e in entries}
+        # A pruned baseline keeps its entries' occurrences (a key's may start at 2).
+        keys = {(e.path, e.key) for e in entries}
         matched = Matched([None] * len(result.findings))
         retry: set[str] = set()
         for position, finding, key, occurrence in numbered(result.findings, reader):
             path = entry_path(finding)
             entry = index.get((path, key, occurrence))
-            if exact or (entry is None and (path, key, 0) in index):
+            if exact or (entry is None and (path, key) in keys):
                 retry.add(path)  # a copy of a baselined line: which one is new?
             else:
                 matched.entry_of[position] = entry
