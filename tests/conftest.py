@@ -177,6 +177,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_COVERAGE] = cov
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked slow first: xdist hands the rest out as workers come free,
+    so a long test started last no longer keeps one worker busy after the other is done."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     cov = config.stash.get(_COVERAGE, None)
     if cov is not None:

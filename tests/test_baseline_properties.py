@@ -111,6 +111,7 @@ def assert_one_new_copy(
     assert code == 1 and len(lines) == 1
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(body=bodies, where=st.integers(0, 99))
 def test_an_inserted_copy_is_exactly_one_new_finding(repo: Path, tg: Callable[..., Run], body: list[str], where: int) -> None:
@@ -119,6 +120,7 @@ def test_an_inserted_copy_is_exactly_one_new_finding(repo: Path, tg: Callable[..
     assert_one_new_copy(repo, tg, old, before, where)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(body=bodies, steps=edits)
 def test_deleting_and_moving_old_lines_never_makes_a_finding_new(
@@ -131,6 +133,7 @@ def test_deleting_and_moving_old_lines_never_makes_a_finding_new(
     assert new_findings(repo, tg, "--diff-base", before) == (0, [])
 
 
+@pytest.mark.slow
 @settings(SETTINGS, max_examples=20)  # two records an example
 @given(body=bodies, steps=edits, where=st.integers(0, 99))
 def test_after_edits_and_prune_a_new_copy_is_still_new(

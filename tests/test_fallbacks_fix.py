@@ -183,6 +183,7 @@ def test_example_project_fix_shows_the_hidden_import_failure(tmp_path: Path, tg:
     assert "cannot import name 'TaxTable'" in shown.stdout
 
 
+@pytest.mark.slow
 def test_precommit_hook_with_fix_modifies_the_file(tmp_path: Path) -> None:
     root = project(tmp_path, {"tests/test_limit.py": FALLBACK})
     git_init(root)
