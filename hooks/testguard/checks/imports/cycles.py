@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from testguard.core.importgraph import DepGraph
+from testguard.core.importgraph import DepGraph, strongly_connected
 
 
 def _ancestors(module: str) -> set[str]:
@@ -28,7 +28,7 @@ class ImportCycles:
             name: sorted(d for d in graph.imports_of(name) if d in graph.specs and d not in _ancestors(name))
             for name in graph.specs
         }
-        self.members = {m for group in _components(self.edges) if len(group) > 1 for m in group}
+        self.members = {m for group in strongly_connected(self.edges) if len(group) > 1 for m in group}
         self._importers: dict[str, set[str]] = {}
         for name, targets in self.edges.items():
             for target in targets:
@@ -44,43 +44,3 @@ class ImportCycles:
         """The modules whose own import imports one of ``names`` directly (or that are under it)."""
         return {importer for name in names for importer in self._importers.get(name, ())}
 
-
-def _components(edges: dict[str, list[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, without recursion (deep packages)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    found: list[list[str]] = []
-    for root in edges:
-        if root in index:
-            continue
-        work: list[tuple[str, int]] = [(root, 0)]
-        while work:
-            node, position = work.pop()
-            if position == 0:
-                index[node] = low[node] = len(index)
-                stack.append(node)
-                on_stack.add(node)
-            targets = edges.get(node, [])
-            if position < len(targets):
-                work.append((node, position + 1))
-                target = targets[position]
-                if target not in index:
-                    work.append((target, 0))
-                elif target in on_stack:
-                    low[node] = min(low[node], index[target])
-                continue
-            if low[node] == index[node]:
-                group = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    group.append(member)
-                    if member == node:
-                        break
-                found.append(group)
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-    return found
