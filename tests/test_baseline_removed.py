@@ -216,3 +216,83 @@ def test_pointing_the_config_elsewhere_does_not_turn_the_baseline_off(
     commit(legacy, "moved")
     moved = tg(legacy, "run", "--diff-base", "main", "--format", "json")
     assert (moved.code, moved.json()["findings"]) == (0, [])
+
+
+SHOP = {
+    "pyproject.toml": f'[tool.testguard]\npython = "{PY}"\nchecks = ["exits", "coverage"]\n\n'
+    '[tool.testguard.coverage]\n\n[tool.coverage.run]\nsource = ["shop"]\n',
+    ".gitignore": ".coverage\n.testguard_cache/\n",
+    "shop/__init__.py": "",
+    "shop/billing.py": "def total(a, b):\n    return a + b\n\n\ndef fee(a):\n    return a / 10\n",
+    "tests/test_billing.py": "from shop.billing import fee, total\n\n\ndef test_total():\n"
+    "    assert total(1, 2) == 3\n\n\ndef test_fee():\n    assert fee(10) == 1\n",
+}
+
+
+def tg004(run: Run) -> list[dict[str, object]]:
+    return [f for f in run.json()["findings"] if f["code"] == "TG004"]
+
+
+def test_a_floor_lowered_in_the_baseline_since_the_diff_base_fails(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """TG004: by hand in the JSON, and by a re-record with --allow-lower; --ignore TG004 is
+    the reviewer's way to let a lowering meant on purpose pass."""
+    root = tmp_path / "shop"
+    root.mkdir()
+    git_init(root)
+    write(root, SHOP)
+    measure(root)
+    assert tg(root, "baseline").code == 0
+    commit(root, "base")
+    git(root, "checkout", "-q", "-b", "by-hand")
+    recorded = json.loads((root / BASELINE).read_text())
+    recorded["figures"]["coverage:total"] = 50
+    (root / BASELINE).write_text(json.dumps(recorded, indent=2) + "\n")
+    commit(root, "lower the floor by hand")
+
+    run = tg(root, "run", "--diff-base", "main", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    [finding] = tg004(run)
+    figure_line = next(n for n, text in enumerate((root / BASELINE).read_text().splitlines(), 1)
+                       if '"coverage:total"' in text)
+    assert (finding["path"], finding["line"]) == (BASELINE, figure_line)
+    assert "coverage:total 100 → 50 (lowered)" in str(finding["message"])
+    assert "git checkout main -- .testguard-baseline.json" in str(finding["message"])
+    assert tg(root, "run", "--diff-base", "main", "--ignore", "TG004").code == 0
+    assert tg(root, "run").code == 0  # without a diff base there is nothing to compare with
+
+    git(root, "checkout", "-q", "main")
+    git(root, "checkout", "-q", "-b", "re-recorded")
+    write(root, {"tests/test_billing.py": "from shop.billing import total\n\n\ndef test_total():\n"
+                 "    assert total(1, 2) == 3\n"})
+    measure(root)
+    assert tg(root, "baseline").code == 1  # lowering needs --allow-lower
+    assert tg(root, "baseline", "--allow-lower").code == 0
+    commit(root, "drop a test, lower the floor on purpose")
+    text = tg(root, "run", "--diff-base", "main")
+    assert text.code == 1, text.out
+    now = json.loads((root / BASELINE).read_text())["figures"]["coverage:total"]
+    assert now < 100
+    shown = str(int(now)) if float(now).is_integer() else repr(float(now))
+    assert f"{BASELINE}:{figure_line}:1: TG004 the baseline lowers what the merge-base with main recorded:" \
+        f" coverage:total 100 → {shown} (lowered)" in text.out
+
+
+def test_a_floor_that_rises_or_goes_with_its_file_is_no_lowering(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = tmp_path / "shop"
+    root.mkdir()
+    git_init(root)
+    write(root, {**SHOP, "pyproject.toml": SHOP["pyproject.toml"].replace(
+        "[tool.testguard.coverage]\n", '[tool.testguard.coverage]\npaths = { "shop/extra.py" = 50 }\n'),
+        "shop/extra.py": "def unused(a):\n    return a\n"})
+    measure(root)
+    assert tg(root, "baseline").code == 0
+    assert "coverage:shop/extra.py" in json.loads((root / BASELINE).read_text())["figures"]
+    commit(root, "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    (root / "shop" / "extra.py").unlink()
+    write(root, {"pyproject.toml": SHOP["pyproject.toml"]})
+    measure(root)
+    assert tg(root, "baseline").code == 0, "a figure of a deleted file goes with it"
+    commit(root, "remove a module")
+    run = tg(root, "run", "--diff-base", "main", "--format", "json")
+    assert tg004(run) == [], run.out

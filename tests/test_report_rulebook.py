@@ -13,7 +13,7 @@ from testguard.checks import RULES
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC_CODES = (
-    ["TG001", "TG002", "TG003"]
+    ["TG001", "TG002", "TG003", "TG004"]
     + [f"TG10{i}" for i in range(1, 7)]
     + [f"TG20{i}" for i in range(1, 6)]
     + [f"TG30{i}" for i in range(1, 4)]

@@ -31,7 +31,7 @@ CODE = "TG003"
 _LISTED = 3
 
 
-def _relative(ctx: Context) -> tuple[Path, str] | None:
+def relative_baseline(ctx: Context) -> tuple[Path, str] | None:
     path = ctx.baseline_path
     if not path.is_absolute():
         path = Path.cwd() / path
@@ -75,7 +75,7 @@ def _configured(data: bytes | None) -> str | None:
     return posixpath.normpath(value) if isinstance(value, str) and value else None
 
 
-def _holding(data: bytes | None, path: Path, root: Path) -> Baseline | None:
+def holding(data: bytes | None, path: Path, root: Path) -> Baseline | None:
     """The committed baseline when it holds something."""
     if data is None:
         return None
@@ -93,7 +93,7 @@ def committed(ctx: Context) -> Committed | None:
     Besides the path configured now, the path the config of that commit named: a
     config pointed at a file that does not exist must not turn the baseline off.
     """
-    located = _relative(ctx)
+    located = relative_baseline(ctx)
     if located is None:
         return None
     _, relative = located
@@ -105,13 +105,13 @@ def committed(ctx: Context) -> Committed | None:
     config = _config_name(ctx) if ctx.options.baseline is None else None
     for revision, where, ref in revisions:
         files = gitobjects.read_committed(ctx.root, revision, [relative, config or ""])
-        old = _holding(files.get(relative), ctx.root / relative, ctx.root)
+        old = holding(files.get(relative), ctx.root / relative, ctx.root)
         if old is not None:
             return Committed(old, where, ref, relative)
         then = _configured(files.get(config)) if config is not None else None
         if then is not None and then != relative:
             data = gitobjects.read_committed(ctx.root, revision, [then]).get(then)
-            old = _holding(data, ctx.root / then, ctx.root)
+            old = holding(data, ctx.root / then, ctx.root)
             if old is not None:
                 return Committed(old, where, ref, then)
     return None
@@ -133,7 +133,7 @@ def removed_baseline(ctx: Context) -> Finding | None:
     """TG003 when the working tree lost (or emptied) the baseline git has; else None."""
     if ctx.options.no_baseline or ctx.paths:
         return None
-    located = _relative(ctx)
+    located = relative_baseline(ctx)
     if located is None:
         return None
     path, relative = located
@@ -168,7 +168,7 @@ def note_ignored(ctx: Context) -> None:
     """``--no-baseline``: one line on stderr when there was a baseline to ignore."""
     path = ctx.baseline_path
     if ctx.options.no_baseline and (path.exists() or path.is_symlink()):
-        located = _relative(ctx)
+        located = relative_baseline(ctx)
         shown = located[1] if located is not None else str(path)
         print(
             f"testguard: note: --no-baseline: the baseline {shown} is ignored; every finding counts as new",
@@ -180,8 +180,12 @@ def check_baseline(ctx: Context, results: list[CheckResult]) -> None:
     """Adds TG003 to the core's result when the baseline was removed; notes --no-baseline."""
     note_ignored(ctx)
     finding = removed_baseline(ctx)
-    if finding is None:
-        return
+    if finding is not None:
+        add_core_finding(results, finding)
+
+
+def add_core_finding(results: list[CheckResult], finding: Finding) -> None:
+    """``finding`` in the core's result (made when the run has none yet)."""
     result = next((r for r in results if r.check == FILES_CHECK), None)
     if result is None:
         result = CheckResult(check=FILES_CHECK)

@@ -106,6 +106,29 @@ CORE_RULES = (
             "call) does not look, and `--no-baseline` ignores the baseline and says so.",
         lang="console",
     ),
+    RuleDoc(
+        code="TG004",
+        check="core",
+        name="baseline-lowered",
+        summary="A floor in the baseline is lower than the merge-base of `--diff-base` recorded",
+        why="The recorded floors (coverage, collected tests) only rise. `testguard baseline` "
+            "refuses to lower one without `--allow-lower`, but the baseline is a JSON file in the "
+            "repository: a pull request can lower `coverage:total` by hand, or re-record with "
+            "`--allow-lower`, and only the diff of that file shows it. With `--diff-base`, the "
+            "run compares every figure with the one committed at the merge-base.",
+        bad="$ sed -i 's/\"coverage:total\": 87.5/\"coverage:total\": 60/' .testguard-baseline.json\n"
+            "$ testguard run --diff-base origin/main\n"
+            ".testguard-baseline.json:4:1: TG004 the baseline lowers what the merge-base with "
+            "origin/main recorded: coverage:total 87.5 → 60 (lowered); a floor only rises: ...",
+        good="$ testguard baseline --prune   # floors rise with the measurements, never fall\n"
+             "$ testguard run --diff-base origin/main\nAll checks passed.",
+        fix="Restore the figures (`git checkout origin/main -- .testguard-baseline.json`) and "
+            "bring coverage or the test count back up. A figure of a file that is gone goes "
+            "with it and is no lowering. A lowering meant on purpose (a feature removed with "
+            "its tests) is a reviewer's call: that pull request's run passes with "
+            "`--ignore TG004`; runs after the merge compare with the new figures.",
+        lang="console",
+    ),
 )
 
 

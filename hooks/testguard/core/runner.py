@@ -105,11 +105,13 @@ def say_skipped(skipped: Sequence[tuple[Check, str]]) -> None:
 
 def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Check]) -> None:
     """Baseline (marks findings as baselined, lists fixed entries) and --diff-base;
-    TG003 when the working tree lost the baseline git has."""
+    TG003 when the working tree lost the baseline git has, TG004 when its floors went down."""
     if ctx.options.no_baseline or not ctx.paths:
+        from testguard.core.baseline_lowered import check_lowered
         from testguard.core.baseline_removed import check_baseline
 
         check_baseline(ctx, results)
+        check_lowered(ctx, results)
     selection = ctx.selection
     if selection.restricts:
         for result in results:

@@ -1,0 +1,69 @@
+"""TG004: a floor the baseline records is lower than at the merge-base of ``--diff-base``.
+
+``testguard baseline`` refuses to lower a recorded figure without ``--allow-lower``,
+but the file is JSON in the repository: a pull request can lower ``coverage:total``
+by hand, or re-record with ``--allow-lower``, and only the diff of the baseline
+shows it.  With ``--diff-base`` the run compares the figures in the working tree with
+the ones committed at the merge-base, as ``testguard baseline`` compares a re-record
+with the file.  A figure that goes with its file (the file is gone) is no lowering.
+A lowering meant on purpose passes a reviewer's run with ``--ignore TG004``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from testguard.core import gitobjects, settings_place
+from testguard.core.baseline import FigureChange, lowered
+from testguard.core.baseline_removed import add_core_finding, holding, relative_baseline
+from testguard.core.context import Context
+from testguard.core.findings import CheckResult, Finding, Scope
+from testguard.core.source import FILES_CHECK
+
+CODE = "TG004"
+
+
+def _changes(ctx: Context, relative: str) -> list[FigureChange]:
+    changed, present = ctx.changed, ctx.baseline
+    if changed is None or present is None or not present.figures:
+        return []
+    data = gitobjects.read_committed(ctx.root, changed.merge_base, [relative]).get(relative)
+    old = holding(data, ctx.root / relative, ctx.root)
+    if old is None:
+        return []
+    return lowered(ctx.root, dict(old.figures), dict(present.figures))
+
+
+def lowered_floors(ctx: Context) -> Finding | None:
+    """TG004 when ``--diff-base`` is given and the baseline's figures went down since its
+    merge-base; else None."""
+    if ctx.options.no_baseline or ctx.paths or ctx.changed is None:
+        return None
+    located = relative_baseline(ctx)
+    if located is None:
+        return None
+    path, relative = located
+    changes = _changes(ctx, relative)
+    if not changes:
+        return None
+    changed = ctx.changed
+    assert changed is not None  # _changes found some
+    first = changes[0]
+    place = settings_place.in_file(ctx.root, path, re.escape(json.dumps(first.key)))
+    listed = ", ".join(change.line() for change in changes)
+    return Finding(
+        path=relative, line=place.line if place is not None else 1, col=1, code=CODE,
+        check=FILES_CHECK, scope=Scope.PROJECT,
+        message=f"the baseline lowers what the merge-base with {changed.ref} recorded: {listed};"
+        f" a floor only rises: restore it with `git checkout {changed.ref} -- {relative}`"
+        " (a lowering meant on purpose passes a reviewer's run with `--ignore TG004`)",
+        details={"lowered": {c.key: {"from": c.old, "to": c.new} for c in changes}},
+    )
+
+
+def check_lowered(ctx: Context, results: list[CheckResult]) -> None:
+    """Adds TG004 to the core's result when the baseline's floors went down."""
+    finding = lowered_floors(ctx)
+    if finding is not None:
+        add_core_finding(results, finding)
