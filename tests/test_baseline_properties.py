@@ -37,7 +37,7 @@ edits = st.lists(
 )
 
 SETTINGS = settings(
-    max_examples=30,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -134,7 +134,7 @@ def test_deleting_and_moving_old_lines_never_makes_a_finding_new(
 
 
 @pytest.mark.slow
-@settings(SETTINGS, max_examples=20)  # two records an example
+@settings(SETTINGS, max_examples=10)  # two records an example
 @given(body=bodies, steps=edits, where=st.integers(0, 99))
 def test_after_edits_and_prune_a_new_copy_is_still_new(
     repo: Path, tg: Callable[..., Run], body: list[str], steps: list[tuple[str, int, int]], where: int
