@@ -26,7 +26,10 @@ echo "demo: on a copy, testguard fallbacks --fix:"
 "$venv/testguard" fallbacks --fix --no-cache
 echo
 echo "demo: the fixed test now fails on the import the skipif hid:"
-if PYTHONPATH=. "$venv/python" -m pytest -q -p no:cacheprovider tests/test_notifications.py 2>&1 | grep -m1 "^E   ImportError"; then
+# pytest fails here (exit 1): its output is read after it ends, not through a pipe
+# whose status pipefail would take from pytest.
+output="$(PYTHONPATH=. "$venv/python" -m pytest -q -p no:cacheprovider tests/test_notifications.py 2>&1)"
+if grep -m1 "^E   ImportError" <<<"$output"; then
   exit 0
 fi
 echo "demo: the fixed test did not show the import failure" >&2
