@@ -406,6 +406,28 @@ def test_files_it_cannot_read_are_reported_and_the_rest_is_checked(
     assert len(findings(run)) == 9 + 2
 
 
+
+def test_given_production_files_that_do_not_decode_or_compile_are_tg001(
+    lying: Path, tg: Callable[..., Run]
+) -> None:
+    """A hook call names them: an import of them would fail, and their imports are only a guess."""
+    (lying / "app" / "latin.py").write_bytes(b"x = 1\nname = '\xff'\n")
+    write(lying, {"app/broken.py": "def f(:\n    pass\n"})
+    (lying / "app" / "blob.py").write_bytes(b"\x00\x01binary")
+    given = ["app/latin.py", "app/broken.py", "app/blob.py", "app/missing.py"]
+    run = tg(lying, "hygiene", "--format", "json", *given)
+    assert run.code == 1 and "internal error" not in run.err
+    unread = sorted((f["path"], f["line"], f["message"].split(";")[0]) for f in run.json()["findings"]
+                    if f["code"] == "TG001")
+    assert unread == [
+        ("app/blob.py", 1, "binary file (contains NUL bytes)"),
+        ("app/broken.py", 1, "syntax error: invalid syntax"),
+        ("app/latin.py", 2, "not valid utf-8 (byte 0xff at offset 14)"),
+        ("app/missing.py", 1, "file not found"),
+    ]
+    whole = tg(lying, "hygiene", "--format", "json")
+    assert len(findings(whole)) == 9, "the whole-project run reads them as text, as before"
+
 @pytest.mark.slow
 def test_pre_commit_hook_reports_a_staged_test_of_a_stub(tmp_path: Path) -> None:
     git_init(tmp_path)

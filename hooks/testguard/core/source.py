@@ -6,6 +6,7 @@ import codecs
 import os
 import re
 import stat
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,3 +125,21 @@ def read_source(root: Path, path: str, max_size: int) -> Source | Finding:
     """Reads ``root/path`` as Python source, or says exactly why it cannot."""
     data = read_bytes(root, path, max_size)
     return data if isinstance(data, Finding) else decode(path, data)
+
+
+def compile_error(source: Source) -> Finding | None:
+    """TG001 when CPython cannot compile the file: what importing it would raise."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. invalid escape sequences: not ours to report
+            compile(source.text, source.path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return bad_file(
+            source.path,
+            f"syntax error: {exc.msg}; not checked",
+            exc.lineno or 1,
+            exc.offset or 1,
+        )
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return bad_file(source.path, f"cannot parse: {exc}; not checked")
+    return None

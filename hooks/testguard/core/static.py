@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -57,7 +56,7 @@ from testguard.core.project import (
     first_party,
 )
 from testguard.core.pyimports import IMPORT_KINDS, ImportMap, imports_of, read_imports
-from testguard.core.source import FILES_CHECK, Source, bad_file, decode, read_bytes, read_source
+from testguard.core.source import FILES_CHECK, Source, bad_file, compile_error, decode, read_bytes, read_source
 from testguard.core.suppress import parse_suppressions
 
 _PARALLEL_MIN_FILES = 256
@@ -168,24 +167,6 @@ def statement_start(node: SgNode) -> int:
     return node.range().start.line + 1
 
 
-def _compile_error(source: Source) -> Finding | None:
-    """TG001 when CPython cannot compile the file: what importing it would raise."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. invalid escape sequences: not ours to report
-            compile(source.text, source.path, "exec", dont_inherit=True)
-    except SyntaxError as exc:
-        return bad_file(
-            source.path,
-            f"syntax error: {exc.msg}; not checked",
-            exc.lineno or 1,
-            exc.offset or 1,
-        )
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return bad_file(source.path, f"cannot parse: {exc}; not checked")
-    return None
-
-
 @lru_cache(maxsize=1)
 def _first_pass() -> dict[str, Any]:
     """One walk of a parsed file for what the pass itself needs: the candidates of a
@@ -212,7 +193,7 @@ def scan_source(source: Source, state: StaticState, compiled: bool = False) -> l
     (a given or changed file that does not parse is always a TG001).
     """
     if compiled:
-        error = _compile_error(source)
+        error = compile_error(source)
         if error is not None:
             return [error]
     text = source.text
@@ -227,7 +208,7 @@ def scan_source(source: Source, state: StaticState, compiled: bool = False) -> l
     imports = [node for node in found if node.kind() in IMPORT_KINDS]
     if not compiled and len(imports) < len(found):
         # tree-sitter saw a syntax error: CPython confirms (TG001) or overrules it
-        error = _compile_error(source)
+        error = compile_error(source)
         if error is not None:
             return [error]
     file = FileContext(source=source, tree=tree, state=state, _import_nodes=imports)

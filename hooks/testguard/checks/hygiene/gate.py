@@ -10,6 +10,7 @@ from testguard.checks.hygiene.found import NAME, Found
 from testguard.checks.hygiene.settings import SECTION
 from testguard.core.context import Context
 from testguard.core.findings import CheckResult, Finding
+from testguard.core.source import compile_error, read_source
 
 DETECTORS = (("TG801", testcode.find), ("TG802", stubs.find), ("TG803", cycles.find))
 
@@ -37,6 +38,21 @@ def _not_read(project: modules.Project, is_test: Callable[[str], bool]) -> list[
     ]
 
 
+def _given_not_read(ctx: Context, is_test: Callable[[str], bool], reported: set[str]) -> list[Found]:
+    """Given production files (a hook call) that cannot be read, decoded or compiled: a
+    module its imports would fail on, whose imports this check can only guess from the text."""
+    out: list[Found] = []
+    for path in ctx.paths:
+        if not path.endswith(".py") or is_test(path) or path in reported:
+            continue
+        source = read_source(ctx.root, path, ctx.config.max_file_size)
+        bad = source if isinstance(source, Finding) else compile_error(source)
+        if bad is not None:
+            bad.check = NAME
+            out.append(Found(bad, [(path, bad.line, bad.line)]))
+    return out
+
+
 def _scoped(found: list[Found], paths: list[str]) -> list[Finding]:
     """With given files (pre-commit): the findings that rest on one of them, and every
     other finding in the same files (so that no baseline entry there looks fixed)."""
@@ -58,7 +74,9 @@ def run(ctx: Context) -> CheckResult:
             began = time.monotonic()
             found += detect(project)
             seconds[code] = round(time.monotonic() - began, 3)
-    found += _not_read(project, modules.test_code_matcher(ctx.root, ctx.config, settings.test_code))
+    is_test = modules.test_code_matcher(ctx.root, ctx.config, settings.test_code)
+    found += _not_read(project, is_test)
+    found += _given_not_read(ctx, is_test, {f.finding.path for f in found if f.finding.code == "TG001"})
     findings = sorted(_scoped(found, ctx.paths), key=Finding.sort_key)
     return CheckResult(
         check=NAME,
