@@ -9,26 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, git, git_init, write
+from conftest import Run, git, git_init, sample, write
 
-MIXED = """\
-import sys
-from unittest import mock
-
-sys.exit(1)
-
-
-def test_exits():
-    sys.exit(2)
-
-
-def test_exits_again():
-    raise SystemExit(3)
-
-
-def test_mock():
-    assert mock.Mock()
-"""
+MIXED = sample("selection_mixed.py")
 
 
 def project(root: Path, pyproject: str = "", extra: dict[str, str | bytes] | None = None) -> Path:

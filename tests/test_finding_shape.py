@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Run, git, git_init, write
+from conftest import Run, git, git_init, sample, write
 
 PY = sys.executable
 FINDING_LINE = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>[1-9][0-9]*):(?P<col>[1-9][0-9]*): (?P<code>TG[0-9]{3}) \S")
@@ -54,24 +54,7 @@ FILES = {
     "pkg/calc.py": "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n",
     "pkg/broken.py": "import not_installed_anywhere_tg\n",
     "pkg/typed.py": 'x: int = "not an int"\n',
-    "tests/test_calc.py": """\
-        import sys
-        from unittest import mock
-
-        try:
-            from pkg import calc
-        except ImportError:
-            calc = None
-
-
-        def test_add():
-            assert calc.add(1, 2) == 3
-
-
-        def test_exit():
-            if calc is None:
-                sys.exit(1)
-    """,
+    "tests/test_calc.py": sample("finding_shape_calc.py"),
     "tests/test_broken.py": "import not_installed_either_tg\n",
 }
 

@@ -187,28 +187,7 @@ def test_objects_made_in_the_test_are_followed(project: Path, tg: Callable[..., 
 
 
 def test_imports_under_type_checking_are_not_findings(project: Path, tg: Callable[..., Run]) -> None:
-    write(project, {"tests/test_typing_only.py": """\
-        from __future__ import annotations
-
-        import typing as t
-        from typing import TYPE_CHECKING
-
-        if TYPE_CHECKING:
-            import unittest.mock
-            from pytest_mock import MockerFixture
-        if t.TYPE_CHECKING:
-            from unittest.mock import Mock
-        else:
-            from unittest.mock import MagicMock
-
-
-        def test_uses_the_fixture(mocker: MockerFixture) -> None:
-            pass
-
-
-        def helper(m: Mock) -> None:
-            pass
-    """})
+    write(project, {"tests/test_typing_only.py": sample("mocks_typing_only.py")})
     run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/test_typing_only.py")
     found = [(f["line"], f["code"], f["details"]["kind"]) for f in run.json()["findings"]]
     # the else branch runs; the fixture's use is its own finding
@@ -219,28 +198,8 @@ def test_uses_after_import_unittest_mock_are_reported_for_what_they_do(
     project: Path, tg: Callable[..., Run]
 ) -> None:
     write(project, {
-        "tests/test_unittest_mock.py": """\
-            import unittest
-            import unittest.mock
-
-
-            def test_it():
-                m = unittest.mock.Mock()
-                with unittest.mock.patch("os.getcwd"):
-                    pass
-                assert m.x == unittest.mock.ANY
-                unittest.mock.call(1)
-                assert unittest.mock.sentinel.value is not unittest.mock.DEFAULT
-        """,
-        "tests/test_unittest_only.py": """\
-            import unittest
-
-
-            def test_it():
-                assert unittest.mock.ANY == 1
-                unittest.mock.Mock()
-                assert unittest.mock.sentinel.value
-        """,
+        "tests/test_unittest_mock.py": sample("mocks_unittest_mock.py"),
+        "tests/test_unittest_only.py": sample("mocks_unittest_only.py"),
     })
     run = tg(project, "mocks", "--format", "json", "--no-cache",
              "tests/test_unittest_mock.py", "tests/test_unittest_only.py")
@@ -263,48 +222,7 @@ def test_target_classes_stdlib_test_local_and_wrapped(project: Path, tg: Callabl
                 def now(self):
                     return 0
         """,
-        "tests/test_classes.py": """\
-            import sys
-            from unittest import mock
-
-            from mypkg.billing import Client
-
-
-            class A:
-                def f(self):
-                    return 1
-
-
-            def helper():
-                return 2
-
-
-            def test_stdlib():
-                mock.patch("sys.getfilesystemencoding")
-                mock.patch.object(sys, "_getframe")
-                mock.patch("importlib.metadata.distributions")
-                mock.patch("json.loads")
-                mock.patch("xdrlib.Packer")
-
-
-            def test_local():
-                mock.patch(f"{__name__}.A")
-                mock.patch.object(A, "f")
-                mock.patch.object(sys.modules[__name__], "helper")
-                a = A()
-                mock.patch.object(a, "f")
-                mock.patch("tests.helpers.FakeClock.now")
-
-
-            def test_wraps():
-                mock.Mock(wraps=sys.stdin)
-                client = Client()
-                mock.MagicMock(wraps=client)
-
-
-            def test_a_parameter_is_not_the_function(helper):
-                mock.patch.object(helper, "x")
-        """,
+        "tests/test_classes.py": sample("mocks_classes.py"),
     })
     run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/test_classes.py")
     got = [
@@ -334,37 +252,14 @@ def test_target_classes_stdlib_test_local_and_wrapped(project: Path, tg: Callabl
 def test_new_classes_can_be_allowed(project: Path, tg: Callable[..., Run]) -> None:
     write(project, {
         "pyproject.toml": '[project]\nname = "mypkg"\n\n[tool.testguard.mocks]\nallow = ["stdlib", "test-local"]\n',
-        "tests/test_allowed.py": """\
-            from unittest import mock
-
-
-            class A:
-                pass
-
-
-            def test_it():
-                mock.patch("json.loads")
-                mock.patch.object(A, "x")
-        """,
+        "tests/test_allowed.py": sample("mocks_allowed.py"),
     })
     run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/test_allowed.py")
     assert (run.code, run.json()["findings"]) == (0, [])
 
 
 def test_inventory_names_the_new_classes_and_what_to_use(project: Path, tg: Callable[..., Run]) -> None:
-    write(project, {"tests/test_inv.py": """\
-        import json
-        from unittest import mock
-
-
-        class Local:
-            pass
-
-
-        def test_it():
-            mock.patch("json.loads")
-            mock.patch.object(Local, "x")
-    """})
+    write(project, {"tests/test_inv.py": sample("mocks_inventory_classes.py")})
     run = tg(project, "mocks", "--inventory", "--format", "json", "--no-cache", "tests/test_inv.py")
     inventory = run.json()["checks"]["mocks"]["sections"]["inventory"]
     assert inventory["totals"]["by_class"] == {"stdlib": 1, "test-local": 1}

@@ -86,17 +86,7 @@ def test_unknown_class_in_allow_is_a_usage_error(project: Path, tg: Callable[...
     assert "allow" in run.err
 
 
-SPEC_AND_BARE = """\
-from unittest import mock
-
-import requests
-
-
-def test_session():
-    session = mock.create_autospec(requests.Session)
-    other = mock.MagicMock()
-    assert session and other
-"""
+SPEC_AND_BARE = sample("mocks_policy_spec_and_bare.py")
 
 
 def test_an_allowed_mock_object_does_not_excuse_a_bare_mock_next_to_it(

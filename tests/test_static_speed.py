@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, write
+from conftest import Run, sample, write
 from testguard.checks.exits.detect import PREFILTER as EXITS
 from testguard.checks.fallbacks.detect import PREFILTER as FALLBACKS
 from testguard.checks.mocks.scan import PREFILTER as MOCKS
@@ -58,21 +58,7 @@ def test_mocks_of_a_names_own_class_resolve_only_for_whole_identifiers(
     # object made from each tells them apart (the file's definitions are read once).
     write(tmp_path, {
         "pyproject.toml": "[project]\nname = 'app'\n",
-        "tests/test_a.py": """
-            from unittest import mock
-
-            class Client:
-                pass
-
-            client = Client()
-            other = Clientele()
-
-            def test_a():
-                with mock.patch.object(client, "send"):
-                    pass
-                with mock.patch.object(other, "send"):
-                    pass
-        """,
+        "tests/test_a.py": sample("mocks_own_class.py"),
     })
     result = tg(tmp_path, "mocks", "--format", "json")
     targets = sorted(str(f["details"].get("target")) for f in result.json()["findings"])
