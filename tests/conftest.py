@@ -120,6 +120,21 @@ def run(tg: Callable[..., Run]) -> Callable[..., tuple[int, str, str]]:
     return call
 
 
+SYSTEM_BIN_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+
+
+def system_tool(name: str) -> str | None:
+    """A tool the system's package manager installs (podman, setpriv, python3.X), looked up
+    in the system's own directories, never through PATH: the tests see the same tools
+    whatever PATH they run under, and a tool of the test venv is reached through
+    ``sys.executable`` instead."""
+    for directory in SYSTEM_BIN_DIRS:
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
 def without_root_powers() -> list[str]:
     """A command prefix under which permission bits apply, even to root.
 
@@ -129,9 +144,7 @@ def without_root_powers() -> list[str]:
     """
     if os.geteuid() != 0:
         return []
-    import shutil
-
-    setpriv = shutil.which("setpriv")
+    setpriv = system_tool("setpriv")
     if setpriv is None:
         pytest.skip("running as root and setpriv (util-linux) is missing: permission bits cannot apply")
     prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -127,8 +126,15 @@ def test_a_refused_write_in_the_image_points_at_user(tmp_path: Path, args: tuple
     assert "--user" not in elsewhere.stderr
 
 
+def _podman() -> str:
+    """podman as the system installs it (``_podman_env`` skips the tests without it)."""
+    path = conftest.system_tool("podman")
+    assert path is not None
+    return path
+
+
 def _podman_env() -> dict[str, str]:
-    missing = [t for t in ("podman", "runc", "debootstrap") if shutil.which(t) is None]
+    missing = [t for t in ("podman", "runc", "debootstrap") if conftest.system_tool(t) is None]
     if missing:
         pytest.skip(
             f"container tests need {', '.join(missing)} (apt-get install -y podman buildah runc debootstrap)"
@@ -159,7 +165,7 @@ def image() -> Iterator[dict[str, str]]:
     env = _podman_env()
     build = subprocess.run(
         [
-            "podman",
+            _podman(),
             "build",
             "--isolation",
             "chroot",
@@ -179,7 +185,7 @@ def image() -> Iterator[dict[str, str]]:
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     yield env
     subprocess.run(
-        ["podman", "image", "prune", "-f"], env=env, capture_output=True, check=False
+        [_podman(), "image", "prune", "-f"], env=env, capture_output=True, check=False
     )
 
 
@@ -192,7 +198,7 @@ def _run(
     user: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     cmd = [
-        "podman",
+        _podman(),
         "run",
         "--rm",
         "--network=none",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pty
-import shutil
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Run, run_testguard, write
+from conftest import Run, run_testguard, system_tool, write
 from conftest import testguard_env as env_for_testguard
 
 TIMEOUT = 2
@@ -284,8 +283,8 @@ def test_what_a_module_changes_does_not_reach_the_next(tmp_path: Path) -> None:
 
 
 def _interpreter(version: str) -> str | None:
-    """A working python<version> on this machine (PATH, then pyenv), or None."""
-    candidates = [shutil.which(f"python{version}")]
+    """A working python<version> on this machine (the system's, then pyenv's), or None."""
+    candidates = [system_tool(f"python{version}")]
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     candidates += [
         str(p / "bin" / "python") for p in sorted(pyenv.glob(f"{version}.*"))
