@@ -44,7 +44,8 @@ def prepare(state: StaticState) -> None:
     PREFILTER.also = tuple(sorted(state.first_party.names))
 
 
-def _first_argument(call: SgNode, *keywords: str) -> SgNode | None:
+def first_argument(call: SgNode, *keywords: str) -> SgNode | None:
+    """The argument given by one of ``keywords``, else the first positional one."""
     args = call.field("arguments")
     if args is None:
         return None
@@ -106,7 +107,7 @@ def _first_party_imports(file: FileContext, body: SgNode) -> list[tuple[SgNode, 
             if module and not module.startswith(".") and module in first_party:
                 found.append((node, module))
         elif kind == "call" and _callee(file, node) in _IMPORT_MODULE:
-            module = literal(_first_argument(node, "name")) or ""
+            module = literal(first_argument(node, "name")) or ""
             if module in first_party:
                 found.append((node, module))
     return found
@@ -223,7 +224,7 @@ def _skip_findings(file: FileContext, flags: dict[str, Fallback]) -> list[Findin
         what = _SKIP_DECORATORS.get(_callee(file, call))
         if what is None:
             continue
-        flag = _mentions(_first_argument(call, "condition"), flags)
+        flag = _mentions(first_argument(call, "condition"), flags)
         if flag is not None:
             findings.append(_flag_finding(file, call, what, flag, flags[flag]))
     for if_node in rules["skip-if-statement"].find_all(file.tree):
@@ -268,7 +269,7 @@ def scan(file: FileContext) -> list[Finding]:
     for call in candidates:
         if call.kind() != "call" or _callee(file, call) not in _IMPORTORSKIP:
             continue
-        skipped = literal(_first_argument(call, "modname"))
+        skipped = literal(first_argument(call, "modname"))
         if skipped is not None and skipped in file.state.first_party:
             findings.append(file.finding(
                 call, "TG402",

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from ast_grep_py import Edit, SgNode, SgRoot
 
+from testguard.checks.fallbacks.detect import first_argument
 from testguard.core.findings import Finding
 from testguard.core.fixes import FileFix
 from testguard.core.nodetext import literal
@@ -107,18 +108,6 @@ def _bound_names(imports: Sequence[SgNode]) -> set[str]:
     return names
 
 
-def _condition(call: SgNode) -> SgNode | None:
-    args = call.field("arguments")
-    if args is None:
-        return None
-    for child in args.children():
-        if child.kind() == "keyword_argument":
-            name = child.field("name")
-            if name is not None and name.text() == "condition":
-                return child.field("value")
-    return next((c for c in args.children() if c.is_named() and c.kind() != "keyword_argument"), None)
-
-
 def _tests_only(condition: SgNode | None, flag: str, negated: bool) -> bool:
     """Whether ``condition`` is exactly ``not FLAG`` (``negated``) or ``FLAG``."""
     if condition is None:
@@ -147,7 +136,7 @@ def _skip_removal(text: str, node: SgNode, flag: str) -> tuple[int, int]:
         return _whole_lines(text, node)
     function = node.field("function")
     negated = function is None or not function.text().endswith("skipUnless")
-    if not _tests_only(_condition(node), flag, negated):
+    if not _tests_only(first_argument(node, "condition"), flag, negated):
         raise _NotFixable(f"the skip condition at line {_line(node)} tests more than '{flag}'")
     parent = node.parent()
     if parent is not None and parent.kind() == "decorator":
