@@ -84,6 +84,31 @@ def tg(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> C
     return call
 
 
+@pytest.fixture
+def project_pytest_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project's own pytest runs without the plugins installed here (seconds per run) and
+    without this run's coverage settings (``pytestmark = pytest.mark.usefixtures(...)``)."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    for name in ("COVERAGE_FILE", "COVERAGE_PROCESS_START", "COVERAGE_RCFILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def project_env() -> dict[str, str]:
+    """The environment of a project's own tool run: no COVERAGE_* of this run, no plugins."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    return env
+
+
+def measure_coverage(root: Path, *coverage_args: str) -> None:
+    """The project's own test run under coverage.py, as a user runs it."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "coverage", "run", *coverage_args, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root, capture_output=True, text=True, env=project_env(), timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def git(cwd: Path, *args: str) -> str:
     proc = subprocess.run(
         ["git", *args], cwd=cwd, capture_output=True, text=True, check=True,

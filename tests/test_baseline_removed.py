@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Run, git, git_init, write
+from conftest import Run, git, git_init, measure_coverage, write
 
 PY = sys.executable
 BASELINE = ".testguard-baseline.json"
@@ -20,11 +20,7 @@ EXITS = "import sys\n\n\ndef test_exit():\n    sys.exit(1)\n"
 EMPTY = '{\n  "version": 2,\n  "tool": "testguard",\n  "figures": {},\n  "findings": []\n}\n'
 
 
-@pytest.fixture(autouse=True)
-def _quick_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    for name in ("COVERAGE_FILE", "COVERAGE_PROCESS_START", "COVERAGE_RCFILE"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("project_pytest_alone")
 
 
 def commit(root: Path, message: str) -> str:
@@ -45,18 +41,21 @@ def legacy(tmp_path: Path, tg: Callable[..., Run]) -> Path:
     return root
 
 
-def measure(root: Path) -> None:
-    """The project's own test run under coverage.py, as a user runs it."""
-    proc = subprocess.run(
-        [PY, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=root, capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
 
 def tg003(run: Run) -> list[dict[str, object]]:
     return [f for f in run.json()["findings"] if f["code"] == "TG003"]
+
+
+SHOP = {
+    "pyproject.toml": f'[tool.testguard]\npython = "{PY}"\nchecks = ["exits", "coverage"]\n\n'
+    '[tool.testguard.coverage]\n\n[tool.coverage.run]\nsource = ["shop"]\n',
+    ".gitignore": ".coverage\n.testguard_cache/\n",
+    "shop/__init__.py": "",
+    "shop/billing.py": "def total(a, b):\n    return a + b\n\n\ndef fee(a):\n    return a / 10\n",
+    "tests/test_billing.py": "from shop.billing import fee, total\n\n\ndef test_total():\n"
+    "    assert total(1, 2) == 3\n\n\ndef test_fee():\n    assert fee(10) == 1\n",
+}
+ONE_TEST = "from shop.billing import total\n\n\ndef test_total():\n    assert total(1, 2) == 3\n"
 
 
 def test_a_pull_request_that_deletes_the_baseline_and_lowers_coverage_fails(
@@ -66,25 +65,16 @@ def test_a_pull_request_that_deletes_the_baseline_and_lowers_coverage_fails(
     root = tmp_path / "shop"
     root.mkdir()
     git_init(root)
-    write(root, {
-        "pyproject.toml": f'[tool.testguard]\npython = "{PY}"\nchecks = ["exits", "coverage"]\n\n'
-        '[tool.testguard.coverage]\n\n[tool.coverage.run]\nsource = ["shop"]\n',
-        ".gitignore": ".coverage\n.testguard_cache/\n",
-        "shop/__init__.py": "",
-        "shop/billing.py": "def total(a, b):\n    return a + b\n\n\ndef fee(a):\n    return a / 10\n",
-        "tests/test_billing.py": "from shop.billing import fee, total\n\n\ndef test_total():\n"
-        "    assert total(1, 2) == 3\n\n\ndef test_fee():\n    assert fee(10) == 1\n",
-    })
-    measure(root)
+    write(root, SHOP)
+    measure_coverage(root)
     assert tg(root, "baseline").code == 0
     assert json.loads((root / BASELINE).read_text())["figures"] == {"coverage:total": 100}
     commit(root, "base")
     git(root, "checkout", "-q", "-b", "feature")
     (root / BASELINE).unlink()
-    write(root, {"tests/test_billing.py": "from shop.billing import total\n\n\ndef test_total():\n"
-                 "    assert total(1, 2) == 3\n"})
+    write(root, {"tests/test_billing.py": ONE_TEST})
     commit(root, "drop a test and the baseline")
-    measure(root)
+    measure_coverage(root)
 
     run = tg(root, "run", "--diff-base", "main", "--format", "json")
     assert run.code == 1, run.out + run.err
@@ -218,17 +208,6 @@ def test_pointing_the_config_elsewhere_does_not_turn_the_baseline_off(
     assert (moved.code, moved.json()["findings"]) == (0, [])
 
 
-SHOP = {
-    "pyproject.toml": f'[tool.testguard]\npython = "{PY}"\nchecks = ["exits", "coverage"]\n\n'
-    '[tool.testguard.coverage]\n\n[tool.coverage.run]\nsource = ["shop"]\n',
-    ".gitignore": ".coverage\n.testguard_cache/\n",
-    "shop/__init__.py": "",
-    "shop/billing.py": "def total(a, b):\n    return a + b\n\n\ndef fee(a):\n    return a / 10\n",
-    "tests/test_billing.py": "from shop.billing import fee, total\n\n\ndef test_total():\n"
-    "    assert total(1, 2) == 3\n\n\ndef test_fee():\n    assert fee(10) == 1\n",
-}
-
-
 def tg004(run: Run) -> list[dict[str, object]]:
     return [f for f in run.json()["findings"] if f["code"] == "TG004"]
 
@@ -240,7 +219,7 @@ def test_a_floor_lowered_in_the_baseline_since_the_diff_base_fails(tmp_path: Pat
     root.mkdir()
     git_init(root)
     write(root, SHOP)
-    measure(root)
+    measure_coverage(root)
     assert tg(root, "baseline").code == 0
     commit(root, "base")
     git(root, "checkout", "-q", "-b", "by-hand")
@@ -262,9 +241,8 @@ def test_a_floor_lowered_in_the_baseline_since_the_diff_base_fails(tmp_path: Pat
 
     git(root, "checkout", "-q", "main")
     git(root, "checkout", "-q", "-b", "re-recorded")
-    write(root, {"tests/test_billing.py": "from shop.billing import total\n\n\ndef test_total():\n"
-                 "    assert total(1, 2) == 3\n"})
-    measure(root)
+    write(root, {"tests/test_billing.py": ONE_TEST})
+    measure_coverage(root)
     assert tg(root, "baseline").code == 1  # lowering needs --allow-lower
     assert tg(root, "baseline", "--allow-lower").code == 0
     commit(root, "drop a test, lower the floor on purpose")
@@ -284,14 +262,14 @@ def test_a_floor_that_rises_or_goes_with_its_file_is_no_lowering(tmp_path: Path,
     write(root, {**SHOP, "pyproject.toml": SHOP["pyproject.toml"].replace(
         "[tool.testguard.coverage]\n", '[tool.testguard.coverage]\npaths = { "shop/extra.py" = 50 }\n'),
         "shop/extra.py": "def unused(a):\n    return a\n"})
-    measure(root)
+    measure_coverage(root)
     assert tg(root, "baseline").code == 0
     assert "coverage:shop/extra.py" in json.loads((root / BASELINE).read_text())["figures"]
     commit(root, "base")
     git(root, "checkout", "-q", "-b", "feature")
     (root / "shop" / "extra.py").unlink()
     write(root, {"pyproject.toml": SHOP["pyproject.toml"]})
-    measure(root)
+    measure_coverage(root)
     assert tg(root, "baseline").code == 0, "a figure of a deleted file goes with it"
     commit(root, "remove a module")
     run = tg(root, "run", "--diff-base", "main", "--format", "json")

@@ -24,10 +24,7 @@ def test_two():
 """
 
 
-@pytest.fixture(autouse=True)
-def _quick_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The projects' pytest runs skip the plugins installed here (seconds per run)."""
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+pytestmark = pytest.mark.usefixtures("project_pytest_alone")
 
 
 def make_project(root: Path, files: dict[str, str], collect: str = "") -> Path:

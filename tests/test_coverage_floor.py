@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Run, git, git_init, write
+from conftest import Run, git, git_init, measure_coverage, project_env, write
 
 PY = sys.executable
 
@@ -51,16 +51,8 @@ def test_shout():
 # calc.py: 6 statements, 2 missed (66.67%); text.py: 2 statements, none missed; total 75%.
 
 
-@pytest.fixture(autouse=True)
-def _quick_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The projects' pytest runs skip the plugins installed here (seconds per run)."""
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+pytestmark = pytest.mark.usefixtures("project_pytest_alone")
 
-
-def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    return env
 
 
 def make_project(root: Path, testguard: str = "", coverage: str = "", extra: dict[str, str] | None = None) -> Path:
@@ -78,14 +70,6 @@ def make_project(root: Path, testguard: str = "", coverage: str = "", extra: dic
     return root
 
 
-def measure(root: Path, *coverage_args: str) -> None:
-    """The project's own test run under coverage.py, as a user runs it."""
-    proc = subprocess.run(
-        [PY, "-m", "coverage", "run", *coverage_args, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=root, capture_output=True, text=True, env=clean_env(), timeout=120, check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
 
 def findings(run: Run, code: str | None = None) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = run.json()["findings"]
@@ -94,13 +78,13 @@ def findings(run: Run, code: str | None = None) -> list[dict[str, Any]]:
 
 def coverage_total(root: Path) -> str:
     proc = subprocess.run([PY, "-m", "coverage", "report", "--format=total"], cwd=root,
-                          capture_output=True, text=True, env=clean_env(), check=True)
+                          capture_output=True, text=True, env=project_env(), check=True)
     return proc.stdout.strip()
 
 
 def test_total_below_floor_is_tg601_with_coverage_pys_own_figure(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path, "fail-under = 80\n")
-    measure(root)
+    measure_coverage(root)
     run = tg(root, "coverage", "--format", "json")
     assert run.code == 1, run.err
     [total] = findings(run, "TG601")
@@ -113,7 +97,7 @@ def test_total_below_floor_is_tg601_with_coverage_pys_own_figure(tmp_path: Path,
 
 def test_total_at_floor_passes_and_text_output_is_one_line_a_finding(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path, "fail-under = 75\n")
-    measure(root)
+    measure_coverage(root)
     run = tg(root, "coverage")
     assert run.code == 0, run.out + run.err
     assert run.out == "All checks passed.\n"
@@ -121,7 +105,7 @@ def test_total_at_floor_passes_and_text_output_is_one_line_a_finding(tmp_path: P
 
 def test_a_failing_run_shows_the_table_worst_first_in_text(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path, "fail-under = 80\n")
-    measure(root)
+    measure_coverage(root)
     run = tg(root, "coverage")
     assert run.code == 1
     lines = run.out.splitlines()
@@ -139,7 +123,7 @@ def test_a_path_below_its_own_floor_while_the_total_passes(tmp_path: Path, tg: C
         tmp_path,
         'fail-under = 70\npaths = { "pkg/**" = 50, "pkg/core/**" = 90, "pkg/util/**" = 100 }\n',
     )
-    measure(root)
+    measure_coverage(root)
     run = tg(root, "coverage", "--format", "json")
     assert run.code == 1
     [finding] = findings(run)
@@ -153,7 +137,7 @@ def test_a_path_below_its_own_floor_while_the_total_passes(tmp_path: Path, tg: C
 def test_the_most_specific_glob_wins(tmp_path: Path, tg: Callable[..., Run]) -> None:
     # calc.py (67%) is governed by its own entry (60), not by pkg/core/** (90).
     root = make_project(tmp_path, 'paths = { "pkg/core/**" = 90, "pkg/core/calc.py" = 60, "*.py" = 99 }\n')
-    measure(root)
+    measure_coverage(root)
     run = tg(root, "coverage", "--format", "json")
     assert run.code == 0, run.out
     table = run.json()["checks"]["coverage"]["sections"]["coverage_table"]
@@ -165,7 +149,7 @@ def test_the_most_specific_glob_wins(tmp_path: Path, tg: Callable[..., Run]) -> 
 
 def test_report_table_is_sorted_worst_first_and_in_the_summary(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path, 'paths = { "pkg/core/**" = 90 }\n')
-    measure(root)
+    measure_coverage(root)
     summary = tmp_path / "summary.md"
     run = tg(root, "coverage", "--format", "json", "--summary", str(summary))
     table = run.json()["checks"]["coverage"]["sections"]["coverage_table"]
@@ -187,7 +171,7 @@ def test_branch_coverage_counts_as_coverage_py_counts_it(tmp_path: Path, tg: Cal
         "tests/test_sign.py": "from pkg.core.sign import sign\n\n\ndef test_sign():\n    assert sign(-5) == -1\n",
     }
     root = make_project(tmp_path, "fail-under = 100\n", "branch = true\n", extra)
-    measure(root)
+    measure_coverage(root)
     run = tg(root, "coverage", "--format", "json")
     [total] = findings(run, "TG601")
     assert f"total coverage {coverage_total(root)}% is below" in total["message"]
@@ -196,7 +180,7 @@ def test_branch_coverage_counts_as_coverage_py_counts_it(tmp_path: Path, tg: Cal
 
 def test_parallel_data_is_combined_without_touching_the_projects_files(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path, "fail-under = 80\n")
-    measure(root, "--parallel-mode")
+    measure_coverage(root, "--parallel-mode")
     before = sorted(p.name for p in root.glob(".coverage*"))
     assert before and all(name.startswith(".coverage.") for name in before)
     run = tg(root, "coverage", "--format", "json")
@@ -207,9 +191,9 @@ def test_parallel_data_is_combined_without_touching_the_projects_files(tmp_path:
 
 def test_coverage_json_and_xml_reports_are_read_when_that_is_what_exists(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path, 'fail-under = 80\npaths = { "pkg/core/**" = 90 }\n')
-    measure(root)
+    measure_coverage(root)
     for fmt in ("json", "xml"):
-        subprocess.run([PY, "-m", "coverage", fmt, "-q"], cwd=root, check=True, env=clean_env())
+        subprocess.run([PY, "-m", "coverage", fmt, "-q"], cwd=root, check=True, env=project_env())
     (root / ".coverage").rename(tmp_path / "stash")
     from_json = tg(root, "coverage", "--format", "json")
     assert sorted(from_json.codes()) == ["TG601", "TG602"]
@@ -256,7 +240,7 @@ def test_changed_lines_below_floor_with_annotations_on_exactly_the_uncovered_lin
 ) -> None:
     root = make_project(tmp_path, "changed-lines-fail-under = 90\n")
     feature_branch(root)
-    measure(root)
+    measure_coverage(root)
     run = tg(root, "coverage", "--format", "json", "--diff-base", "main")
     assert run.code == 1, run.err
     [changed] = findings(run, "TG603")
@@ -274,7 +258,7 @@ def test_changed_lines_below_floor_with_annotations_on_exactly_the_uncovered_lin
 def test_changed_lines_above_floor_pass(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path, "changed-lines-fail-under = 50\n")
     feature_branch(root)
-    measure(root)
+    measure_coverage(root)
     run = tg(root, "coverage", "--format", "json", "--diff-base", "main")
     assert "TG603" not in run.codes()
     assert run.code == 0  # TG604 is a warning
@@ -282,14 +266,14 @@ def test_changed_lines_above_floor_pass(tmp_path: Path, tg: Callable[..., Run]) 
 
 def test_ratchet_refuses_a_drop_below_the_recorded_figure(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path, 'paths = { "pkg/util/**" = 10 }\n')
-    measure(root)
+    measure_coverage(root)
     recorded = tg(root, "baseline", "coverage")
     assert recorded.code == 0, recorded.err
     figures = json.loads((root / ".testguard-baseline.json").read_text())["figures"]
     assert figures["coverage:total"] == 75 and figures["coverage:pkg/util/**"] == 100
     # the shout test goes: text.py drops to 50%, the total to 62.5% (5 of 8)
     (root / "tests/test_calc.py").write_text(TESTS.split("def test_shout")[0])
-    measure(root)
+    measure_coverage(root)
     run = tg(root, "coverage", "--format", "json")
     assert run.code == 1
     messages = {(f["code"], f["path"]): f["message"] for f in findings(run)}
@@ -305,12 +289,12 @@ def test_ratchet_refuses_a_drop_below_the_recorded_figure(tmp_path: Path, tg: Ca
 
 def test_ratchet_lets_coverage_rise(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path)
-    measure(root)
+    measure_coverage(root)
     assert tg(root, "baseline", "coverage").code == 0
     (root / "tests/test_more.py").write_text(
         "from pkg.core.calc import mul, sub\n\n\ndef test_more():\n    assert sub(3, 1) == 2\n    assert mul(2, 2) == 4\n"
     )
-    measure(root)
+    measure_coverage(root)
     run = tg(root, "coverage")
     assert run.code == 0, run.out
 
@@ -328,7 +312,7 @@ def test_no_coverage_data_says_how_to_produce_it(tmp_path: Path, tg: Callable[..
 
 def test_data_from_another_machine_needs_paths_remapping(tmp_path: Path, tg: Callable[..., Run]) -> None:
     ci = make_project(tmp_path / "ci", "fail-under = 80\n")
-    measure(ci)
+    measure_coverage(ci)
     here = tmp_path / "here"
     shutil.copytree(ci, here)
     shutil.rmtree(ci)
@@ -344,7 +328,7 @@ def test_data_from_another_machine_needs_paths_remapping(tmp_path: Path, tg: Cal
 
 def test_data_written_by_another_coverage_version_is_a_clear_error(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path, "fail-under = 80\n")
-    measure(root)
+    measure_coverage(root)
     with sqlite3.connect(root / ".coverage") as db:
         db.execute("update coverage_schema set version = 99")
     run = tg(root, "coverage")
@@ -364,7 +348,7 @@ def test_unreadable_data_and_no_coverage_in_the_projects_interpreter(
     tmp_path: Path, tg: Callable[..., Run], bare_python: Path
 ) -> None:
     root = make_project(tmp_path, "fail-under = 80\n")
-    measure(root)
+    measure_coverage(root)
     with sqlite3.connect(root / ".coverage") as db:
         db.execute("update coverage_schema set version = 99")
     run = tg(root, "coverage", "--python", str(bare_python))
@@ -384,7 +368,7 @@ def test_run_without_coverage_in_the_projects_interpreter(
 def test_a_diff_base_that_does_not_exist(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path, "changed-lines-fail-under = 90\n")
     feature_branch(root)
-    measure(root)
+    measure_coverage(root)
     run = tg(root, "coverage", "--diff-base", "no-such-branch")
     assert run.code == 2
     assert "no-such-branch" in run.err and "Traceback" not in run.err
@@ -402,7 +386,7 @@ def test_the_projects_own_coverage_reads_data_this_one_cannot(tmp_path: Path) ->
     from testguard.checks.coverage.data import project_settings, read_with_project_coverage
 
     root = make_project(tmp_path, 'paths = { "pkg/core/**" = 90 }\n')
-    measure(root)
+    measure_coverage(root)
     settings = project_settings(root, None)
     loaded = read_with_project_coverage(root, Path(PY), settings.data_file, [], settings, "wrong schema")
     assert loaded.source == ".coverage (read by the project's coverage.py)"
@@ -421,7 +405,7 @@ def test_a_changed_continuation_line_counts_for_its_statement(tmp_path: Path, tg
     git(root, "commit", "-q", "-m", "base")
     # only the middle line of the (untested) return statement changes
     (root / "pkg/util/total.py").write_text("def total(items):\n    return sum(\n        items or []\n    )\n")
-    measure(root)
+    measure_coverage(root)
     run = tg(root, "coverage", "--format", "json", "--diff-base", "HEAD")
     assert "1 of 1 statements missed" in findings(run, "TG603")[0]["message"]
     [line] = findings(run, "TG604")
@@ -431,7 +415,7 @@ def test_a_changed_continuation_line_counts_for_its_statement(tmp_path: Path, tg
 def test_the_table_says_what_blocks_in_the_words_of_the_exit_code(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path, 'fail-under = 80\npaths = { "pkg/core/**" = 90 }\n')
     (root / "tests/test_calc.py").write_text(TESTS.split("def test_shout")[0])  # text.py: 50%
-    measure(root)
+    measure_coverage(root)
     assert tg(root, "baseline", "coverage").code == 0
     entries = json.loads((root / ".testguard-baseline.json").read_text())["findings"]
     # a project's finding is recorded for the project, wherever its floor is written

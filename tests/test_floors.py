@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Run, write
+from conftest import Run, measure_coverage, write
 
 PY = sys.executable
 BASELINE = ".testguard-baseline.json"
@@ -38,12 +38,7 @@ def calc_tests(*names: str) -> str:
     return body
 
 
-@pytest.fixture(autouse=True)
-def _quick_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The projects' pytest runs skip the plugins installed here (seconds per run)."""
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    for name in ("COVERAGE_FILE", "COVERAGE_PROCESS_START", "COVERAGE_RCFILE"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("project_pytest_alone")
 
 
 def make_project(root: Path, tests: str, coverage: str = "") -> Path:
@@ -58,23 +53,14 @@ def make_project(root: Path, tests: str, coverage: str = "") -> Path:
         "pkg/calc.py": CALC,
         "tests/test_calc.py": tests,
     })
-    measure(root)
+    measure_coverage(root)
     return root
 
-
-def measure(root: Path) -> None:
-    """The project's own test run under coverage.py, as a user runs it."""
-    proc = subprocess.run(
-        [PY, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=root, capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def retest(root: Path, tests: str) -> None:
     (root / "tests/test_calc.py").write_text(tests)
-    measure(root)
+    measure_coverage(root)
 
 
 def figures(root: Path) -> dict[str, float]:
@@ -165,14 +151,14 @@ def test_a_figure_that_would_vanish_is_a_lowering_unless_its_file_is_gone(
 ) -> None:
     root = make_project(tmp_path, calc_tests("add", "sub", "mul"), 'paths = { "pkg/**" = 10 }\n')
     write(root, {"pkg/extra.py": "def one():\n    return 1\n"})
-    measure(root)
+    measure_coverage(root)
     assert tg(root, "baseline", "coverage").code == 0
     assert set(figures(root)) == {
         "coverage:total", "coverage:pkg/**", "coverage:pkg/calc.py", "coverage:pkg/extra.py"
     }
     # the file goes: its figure goes with it (the total still holds the line)
     (root / "pkg/extra.py").unlink()
-    measure(root)
+    measure_coverage(root)
     gone = tg(root, "baseline", "coverage")
     assert gone.code == 0, gone.err
     assert "coverage:pkg/extra.py" not in figures(root)
