@@ -60,6 +60,21 @@ def _entries(directory: Path) -> list[os.DirEntry[str]]:
         return []
 
 
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """``entry.is_dir()``, False (not OSError) for a symbolic link loop or what cannot be reached."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def _walk_package(
     name: str, directory: Path, unnameable: list[Path], seen: set[str] | None = None
 ) -> Iterable[ModuleSpec]:
@@ -73,14 +88,14 @@ def _walk_package(
     if init.is_file():
         yield ModuleSpec(name, init, is_package=True)
     for entry in _entries(directory):
-        if entry.is_dir(follow_symlinks=True):
+        if _is_dir(entry):
             if _hidden(entry.name):
                 continue
             if nameable(entry.name):
                 yield from _walk_package(f"{name}.{entry.name}", Path(entry.path), unnameable, seen)
             else:
                 unnameable.extend(_python_files(Path(entry.path), seen))
-        elif entry.name.endswith(".py") and entry.name != "__init__.py" and entry.is_file():
+        elif entry.name.endswith(".py") and entry.name != "__init__.py" and _is_file(entry):
             stem = entry.name[:-3]
             if nameable(stem):
                 yield ModuleSpec(f"{name}.{stem}", Path(entry.path))
@@ -96,10 +111,10 @@ def _python_files(directory: Path, seen: set[str]) -> list[Path]:
     seen.add(real)
     found: list[Path] = []
     for entry in _entries(directory):
-        if entry.is_dir(follow_symlinks=True):
+        if _is_dir(entry):
             if not _hidden(entry.name):
                 found += _python_files(Path(entry.path), seen)
-        elif entry.name.endswith(".py") and entry.is_file():
+        elif entry.name.endswith(".py") and _is_file(entry):
             found.append(Path(entry.path))
     return found
 
