@@ -373,3 +373,11 @@ def test_targets_follow_the_test_discovery_of_the_other_checks(
     assert run.code == 1, run.err
     assert [(f["path"], f["line"]) for f in run.json()["findings"]] == [("testing/test_core.py", 5)]
     assert run.json()["checks"]["mypy"]["sections"]["mypy"]["targets"] == ["app", "testing"]
+
+
+def test_a_json_message_with_a_line_that_is_not_a_number_is_read_not_a_crash() -> None:
+    # mypy = "..." in [tool.testguard.mypy] may name any program; its output is not trusted.
+    lines = '{"file": "app/core.py", "line": "seven", "message": "odd"}\n{"file": "app/core.py", "line": [1]}\n'
+    messages, other = parse_output(lines, json_output=True)
+    assert [(m.file, m.line) for m in messages] == [("app/core.py", 0), ("app/core.py", 0)]
+    assert other == []
