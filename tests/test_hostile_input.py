@@ -261,6 +261,34 @@ def test_a_malformed_or_deeply_nested_cache_is_ignored(tmp_path: Path, tg: Calla
     assert "internal error" not in deep.err and deep.json()["findings"] == expected
 
 
+def test_a_cache_entry_with_fields_of_the_wrong_type_is_scanned_again(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    # Valid JSON of this machine's cache, damaged inside: a finding whose path is a number,
+    # whose line is text, or that belongs to another file is not a result of that file.
+    import json
+
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'shop'\n",
+        "tests/test_a.py": "import sys\nsys.exit(1)\n",
+        "tests/test_b.py": "import sys\nsys.exit(2)\n",
+        "tests/test_c.py": "import sys\nsys.exit(3)\n",
+    })
+    first = tg(tmp_path, "exits", "--format", "json")
+    expected = first.json()["findings"]
+    assert len(expected) == 3
+    (cache_file,) = (tmp_path / ".testguard_cache").glob("static-*.json")
+    data = json.loads(cache_file.read_text())
+    files = data["files"]
+    files["tests/test_a.py"]["results"][0]["path"] = 1
+    files["tests/test_b.py"]["results"][0]["line"] = "2"
+    files["tests/test_c.py"]["results"][0]["path"] = "tests/test_other.py"
+    cache_file.write_text(json.dumps(data))
+    again = tg(tmp_path, "exits", "--format", "json")
+    assert "internal error" not in again.err
+    assert again.json()["findings"] == expected
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
 def test_a_named_pipe_among_the_tests_is_tg001_not_a_hang(tmp_path: Path) -> None:
     write(tmp_path, {"pyproject.toml": "[project]\nname = 'shop'\n", "tests/test_ok.py": "x = 1\n"})

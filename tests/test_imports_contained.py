@@ -197,6 +197,47 @@ def test_clean_package_passes_with_exit_code_0(tmp_path: Path) -> None:
     assert run.json()["checks"]["imports"]["sections"]["imports"]["modules"] == 3
 
 
+def test_symbolic_link_loops_in_a_package_are_passed_over(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    write(tmp_path, {"pkg/__init__.py": "", "pkg/bad.py": "raise ImportError('boom')\n"})
+    (tmp_path / "pkg" / "loop").symlink_to("loop")  # a directory entry that stat cannot follow
+    (tmp_path / "pkg" / "loop.py").symlink_to("loop.py")
+    (tmp_path / "pkg" / "up").symlink_to("..")
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n'
+    )
+    run = tg(tmp_path, "imports", "--format", "json")
+    assert "internal error" not in run.err, run.err
+    assert run.code == 1, run.out + run.err
+    assert [f["path"] for f in run.json()["findings"]] == ["pkg/bad.py"]
+
+
+def test_a_subpackage_that_cannot_be_searched_is_passed_over(tmp_path: Path) -> None:
+    from conftest import testguard_env, without_root_powers
+
+    write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/bad.py": "raise ImportError('boom')\n",
+        "pkg/secret/__init__.py": "",
+    })
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n'
+    )
+    prefix = without_root_powers()
+    secret = tmp_path / "pkg" / "secret"
+    secret.chmod(0)
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "testguard", "imports", "--format", "json"],
+            cwd=tmp_path, capture_output=True, text=True, env=testguard_env(), timeout=300, check=False,
+        )
+    finally:
+        secret.chmod(0o755)
+    run = Run(proc.returncode, proc.stdout, proc.stderr)
+    assert "internal error" not in run.err, run.err
+    assert run.code == 1, run.out + run.err
+    assert [f["path"] for f in run.json()["findings"]] == ["pkg/bad.py"]
+
+
 @pytest.mark.slow
 def test_fresh_interpreter_mode_agrees(
     tmp_path: Path, contained: tuple[Run, float, Path]

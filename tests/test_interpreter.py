@@ -150,3 +150,15 @@ def test_a_python3_from_path_is_named_as_such(
     assert f"imports: 2 modules with {shims / 'python3'} (found: python3 on PATH: no .venv, venv or $VIRTUAL_ENV)" in lines
     assert "mypy: skipped, not in [tool.testguard] checks (pyproject.toml)" in lines
     assert "mocks: skipped, not in [tool.testguard] checks (pyproject.toml)" in lines
+
+
+@pytest.mark.parametrize("check", ["imports", "mypy"])
+def test_a_configured_interpreter_path_with_a_nul_byte_is_exit_2(
+    tmp_path: Path, tg: Callable[..., Run], check: str
+) -> None:
+    # TOML can spell a NUL (\u0000); the operating system cannot take it in a path.
+    _shop(tmp_path, 'python = "bin/py\\u0000thon"\n')
+    run = tg(tmp_path, check)
+    assert run.code == 2, run.out + run.err
+    assert "internal error" not in run.err, run.err
+    assert "'bin/py\\x00thon'" in run.err and "does not exist" in run.err, run.err

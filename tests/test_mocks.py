@@ -264,3 +264,36 @@ def test_inventory_names_the_new_classes_and_what_to_use(project: Path, tg: Call
     inventory = run.json()["checks"]["mocks"]["sections"]["inventory"]
     assert inventory["totals"]["by_class"] == {"stdlib": 1, "test-local": 1}
     assert set(inventory["replacements"]) == {"stdlib", "test-local"}
+
+
+def test_a_target_behind_a_directory_that_cannot_be_searched_is_classified_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    import conftest
+
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'mypkg'\n",
+        "mypkg/__init__.py": "",
+        "mypkg/secret/__init__.py": "",
+        "tests/test_a.py": "from unittest import mock\n\n\ndef test_a():\n"
+                           "    with mock.patch('mypkg.secret.thing.x'):\n        pass\n",
+    })
+    secret = tmp_path / "mypkg" / "secret"
+    prefix = conftest.without_root_powers()
+    secret.chmod(0)
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "testguard", "mocks", "--format", "json"],
+            cwd=tmp_path, capture_output=True, text=True, env=conftest.testguard_env(), timeout=300,
+            check=False,
+        )
+    finally:
+        secret.chmod(0o755)
+    run = Run(proc.returncode, proc.stdout, proc.stderr)
+    assert "internal error" not in run.err, run.err
+    assert run.code == 1, run.out + run.err
+    patched = [f for f in run.json()["findings"] if f["code"] == "TG202"]
+    assert [f["details"]["class"] for f in patched] == ["first-party"]

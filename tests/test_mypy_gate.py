@@ -329,6 +329,20 @@ def test_a_broken_setup_is_exit_2_with_a_message_never_a_pass(
         assert "RuntimeError: plugin bug" in run.err
 
 
+@pytest.mark.parametrize("key", ["targets", "args"])
+def test_a_nul_byte_in_the_mypy_arguments_is_exit_2_with_a_message(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run], key: str
+) -> None:
+    # TOML can spell a NUL (\u0000); no process can be given one in an argument.
+    app_project(tmp_path, project_python, "X = 1\n")
+    with (tmp_path / "pyproject.toml").open("a") as handle:
+        handle.write(f'\n[tool.testguard.mypy]\n{key} = ["app/\\u0000"]\n')
+    run = tgm(tmp_path, "mypy")
+    assert run.code == 2, run.out + run.err
+    assert "internal error" not in run.err, run.err
+    assert "cannot run mypy" in run.err and "[tool.testguard.mypy]" in run.err, run.err
+
+
 def test_args_win_over_the_projects_config_files(
     tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
 ) -> None:
@@ -359,3 +373,11 @@ def test_targets_follow_the_test_discovery_of_the_other_checks(
     assert run.code == 1, run.err
     assert [(f["path"], f["line"]) for f in run.json()["findings"]] == [("testing/test_core.py", 5)]
     assert run.json()["checks"]["mypy"]["sections"]["mypy"]["targets"] == ["app", "testing"]
+
+
+def test_a_json_message_with_a_line_that_is_not_a_number_is_read_not_a_crash() -> None:
+    # mypy = "..." in [tool.testguard.mypy] may name any program; its output is not trusted.
+    lines = '{"file": "app/core.py", "line": "seven", "message": "odd"}\n{"file": "app/core.py", "line": [1]}\n'
+    messages, other = parse_output(lines, json_output=True)
+    assert [(m.file, m.line) for m in messages] == [("app/core.py", 0), ("app/core.py", 0)]
+    assert other == []

@@ -43,11 +43,14 @@ def _problem(candidate: Path) -> str | None:
 
 
 def _exists(path: Path) -> bool:
-    """Whether there is anything at ``path`` (a dangling link or an unreachable file counts)."""
+    """Whether there is anything at ``path`` (a dangling link or an unreachable file counts;
+    a name with a NUL byte, which no file can have, does not)."""
     try:
         path.lstat()
     except OSError as exc:
         return exc.errno not in (errno.ENOENT, errno.ENOTDIR)
+    except ValueError:
+        return False
     return True
 
 

@@ -25,7 +25,7 @@ SKIP_DIRS = frozenset(
 )
 
 
-def _is_file(path: Path) -> bool:
+def is_file(path: Path) -> bool:
     """Path.is_file() that says False, not PermissionError, behind a directory it cannot search."""
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
@@ -33,7 +33,7 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _is_dir(path: Path) -> bool:
+def is_dir(path: Path) -> bool:
     try:
         return stat.S_ISDIR(os.stat(path).st_mode)
     except (OSError, ValueError):
@@ -52,7 +52,7 @@ def find_root(start: Path) -> Path:
     """The nearest directory upward with a pyproject.toml, else a .git, else start."""
     start = start.resolve()
     for directory in (start, *start.parents):
-        if _is_file(directory / "pyproject.toml"):
+        if is_file(directory / "pyproject.toml"):
             return directory
     for directory in (start, *start.parents):
         if _exists(directory / ".git"):
@@ -153,10 +153,10 @@ def _walk(
         for entry in entries:
             name = entry.name
             try:
-                is_dir = entry.is_dir()
+                directory_entry = entry.is_dir()
             except OSError:
-                is_dir = False
-            if not is_dir:
+                directory_entry = False
+            if not directory_entry:
                 if not suffixes or name.endswith(suffixes):
                     found.append(prefix + name)
                 continue
@@ -226,7 +226,7 @@ def discover_files(
 
 
 def _ini_section(file: Path, section: str) -> dict[str, list[str]] | None:
-    if not _is_file(file):
+    if not is_file(file):
         return None
     import configparser
 
@@ -296,7 +296,7 @@ def test_directories(root: Path, config: Config) -> list[str]:
         if not prefix:
             continue
         directory = "/".join(prefix)
-        if directory not in found and _is_dir(root / directory):
+        if directory not in found and is_dir(root / directory):
             found.append(directory)
     return found
 
@@ -305,7 +305,7 @@ def _load_pyproject(root: Path) -> dict[str, Any]:
     from testguard.core.config import read_toml
 
     file = root / "pyproject.toml"
-    return read_toml(file) if _is_file(file) else {}
+    return read_toml(file) if is_file(file) else {}
 
 
 class TestFileMatcher:
@@ -374,9 +374,9 @@ def source_roots(root: Path, config: Config) -> list[Path]:
     pyproject = config.pyproject or _load_pyproject(root)
     for declared in _declared_roots(pyproject):
         candidate = (root / declared).resolve()
-        if _is_dir(candidate) and candidate not in roots:
+        if is_dir(candidate) and candidate not in roots:
             roots.append(candidate)
-    if _is_dir(root / "src") and (root / "src").resolve() not in roots:
+    if is_dir(root / "src") and (root / "src").resolve() not in roots:
         roots.append(root / "src")
     if root.resolve() not in roots:
         roots.append(root)
@@ -393,7 +393,7 @@ def detect_packages(root: Path, config: Config) -> list[str]:
     for base in source_roots(root, config):
         if isinstance(name, str):
             candidate = _NAME.sub("_", name).lower()
-            if _is_file(base / candidate / "__init__.py") or _is_file(base / f"{candidate}.py"):
+            if is_file(base / candidate / "__init__.py") or is_file(base / f"{candidate}.py"):
                 return [candidate]
     for base in source_roots(root, config):
         if base == root and found:
@@ -404,8 +404,8 @@ def detect_packages(root: Path, config: Config) -> list[str]:
             continue
         for entry in entries:
             if (
-                _is_dir(entry)
-                and _is_file(entry / "__init__.py")
+                is_dir(entry)
+                and is_file(entry / "__init__.py")
                 and entry.name not in ("tests", "test", "testing", "docs", "bench", "benchmarks", "examples", "scripts")
                 and not entry.name.startswith(".")
             ):

@@ -281,12 +281,25 @@ def _fingerprint(state: StaticState, test_globs: list[str]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _from_cache(results: list[dict[str, Any]]) -> list[Finding] | None:
-    """The cached findings, or None when the entry is malformed (then the file is scanned again)."""
+def _from_cache(path: str, results: list[dict[str, Any]]) -> list[Finding] | None:
+    """The cached findings of ``path``, or None when the entry is malformed (then the file is scanned again)."""
     try:
-        return [Finding.from_dict(d) for d in results]
+        findings = [Finding.from_dict(d) for d in results]
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
+    return findings if all(_well_formed(f, path) for f in findings) else None
+
+
+def _well_formed(finding: Finding, path: str) -> bool:
+    """A finding as ``scan_source`` makes them: of this file, with the types the reports rely on."""
+    numbers = (finding.line, finding.col, finding.end_line, finding.end_col, finding.statement_line)
+    texts = (finding.code, finding.title, finding.message, finding.check)
+    return (
+        finding.path == path
+        and all(type(n) is int for n in numbers)
+        and all(isinstance(t, str) for t in texts)
+        and isinstance(finding.line_text, (str, type(None)))
+    )
 
 
 def _scan_all(state: StaticState, test_files: list[str], cache: StaticCache) -> dict[str, list[Finding]]:
@@ -301,7 +314,7 @@ def _scan_all(state: StaticState, test_files: list[str], cache: StaticCache) -> 
                 loaded = data
             else:
                 hit = cache.lookup(path, content_hash(data), path in state.compile_paths)
-                cached = None if hit is None else _from_cache(hit)
+                cached = None if hit is None else _from_cache(path, hit)
                 if cached is not None:
                     collected[path] = cached
                     continue

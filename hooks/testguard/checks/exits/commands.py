@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ast_grep_py import SgNode
 
-from testguard.core.nodetext import compact
+from testguard.core.nodetext import compact, dotted
 from testguard.core.pyimports import ImportMap
 
 _CLICK_MODULES = ("click", "rich_click", "asyncclick")
@@ -37,9 +37,7 @@ def _decorator_name(decorator: SgNode) -> str | None:
     expression = next((c for c in decorator.children() if c.is_named() and c.kind() != "comment"), None)
     if expression is not None and expression.kind() == "call":
         expression = expression.field("function")
-    if expression is None or expression.kind() not in ("identifier", "attribute"):
-        return None
-    return compact(expression.text())
+    return dotted(expression)
 
 
 def _decorators(definition: SgNode) -> list[str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from testguard.core.globs import dotted_match
+from testguard.core.project import is_dir, is_file
 
 SKIP_DIRS = frozenset({"__pycache__", "site-packages", "node_modules"})
 
@@ -45,10 +46,10 @@ def locate_package(roots: Sequence[Path], package: str) -> Path | None:
     parts = package.split(".")
     for root in roots:
         base = root.joinpath(*parts)
-        if base.is_dir():
+        if is_dir(base):
             return base
         single = base.with_suffix(".py")
-        if single.is_file():
+        if is_file(single):
             return single
     return None
 
@@ -58,6 +59,21 @@ def _entries(directory: Path) -> list[os.DirEntry[str]]:
         return sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError:
         return []
+
+
+def _entry_is_dir(entry: os.DirEntry[str]) -> bool:
+    """``entry.is_dir()``, False (not OSError) for a symbolic link loop or what cannot be reached."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _entry_is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def _walk_package(
@@ -70,17 +86,17 @@ def _walk_package(
         return
     seen.add(real)
     init = directory / "__init__.py"
-    if init.is_file():
+    if is_file(init):
         yield ModuleSpec(name, init, is_package=True)
     for entry in _entries(directory):
-        if entry.is_dir(follow_symlinks=True):
+        if _entry_is_dir(entry):
             if _hidden(entry.name):
                 continue
             if nameable(entry.name):
                 yield from _walk_package(f"{name}.{entry.name}", Path(entry.path), unnameable, seen)
             else:
                 unnameable.extend(_python_files(Path(entry.path), seen))
-        elif entry.name.endswith(".py") and entry.name != "__init__.py" and entry.is_file():
+        elif entry.name.endswith(".py") and entry.name != "__init__.py" and _entry_is_file(entry):
             stem = entry.name[:-3]
             if nameable(stem):
                 yield ModuleSpec(f"{name}.{stem}", Path(entry.path))
@@ -96,10 +112,10 @@ def _python_files(directory: Path, seen: set[str]) -> list[Path]:
     seen.add(real)
     found: list[Path] = []
     for entry in _entries(directory):
-        if entry.is_dir(follow_symlinks=True):
+        if _entry_is_dir(entry):
             if not _hidden(entry.name):
                 found += _python_files(Path(entry.path), seen)
-        elif entry.name.endswith(".py") and entry.is_file():
+        elif entry.name.endswith(".py") and _entry_is_file(entry):
             found.append(Path(entry.path))
     return found
 
@@ -149,7 +165,7 @@ def discover(
             continue
         specs = (
             _walk_package(package, location, unnameable)
-            if location.is_dir()
+            if is_dir(location)
             else [ModuleSpec(package, location)]
         )
         for spec in specs:

@@ -34,7 +34,7 @@ from testguard.checks.imports.cycles import ImportCycles
 from testguard.core.importgraph import DepGraph
 from testguard.checks.imports.discover import ModuleSpec
 from testguard.checks.imports.plan import Plan
-from testguard.checks.imports.runner import ImportOutcome, Progress, confirm_failures, run_imports
+from testguard.checks.imports.runner import ImportOutcome, Progress, confirm_failures, run_imports, within
 
 # Rounds of following changed verdicts to the modules that import them.
 MAX_ROUNDS = 8
@@ -222,7 +222,7 @@ class _InSnapshots:
                 merged = {**done, **self.fresh}
                 changed = {name for name, outcome in self.fresh.items() if outcome.ok != done[name].ok}
                 todo = _to_verify(merged, self.claimed, changed, cycles)
-            mine = {name for name in todo if _within(name, package)}
+            mine = {name for name in todo if within(name, package)}
             self.claimed |= mine
             self.open += bool(mine)
         return sorted(mine, key=lambda name: name.split("."))
@@ -235,10 +235,6 @@ class _InSnapshots:
     def record(self, outcome: ImportOutcome) -> None:
         with self.lock:
             self.fresh[outcome.module] = outcome
-
-
-def _within(module: str, package: str) -> bool:
-    return module == package or module.startswith(package + ".")
 
 
 def _largest_first(specs: Sequence[ModuleSpec]) -> list[str]:

@@ -25,7 +25,7 @@ from testguard.core import processes
 from testguard.core.config import Config
 from testguard.core.findings import Finding, UsageError
 from testguard.core.globs import GlobSet
-from testguard.core.project import detect_packages, relpath, source_roots
+from testguard.core.project import detect_packages, is_dir, relpath, source_roots
 
 LOCATE_TIMEOUT = 120.0
 
@@ -83,7 +83,7 @@ def _changed(
     names: set[str] = set()
     for given in paths:
         target = root / given
-        if target.is_dir():
+        if is_dir(target):
             prefix = _norm(target) + os.sep
             names.update(s.name for s in specs if _norm(s.path).startswith(prefix))
         else:

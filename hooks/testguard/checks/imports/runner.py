@@ -163,7 +163,7 @@ class _Pool:
                 if not batch:
                     self._verify_in_snapshot(worker, held)
                     break
-                if not all(_within(module, package) for package in held.kept for module in batch):
+                if not all(within(module, package) for package in held.kept for module in batch):
                     # The worker holds a package's change to interpreter state that these
                     # modules would not see in a fresh interpreter: start from a clean one.
                     _stop(worker)
@@ -259,7 +259,8 @@ class _Pool:
         return remaining[1:]
 
 
-def _within(module: str, package: str) -> bool:
+def within(module: str, package: str) -> bool:
+    """Whether ``module`` is ``package`` or one of its submodules."""
     return module == package or module.startswith(package + ".")
 
 

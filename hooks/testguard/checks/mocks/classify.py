@@ -17,7 +17,7 @@ from testguard.checks.mocks import targets
 from testguard.checks.mocks.settings import SECTION
 from testguard.core import astgrep
 from testguard.core.nodetext import dotted
-from testguard.core.project import FirstParty, TestFileMatcher, source_roots
+from testguard.core.project import FirstParty, TestFileMatcher, is_dir, is_file, source_roots
 from testguard.core.pyimports import read_imports
 from testguard.core.source import Source, read_source
 from testguard.core.static import StaticState
@@ -116,13 +116,13 @@ class Classifier:
         if all(p.isidentifier() for p in parts):
             for base in self.roots:
                 path = base.joinpath(*parts)
-                if path.with_suffix(".py").is_file():
+                if is_file(path.with_suffix(".py")):
                     found = (path.with_suffix(".py"), False)
                     break
-                if (path / "__init__.py").is_file():
+                if is_file(path / "__init__.py"):
                     found = (path / "__init__.py", True)
                     break
-                if path.is_dir() and any(path.glob("*.py")):
+                if is_dir(path) and any(path.glob("*.py")):
                     found = (path, True)  # a namespace package of the project
                     break
         self._files[module] = found
@@ -133,7 +133,7 @@ class Classifier:
             return self._modules[module]
         info: ModuleInfo | None = None
         found = self._find(module)
-        if found is not None and found[0].is_file():
+        if found is not None and is_file(found[0]):
             path, is_package = found
             try:
                 rel = path.relative_to(self.root).as_posix()

@@ -83,7 +83,7 @@ def scan(file: FileContext) -> list[Finding]:
     if not uses:
         return []
     _classify(uses, file.state, test_module(file.path))
-    policy = file.state.shared.get("mocks.policy") or Policy.from_config(SECTION.of(file.state.config))
+    policy: Policy = file.state.shared["mocks.policy"]  # set by prepare(), before any file
     kept = reported(uses, policy)
     findings: list[Finding] = []
     for use in kept:

@@ -43,6 +43,10 @@ def run(ctx: Context) -> CheckResult:
         finished = processes.run(command, cwd=ctx.root, env=env)
     except OSError as exc:
         raise UsageError(f"cannot run mypy ({command[0]}): {exc}") from None
+    except ValueError as exc:  # a NUL byte in an argument: TOML can spell one, no process takes it
+        raise UsageError(
+            f"cannot run mypy: {exc} in its command line; check 'args' and 'targets' in [tool.testguard.mypy]"
+        ) from None
     proc = subprocess.CompletedProcess(
         command, finished.returncode,
         finished.stdout.decode("utf-8", "replace"), finished.stderr.decode("utf-8", "replace"),

@@ -51,12 +51,12 @@ def _json_messages(lines: list[str]) -> Iterator[Message | str]:
         if not isinstance(data, dict) or not isinstance(data.get("file"), str):
             yield line
             continue
-        col, end_line, end_col = data.get("column"), data.get("end_line"), data.get("end_column")
+        number, col, end_line, end_col = (data.get(key) for key in ("line", "column", "end_line", "end_column"))
         code, hint = data.get("code"), data.get("hint")
         # JSON columns are 0-based; end_column is 0-based exclusive (mypy >= 1.16 gives ends).
         yield Message(
             file=data["file"],
-            line=int(data.get("line") or 0),
+            line=number if isinstance(number, int) else 0,
             col=col + 1 if isinstance(col, int) and col >= 0 else 0,
             end_line=end_line if isinstance(end_line, int) and end_line > 0 else 0,
             end_col=end_col + 1 if isinstance(end_col, int) and end_col >= 0 else 0,
