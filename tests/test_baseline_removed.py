@@ -131,6 +131,24 @@ def test_a_baseline_that_held_nothing_may_go(tmp_path: Path, tg: Callable[..., R
     assert run.code == 0 and run.out == "All checks passed.\n"
 
 
+def test_a_diff_base_at_head_reads_the_committed_baseline_once(
+    tmp_path: Path, tg: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The merge-base is HEAD's own commit (a branch level with its base): asking git for
+    # the baseline at "HEAD" after the merge-base reads the same objects a second time.
+    root = tmp_path / "proj"
+    root.mkdir()
+    git_init(root)
+    write(root, {"tests/test_ok.py": "def test_ok():\n    pass\n"})
+    commit(root, "base")
+    trace = tmp_path / "git-trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    run = tg(root, "check", "--diff-base", "HEAD")
+    assert run.code == 0, run.err
+    calls = [line for line in trace.read_text().splitlines() if "built-in: git cat-file" in line]
+    assert len(calls) == 1, calls
+
+
 def test_no_baseline_says_it_ignores_the_file(legacy: Path, tg: Callable[..., Run]) -> None:
     run = tg(legacy, "run", "--no-baseline")
     assert run.code == 1

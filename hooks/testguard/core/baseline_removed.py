@@ -101,7 +101,8 @@ def committed(ctx: Context) -> Committed | None:
     changed = ctx.changed
     if changed is not None:
         revisions.append((changed.merge_base, f"the merge-base with {changed.ref}", changed.ref))
-    revisions.append(("HEAD", "HEAD", "HEAD"))
+    if changed is None or changed.merge_base != changed.head:  # else HEAD was just read
+        revisions.append(("HEAD", "HEAD", "HEAD"))
     config = _config_name(ctx) if ctx.options.baseline is None else None
     for revision, where, ref in revisions:
         files = gitobjects.read_committed(ctx.root, revision, [relative, config or ""])
