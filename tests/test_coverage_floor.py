@@ -381,6 +381,28 @@ def test_a_broken_json_report_is_a_clear_error(tmp_path: Path, tg: Callable[...,
     assert run.code == 2 and "coverage.json is not valid JSON" in run.err
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("coverage.json", '{"files": {"pkg/a.py": {"executed_lines": [1e999]}}}', "not a coverage.py JSON report"),
+        ("coverage.json", '{"files": {"pkg/a.py": {"summary": {"num_branches": 1e999}}}}',
+         "not a coverage.py JSON report"),
+        ("coverage.json", '{"files": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON"),
+        ("coverage.xml", '<coverage branch-rate="1" branches-valid="many"></coverage>',
+         "unexpected value in the Cobertura report"),
+    ],
+    ids=["infinite-line", "infinite-branches", "nested-too-deeply", "xml-branches-valid"],
+)
+def test_a_damaged_report_is_a_clear_error_not_an_internal_one(
+    tmp_path: Path, tg: Callable[..., Run], name: str, content: str, says: str
+) -> None:
+    root = make_project(tmp_path, f'data-file = "{name}"\n')
+    (root / name).write_text(content)
+    run = tg(root, "coverage")
+    assert run.code == 2 and f"{name}" in run.err and says in run.err, run.err
+    assert "internal error" not in run.err
+
+
 def test_the_projects_own_coverage_reads_data_this_one_cannot(tmp_path: Path) -> None:
     """The fallback for data from another coverage.py: ``<python> -m coverage json``."""
     from testguard.checks.coverage.data import project_settings, read_with_project_coverage
