@@ -11,9 +11,6 @@ A lowering meant on purpose passes a reviewer's run with ``--ignore TG004``.
 
 from __future__ import annotations
 
-import json
-import re
-
 from testguard.core import gitobjects, settings_place
 from testguard.core.baseline import FigureChange, lowered
 from testguard.core.baseline_removed import add_core_finding, holding, relative_baseline
@@ -50,7 +47,7 @@ def lowered_floors(ctx: Context) -> Finding | None:
     changed = ctx.changed
     assert changed is not None  # _changes found some
     first = changes[0]
-    place = settings_place.in_file(ctx.root, path, re.escape(json.dumps(first.key)))
+    place = settings_place.recorded_figure(ctx.root, path, first.key)
     listed = ", ".join(change.line() for change in changes)
     return Finding(
         path=relative, line=place.line if place is not None else 1, col=1, code=CODE,
