@@ -273,6 +273,28 @@ def test_a_floor_lowered_in_the_baseline_since_the_diff_base_fails(tmp_path: Pat
         f" coverage:total 100 → {shown} (lowered)" in text.out
 
 
+def test_removing_every_floor_but_keeping_the_findings_is_tg004(legacy: Path, tg: Callable[..., Run]) -> None:
+    # The findings keep TG003 quiet (the baseline is not emptied); the floors are gone all
+    # the same, and a removed floor is a lowered one.
+    recorded = json.loads((legacy / BASELINE).read_text())
+    recorded["figures"] = {"coverage:total": 90, "collect:tests": 12}
+    (legacy / BASELINE).write_text(json.dumps(recorded, indent=2) + "\n")
+    commit(legacy, "floors")
+    git(legacy, "checkout", "-q", "-b", "no-floors")
+    recorded["figures"] = {}
+    (legacy / BASELINE).write_text(json.dumps(recorded, indent=2) + "\n")
+    run = tg(legacy, "check", "--diff-base", "main", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    [finding] = tg004(run)
+    assert "collect:tests 12 → not measured (removed), coverage:total 90 → not measured (removed)" in str(
+        finding["message"]
+    )
+    assert tg003(run) == []
+    (legacy / BASELINE).write_text("")  # emptied: TG003 says it, and TG004 does not say it again
+    emptied = tg(legacy, "check", "--diff-base", "main", "--format", "json")
+    assert [f["code"] for f in emptied.json()["findings"] if f["code"] in ("TG003", "TG004")] == ["TG003"]
+
+
 def test_a_floor_that_rises_or_goes_with_its_file_is_no_lowering(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = tmp_path / "shop"
     root.mkdir()

@@ -23,7 +23,9 @@ CODE = "TG004"
 
 def _changes(ctx: Context, relative: str) -> list[FigureChange]:
     changed, present = ctx.changed, ctx.baseline
-    if changed is None or present is None or not present.figures:
+    # A baseline without figures may still have lost them all: that is a lowering too.
+    # One without entries either was emptied or deleted: TG003 says so.
+    if changed is None or present is None or not (present.entries or present.figures):
         return []
     data = gitobjects.read_committed(ctx.root, changed.merge_base, [relative]).get(relative)
     old = holding(data, ctx.root / relative, ctx.root)
