@@ -295,6 +295,26 @@ def test_removing_every_floor_but_keeping_the_findings_is_tg004(legacy: Path, tg
     assert [f["code"] for f in emptied.json()["findings"] if f["code"] in ("TG003", "TG004")] == ["TG003"]
 
 
+def test_pointing_the_config_at_a_copy_with_lower_floors_is_tg004(legacy: Path, tg: Callable[..., Run]) -> None:
+    recorded = json.loads((legacy / BASELINE).read_text())
+    recorded["figures"] = {"coverage:total": 90}
+    (legacy / BASELINE).write_text(json.dumps(recorded, indent=2) + "\n")
+    commit(legacy, "floors")
+    git(legacy, "checkout", "-q", "-b", "moved")
+    recorded["figures"] = {"coverage:total": 10}
+    (legacy / "other.json").write_text(json.dumps(recorded, indent=2) + "\n")
+    write(legacy, {"pyproject.toml": "[tool.testguard]\nchecks = ['exits']\nbaseline = 'other.json'\n"})
+    run = tg(legacy, "check", "--diff-base", "main", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    [finding] = tg004(run)
+    assert finding["path"] == "other.json"
+    assert str(finding["message"]).startswith(
+        f"the baseline lowers what the merge-base with main recorded at {BASELINE}, where its config"
+        " pointed: coverage:total 90 → 10 (lowered)"
+    )
+    assert f"git checkout main -- {BASELINE}" in str(finding["message"])
+
+
 def test_a_floor_that_rises_or_goes_with_its_file_is_no_lowering(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = tmp_path / "shop"
     root.mkdir()

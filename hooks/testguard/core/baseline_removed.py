@@ -103,18 +103,27 @@ def committed(ctx: Context) -> Committed | None:
         revisions.append((changed.merge_base, f"the merge-base with {changed.ref}", changed.ref))
     if changed is None or changed.merge_base != changed.head:  # else HEAD was just read
         revisions.append(("HEAD", "HEAD", "HEAD"))
-    config = _config_name(ctx) if ctx.options.baseline is None else None
     for revision, where, ref in revisions:
-        files = gitobjects.read_committed(ctx.root, revision, [relative, config or ""])
-        old = holding(files.get(relative), ctx.root / relative, ctx.root)
+        found = committed_at(ctx, revision, relative)
+        if found is not None:
+            return Committed(found[0], where, ref, found[1])
+    return None
+
+
+def committed_at(ctx: Context, revision: str, relative: str) -> tuple[Baseline, str] | None:
+    """The baseline committed at ``revision`` when it holds something, and its path there:
+    ``relative``, else the path the config of that commit named."""
+    config = _config_name(ctx) if ctx.options.baseline is None else None
+    files = gitobjects.read_committed(ctx.root, revision, [relative, config or ""])
+    old = holding(files.get(relative), ctx.root / relative, ctx.root)
+    if old is not None:
+        return old, relative
+    then = _configured(files.get(config)) if config is not None else None
+    if then is not None and then != relative:
+        data = gitobjects.read_committed(ctx.root, revision, [then]).get(then)
+        old = holding(data, ctx.root / then, ctx.root)
         if old is not None:
-            return Committed(old, where, ref, relative)
-        then = _configured(files.get(config)) if config is not None else None
-        if then is not None and then != relative:
-            data = gitobjects.read_committed(ctx.root, revision, [then]).get(then)
-            old = holding(data, ctx.root / then, ctx.root)
-            if old is not None:
-                return Committed(old, where, ref, then)
+            return old, then
     return None
 
 
