@@ -226,6 +226,20 @@ def test_pointing_the_config_elsewhere_does_not_turn_the_baseline_off(
     assert (moved.code, moved.json()["findings"]) == (0, [])
 
 
+@pytest.mark.parametrize("elsewhere", ["/nonexistent/baseline.json", "../outside.json", "/dev/null"])
+def test_pointing_the_config_outside_the_project_does_not_turn_the_baseline_off(
+    legacy: Path, tg: Callable[..., Run], elsewhere: str
+) -> None:
+    git(legacy, "checkout", "-q", "-b", "feature")
+    write(legacy, {"pyproject.toml": f"[tool.testguard]\nchecks = ['exits']\nbaseline = '{elsewhere}'\n"})
+    commit(legacy, "point the baseline outside the project")
+    run = tg(legacy, "run", "--diff-base", "main", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    [finding] = tg003(run)
+    assert (finding["path"], finding["line"]) == ("pyproject.toml", 3)
+    assert f"the merge-base with main has one at {BASELINE}, where its config pointed" in str(finding["message"])
+
+
 def tg004(run: Run) -> list[dict[str, object]]:
     return [f for f in run.json()["findings"] if f["code"] == "TG004"]
 
