@@ -403,6 +403,25 @@ def test_a_damaged_report_is_a_clear_error_not_an_internal_one(
     assert "internal error" not in run.err
 
 
+def test_a_changed_file_too_deeply_nested_to_parse_is_no_internal_error(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    # Its changed lines that are no statement of their own are looked up in the source;
+    # Python runs out of memory parsing it (MemoryError, not SyntaxError).
+    root = make_project(tmp_path, 'data-file = "coverage.json"\nchanged-lines-fail-under = 50\n', extra={
+        "pkg/deep.py": "y = 1\n",
+        "coverage.json": '{"files": {"pkg/deep.py": {"executed_lines": [1], "missing_lines": []}}}',
+    })
+    git_init(root)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    (root / "pkg" / "deep.py").write_text("y = 1\n# note\n" + "-" * 200_000 + "1\n")
+    run = tg(root, "coverage", "--diff-base", "main")
+    assert "internal error" not in run.err
+    assert run.code == 0, run.out + run.err
+
+
 def test_the_projects_own_coverage_reads_data_this_one_cannot(tmp_path: Path) -> None:
     """The fallback for data from another coverage.py: ``<python> -m coverage json``."""
     from testguard.checks.coverage.data import project_settings, read_with_project_coverage
