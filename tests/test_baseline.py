@@ -249,6 +249,33 @@ def test_a_figure_that_is_not_a_finite_number_is_a_clear_error(legacy: Path, run
     assert code == 2 and "figure 'coverage:total' must be a finite number" in err
 
 
+@pytest.mark.parametrize("figure", ["1" + "0" * 400, "-1" + "0" * 400])
+def test_a_figure_too_large_for_a_float_is_a_clear_error(legacy: Path, run: Run, figure: str) -> None:
+    (legacy / BASELINE).write_text(
+        '{"version": 1, "tool": "testguard", "findings": [], "figures": {"coverage:total": %s}}\n' % figure
+    )
+    code, out, err = run(legacy, "exits")
+    assert code == 2 and out == ""
+    assert "figure 'coverage:total' must be a finite number" in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("where", ["version", "figure"])
+def test_a_number_too_long_to_read_is_a_clear_error(legacy: Path, run: Run, where: str) -> None:
+    # Python refuses to convert an integer of more than 4300 digits (a ValueError, not a
+    # JSONDecodeError): the file is damaged, not testguard.
+    huge = "1" * 5000
+    version, figure = (huge, "1") if where == "version" else ("2", huge)
+    (legacy / BASELINE).write_text(
+        '{"version": %s, "tool": "testguard", "findings": [], "figures": {"coverage:total": %s}}\n'
+        % (version, figure)
+    )
+    code, out, err = run(legacy, "exits")
+    assert code == 2 and out == ""
+    assert f"baseline {legacy / BASELINE} is not valid JSON" in err and "internal error" not in err
+    code, _, err = run(legacy, "baseline")  # repaired by a full re-record
+    assert code == 0 and "2 findings recorded" in err
+
+
 def test_baseline_from_a_newer_testguard(legacy: Path, run: Run) -> None:
     newer = json.dumps({"version": 99, "tool": "testguard", "findings": [], "figures": {}}) + "\n"
     (legacy / BASELINE).write_text(newer)

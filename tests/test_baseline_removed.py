@@ -131,6 +131,24 @@ def test_a_baseline_that_held_nothing_may_go(tmp_path: Path, tg: Callable[..., R
     assert run.code == 0 and run.out == "All checks passed.\n"
 
 
+def test_a_diff_base_at_head_reads_the_committed_baseline_once(
+    tmp_path: Path, tg: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The merge-base is HEAD's own commit (a branch level with its base): asking git for
+    # the baseline at "HEAD" after the merge-base reads the same objects a second time.
+    root = tmp_path / "proj"
+    root.mkdir()
+    git_init(root)
+    write(root, {"tests/test_ok.py": "def test_ok():\n    pass\n"})
+    commit(root, "base")
+    trace = tmp_path / "git-trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    run = tg(root, "check", "--diff-base", "HEAD")
+    assert run.code == 0, run.err
+    calls = [line for line in trace.read_text().splitlines() if "built-in: git cat-file" in line]
+    assert len(calls) == 1, calls
+
+
 def test_no_baseline_says_it_ignores_the_file(legacy: Path, tg: Callable[..., Run]) -> None:
     run = tg(legacy, "run", "--no-baseline")
     assert run.code == 1
@@ -208,6 +226,20 @@ def test_pointing_the_config_elsewhere_does_not_turn_the_baseline_off(
     assert (moved.code, moved.json()["findings"]) == (0, [])
 
 
+@pytest.mark.parametrize("elsewhere", ["/nonexistent/baseline.json", "../outside.json", "/dev/null"])
+def test_pointing_the_config_outside_the_project_does_not_turn_the_baseline_off(
+    legacy: Path, tg: Callable[..., Run], elsewhere: str
+) -> None:
+    git(legacy, "checkout", "-q", "-b", "feature")
+    write(legacy, {"pyproject.toml": f"[tool.testguard]\nchecks = ['exits']\nbaseline = '{elsewhere}'\n"})
+    commit(legacy, "point the baseline outside the project")
+    run = tg(legacy, "run", "--diff-base", "main", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    [finding] = tg003(run)
+    assert (finding["path"], finding["line"]) == ("pyproject.toml", 3)
+    assert f"the merge-base with main has one at {BASELINE}, where its config pointed" in str(finding["message"])
+
+
 def tg004(run: Run) -> list[dict[str, object]]:
     return [f for f in run.json()["findings"] if f["code"] == "TG004"]
 
@@ -253,6 +285,48 @@ def test_a_floor_lowered_in_the_baseline_since_the_diff_base_fails(tmp_path: Pat
     shown = str(int(now)) if float(now).is_integer() else repr(float(now))
     assert f"{BASELINE}:{figure_line}:1: TG004 the baseline lowers what the merge-base with main recorded:" \
         f" coverage:total 100 → {shown} (lowered)" in text.out
+
+
+def test_removing_every_floor_but_keeping_the_findings_is_tg004(legacy: Path, tg: Callable[..., Run]) -> None:
+    # The findings keep TG003 quiet (the baseline is not emptied); the floors are gone all
+    # the same, and a removed floor is a lowered one.
+    recorded = json.loads((legacy / BASELINE).read_text())
+    recorded["figures"] = {"coverage:total": 90, "collect:tests": 12}
+    (legacy / BASELINE).write_text(json.dumps(recorded, indent=2) + "\n")
+    commit(legacy, "floors")
+    git(legacy, "checkout", "-q", "-b", "no-floors")
+    recorded["figures"] = {}
+    (legacy / BASELINE).write_text(json.dumps(recorded, indent=2) + "\n")
+    run = tg(legacy, "check", "--diff-base", "main", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    [finding] = tg004(run)
+    assert "collect:tests 12 → not measured (removed), coverage:total 90 → not measured (removed)" in str(
+        finding["message"]
+    )
+    assert tg003(run) == []
+    (legacy / BASELINE).write_text("")  # emptied: TG003 says it, and TG004 does not say it again
+    emptied = tg(legacy, "check", "--diff-base", "main", "--format", "json")
+    assert [f["code"] for f in emptied.json()["findings"] if f["code"] in ("TG003", "TG004")] == ["TG003"]
+
+
+def test_pointing_the_config_at_a_copy_with_lower_floors_is_tg004(legacy: Path, tg: Callable[..., Run]) -> None:
+    recorded = json.loads((legacy / BASELINE).read_text())
+    recorded["figures"] = {"coverage:total": 90}
+    (legacy / BASELINE).write_text(json.dumps(recorded, indent=2) + "\n")
+    commit(legacy, "floors")
+    git(legacy, "checkout", "-q", "-b", "moved")
+    recorded["figures"] = {"coverage:total": 10}
+    (legacy / "other.json").write_text(json.dumps(recorded, indent=2) + "\n")
+    write(legacy, {"pyproject.toml": "[tool.testguard]\nchecks = ['exits']\nbaseline = 'other.json'\n"})
+    run = tg(legacy, "check", "--diff-base", "main", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    [finding] = tg004(run)
+    assert finding["path"] == "other.json"
+    assert str(finding["message"]).startswith(
+        f"the baseline lowers what the merge-base with main recorded at {BASELINE}, where its config"
+        " pointed: coverage:total 90 → 10 (lowered)"
+    )
+    assert f"git checkout main -- {BASELINE}" in str(finding["message"])
 
 
 def test_a_floor_that_rises_or_goes_with_its_file_is_no_lowering(tmp_path: Path, tg: Callable[..., Run]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -134,6 +135,28 @@ def test_a_hard_exit_during_collection_names_the_file(tmp_path: Path, tg: Callab
     [finding] = findings(run)
     assert (finding["code"], finding["path"]) == ("TG701", "tests/test_hard.py")
     assert "pytest stopped while collecting" in finding["message"]
+
+
+def test_a_test_file_whose_name_is_not_utf8_is_collected(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # pytest collects it; testguard's plugin must not break the collection writing its name.
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD})
+    (root / "tests").joinpath(os.fsdecode(b"test_\xff.py")).write_text(GOOD)
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 0, run.err
+    assert run.json()["checks"]["collect"]["figures"] == {"collect:tests": 4.0}
+    assert findings(run) == []
+
+
+def test_a_hard_exit_in_a_file_whose_name_is_not_utf8_names_the_file(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD})
+    (root / "tests").joinpath(os.fsdecode(b"test_\xff.py")).write_text("import os\n\nos._exit(3)\n")
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1, run.err
+    assert "internal error" not in run.err
+    # the report shows the undecodable byte as \xff
+    assert [(f["code"], f["path"]) for f in findings(run)] == [("TG701", "tests/test_\\xff.py")]
 
 
 def test_a_hang_is_cut_off_by_the_timeout(tmp_path: Path, tg: Callable[..., Run]) -> None:

@@ -381,6 +381,47 @@ def test_a_broken_json_report_is_a_clear_error(tmp_path: Path, tg: Callable[...,
     assert run.code == 2 and "coverage.json is not valid JSON" in run.err
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("coverage.json", '{"files": {"pkg/a.py": {"executed_lines": [1e999]}}}', "not a coverage.py JSON report"),
+        ("coverage.json", '{"files": {"pkg/a.py": {"summary": {"num_branches": 1e999}}}}',
+         "not a coverage.py JSON report"),
+        ("coverage.json", '{"files": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON"),
+        ("coverage.xml", '<coverage branch-rate="1" branches-valid="many"></coverage>',
+         "unexpected value in the Cobertura report"),
+    ],
+    ids=["infinite-line", "infinite-branches", "nested-too-deeply", "xml-branches-valid"],
+)
+def test_a_damaged_report_is_a_clear_error_not_an_internal_one(
+    tmp_path: Path, tg: Callable[..., Run], name: str, content: str, says: str
+) -> None:
+    root = make_project(tmp_path, f'data-file = "{name}"\n')
+    (root / name).write_text(content)
+    run = tg(root, "coverage")
+    assert run.code == 2 and f"{name}" in run.err and says in run.err, run.err
+    assert "internal error" not in run.err
+
+
+def test_a_changed_file_too_deeply_nested_to_parse_is_no_internal_error(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    # Its changed lines that are no statement of their own are looked up in the source;
+    # Python runs out of memory parsing it (MemoryError, not SyntaxError).
+    root = make_project(tmp_path, 'data-file = "coverage.json"\nchanged-lines-fail-under = 50\n', extra={
+        "pkg/deep.py": "y = 1\n",
+        "coverage.json": '{"files": {"pkg/deep.py": {"executed_lines": [1], "missing_lines": []}}}',
+    })
+    git_init(root)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    (root / "pkg" / "deep.py").write_text("y = 1\n# note\n" + "-" * 200_000 + "1\n")
+    run = tg(root, "coverage", "--diff-base", "main")
+    assert "internal error" not in run.err
+    assert run.code == 0, run.out + run.err
+
+
 def test_the_projects_own_coverage_reads_data_this_one_cannot(tmp_path: Path) -> None:
     """The fallback for data from another coverage.py: ``<python> -m coverage json``."""
     from testguard.checks.coverage.data import project_settings, read_with_project_coverage

@@ -151,6 +151,8 @@ class Baseline:
             ) from None
         except RecursionError:
             raise UsageError(f"baseline {path} is not valid: nested too deeply; {fix}") from None
+        except ValueError:  # an integer of more digits than Python converts (4300)
+            raise UsageError(f"baseline {path} is not valid JSON: a number too long to read; {fix}") from None
         if not isinstance(data, dict) or data.get("tool") != TOOL:
             raise UsageError(
                 f"{path} is not a testguard baseline (no \"tool\": \"testguard\");"
@@ -298,13 +300,21 @@ def _figures(raw: object, path: Path) -> dict[str, float]:
         raise UsageError(f"baseline {path}: \"figures\" must be an object")
     figures: dict[str, float] = {}
     for key, value in raw.items():
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not _finite(value):
             raise UsageError(
                 f"baseline {path}: figure {key!r} must be a finite number, not {value!r};"
                 " fix it, or re-create the baseline with `testguard baseline`"
             )
         figures[str(key)] = float(value)
     return figures
+
+
+def _finite(value: float) -> bool:
+    """Whether a number is a finite float (an integer too large for one is not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 # -- writing -------------------------------------------------------------------

@@ -11,12 +11,9 @@ A lowering meant on purpose passes a reviewer's run with ``--ignore TG004``.
 
 from __future__ import annotations
 
-import json
-import re
-
-from testguard.core import gitobjects, settings_place
+from testguard.core import settings_place
 from testguard.core.baseline import FigureChange, lowered
-from testguard.core.baseline_removed import add_core_finding, holding, relative_baseline
+from testguard.core.baseline_removed import add_core_finding, committed_at, relative_baseline
 from testguard.core.context import Context
 from testguard.core.findings import CheckResult, Finding, Scope
 from testguard.core.source import FILES_CHECK
@@ -24,15 +21,19 @@ from testguard.core.source import FILES_CHECK
 CODE = "TG004"
 
 
-def _changes(ctx: Context, relative: str) -> list[FigureChange]:
+def _changes(ctx: Context, relative: str) -> tuple[list[FigureChange], str]:
+    """The figures lowered since the merge-base, and the path the baseline had there (its
+    config may have pointed elsewhere: moving the file must not drop its floors)."""
     changed, present = ctx.changed, ctx.baseline
-    if changed is None or present is None or not present.figures:
-        return []
-    data = gitobjects.read_committed(ctx.root, changed.merge_base, [relative]).get(relative)
-    old = holding(data, ctx.root / relative, ctx.root)
-    if old is None:
-        return []
-    return lowered(ctx.root, dict(old.figures), dict(present.figures))
+    # A baseline without figures may still have lost them all: that is a lowering too.
+    # One without entries either was emptied or deleted: TG003 says so.
+    if changed is None or present is None or not (present.entries or present.figures):
+        return [], relative
+    found = committed_at(ctx, changed.merge_base, relative)
+    if found is None:
+        return [], relative
+    old, where = found
+    return lowered(ctx.root, dict(old.figures), dict(present.figures)), where
 
 
 def lowered_floors(ctx: Context) -> Finding | None:
@@ -44,19 +45,20 @@ def lowered_floors(ctx: Context) -> Finding | None:
     if located is None:
         return None
     path, relative = located
-    changes = _changes(ctx, relative)
+    changes, where = _changes(ctx, relative)
     if not changes:
         return None
     changed = ctx.changed
     assert changed is not None  # _changes found some
     first = changes[0]
-    place = settings_place.in_file(ctx.root, path, re.escape(json.dumps(first.key)))
+    place = settings_place.recorded_figure(ctx.root, path, first.key)
     listed = ", ".join(change.line() for change in changes)
+    moved = f" at {where}, where its config pointed" if where != relative else ""
     return Finding(
         path=relative, line=place.line if place is not None else 1, col=1, code=CODE,
         check=FILES_CHECK, scope=Scope.PROJECT,
-        message=f"the baseline lowers what the merge-base with {changed.ref} recorded: {listed};"
-        f" a floor only rises: restore it with `git checkout {changed.ref} -- {relative}`"
+        message=f"the baseline lowers what the merge-base with {changed.ref} recorded{moved}: {listed};"
+        f" a floor only rises: restore it with `git checkout {changed.ref} -- {where}`"
         " (a lowering meant on purpose passes a reviewer's run with `--ignore TG004`)",
         details={"lowered": {c.key: {"from": c.old, "to": c.new} for c in changes}},
     )

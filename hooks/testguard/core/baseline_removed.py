@@ -19,7 +19,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from testguard.core import gitobjects
+from testguard.core import gitobjects, settings_place
 from testguard.core.baseline import Baseline, show_figure
 from testguard.core.config import Config
 from testguard.core.context import Context
@@ -94,26 +94,35 @@ def committed(ctx: Context) -> Committed | None:
     config pointed at a file that does not exist must not turn the baseline off.
     """
     located = relative_baseline(ctx)
-    if located is None:
-        return None
-    _, relative = located
+    relative = located[1] if located is not None else None  # None: outside the project
     revisions: list[tuple[str, str, str]] = []
     changed = ctx.changed
     if changed is not None:
         revisions.append((changed.merge_base, f"the merge-base with {changed.ref}", changed.ref))
-    revisions.append(("HEAD", "HEAD", "HEAD"))
-    config = _config_name(ctx) if ctx.options.baseline is None else None
+    if changed is None or changed.merge_base != changed.head:  # else HEAD was just read
+        revisions.append(("HEAD", "HEAD", "HEAD"))
     for revision, where, ref in revisions:
-        files = gitobjects.read_committed(ctx.root, revision, [relative, config or ""])
-        old = holding(files.get(relative), ctx.root / relative, ctx.root)
+        found = committed_at(ctx, revision, relative)
+        if found is not None:
+            return Committed(found[0], where, ref, found[1])
+    return None
+
+
+def committed_at(ctx: Context, revision: str, relative: str | None) -> tuple[Baseline, str] | None:
+    """The baseline committed at ``revision`` when it holds something, and its path there:
+    ``relative`` (None: the path configured now is outside the project), else the path
+    the config of that commit named."""
+    config = _config_name(ctx) if ctx.options.baseline is None else None
+    files = gitobjects.read_committed(ctx.root, revision, [relative or "", config or ""])
+    old = holding(files.get(relative), ctx.root / relative, ctx.root) if relative is not None else None
+    if old is not None and relative is not None:
+        return old, relative
+    then = _configured(files.get(config)) if config is not None else None
+    if then is not None and then != relative:
+        data = gitobjects.read_committed(ctx.root, revision, [then]).get(then)
+        old = holding(data, ctx.root / then, ctx.root)
         if old is not None:
-            return Committed(old, where, ref, relative)
-        then = _configured(files.get(config)) if config is not None else None
-        if then is not None and then != relative:
-            data = gitobjects.read_committed(ctx.root, revision, [then]).get(then)
-            old = holding(data, ctx.root / then, ctx.root)
-            if old is not None:
-                return Committed(old, where, ref, then)
+            return old, then
     return None
 
 
@@ -134,9 +143,6 @@ def removed_baseline(ctx: Context) -> Finding | None:
     if ctx.options.no_baseline or ctx.paths:
         return None
     located = relative_baseline(ctx)
-    if located is None:
-        return None
-    path, relative = located
     present = ctx.baseline
     if present is not None and (present.entries or present.figures):
         return None
@@ -144,6 +150,14 @@ def removed_baseline(ctx: Context) -> Finding | None:
     if found is None:
         return None
     old = found.baseline
+    if located is None:  # the config points outside the project: the finding points at it
+        path, relative = ctx.baseline_path, str(ctx.baseline_path)
+        config = ctx.config.file
+        place = settings_place.in_file(ctx.root, config, r"^\s*baseline\s*=") if config else None
+        at, line = (place.path, place.line) if place is not None else (found.path, 1)
+    else:
+        path, relative = located
+        at, line = relative, 1
     if found.path == relative:
         what = "deleted" if present is None and not path.exists() else "emptied"
         head = f"the baseline was {what}, but {found.where} has one"
@@ -155,7 +169,7 @@ def removed_baseline(ctx: Context) -> Finding | None:
         )
     applies = "applies" if len(old.entries) + len(old.figures) == 1 else "apply"
     return Finding(
-        path=relative, line=1, col=1, code=CODE, check=FILES_CHECK, scope=Scope.PROJECT,
+        path=at, line=line, col=1, code=CODE, check=FILES_CHECK, scope=Scope.PROJECT,
         message=f"{head}: its {_disabled(old)} no longer {applies}; restore it with"
         f" `git checkout {found.revision} -- {found.path}` (then `testguard baseline --prune`"
         " shrinks it)",

@@ -29,6 +29,7 @@ class ChangedLines:
 
     ref: str
     merge_base: str
+    head: str = ""  # the commit HEAD is (the merge-base when the branch is level with ``ref``)
     _lines: dict[str, set[int]] = field(default_factory=dict)
     _new: set[str] = field(default_factory=set)
 
@@ -77,8 +78,9 @@ def _is_shallow(root: Path) -> bool:
     return _out(_git(root, "rev-parse", "--is-shallow-repository")) == "true"
 
 
-def merge_base(root: Path, ref: str) -> str:
-    """The merge-base of ``ref`` and HEAD, or a UsageError that says what to do."""
+def merge_base(root: Path, ref: str) -> tuple[str, str]:
+    """The merge-base of ``ref`` and HEAD, and HEAD's commit; or a UsageError that says
+    what to do."""
     inside = _git(root, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or _out(inside) != "true":
         refused = refusal(inside.stderr)
@@ -96,11 +98,12 @@ def merge_base(root: Path, ref: str) -> str:
             f"--diff-base {ref}: unknown revision, not a commit in this clone; {hint};"
             f" {_FETCH_HINT}"
         )
-    if _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").returncode != 0:
+    head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    if head.returncode != 0:
         raise UsageError(f"--diff-base {ref}: HEAD has no commit yet; commit something first")
     proc = _git(root, "merge-base", ref, "HEAD")
     if proc.returncode == 0:
-        return _out(proc).split()[0]
+        return _out(proc).split()[0], _out(head)
     if shallow:
         raise UsageError(
             f"--diff-base {ref}: no merge-base of {ref} and HEAD in this shallow clone;"
@@ -192,7 +195,7 @@ def parse_diff(text: str) -> tuple[dict[str, set[int]], set[str]]:
 
 def changed_lines(root: Path, ref: str) -> ChangedLines:
     """Lines added or changed since the merge-base of ``ref`` and HEAD, root-relative."""
-    base = merge_base(root, ref)
+    base, head = merge_base(root, ref)
     proc = _git(
         root,
         "-c", "core.quotePath=true",
@@ -209,4 +212,4 @@ def changed_lines(root: Path, ref: str) -> ChangedLines:
     for name in others.stdout.decode("utf-8", "surrogateescape").split("\0"):
         if name:
             new.add(name)
-    return ChangedLines(ref=ref, merge_base=base, _lines=changed, _new=new)
+    return ChangedLines(ref=ref, merge_base=base, head=head, _lines=changed, _new=new)

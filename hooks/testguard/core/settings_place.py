@@ -10,6 +10,7 @@ line 1.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,3 +88,9 @@ def in_file(root: Path, file: Path, pattern: str) -> Place | None:
         if compiled.search(text):
             return Place(shown, number)
     return None
+
+
+def recorded_figure(root: Path, baseline: Path, key: str) -> Place | None:
+    """The line of the baseline file that records the figure ``key`` (as ``render`` writes
+    it); None when the file has no such line."""
+    return in_file(root, baseline, re.escape(json.dumps(key)))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 from pathlib import Path
 
@@ -124,7 +122,7 @@ def _floor(ctx: Context) -> tuple[int, str, Place] | None:
     if baseline is not None:
         recorded = baseline.figure(FIGURE)
         if recorded is not None:
-            place = settings_place.in_file(ctx.root, ctx.baseline_path, re.escape(json.dumps(FIGURE))) or (
+            place = settings_place.recorded_figure(ctx.root, ctx.baseline_path, FIGURE) or (
                 settings_place.setting(ctx.root, ctx.config, NAME)
             )
             floors.append((int(recorded), "the count recorded in the baseline", place))

@@ -113,7 +113,8 @@ def pytest_collectstart(collector: Any) -> None:
     out = os.environ.get("TESTGUARD_COLLECT_OUT")
     if out and path is not None and str(path).endswith(".py") and not os.environ.get("PYTEST_XDIST_WORKER"):
         try:
-            with open(out + ".current", "w", encoding="utf-8") as handle:
+            # A file name that is not UTF-8 (PEP 383 surrogates) is written as its bytes.
+            with open(out + ".current", "w", encoding="utf-8", errors="surrogateescape") as handle:
                 handle.write(str(path))
         except OSError:
             pass

@@ -93,7 +93,10 @@ def collect(root: Path, python: Path, args: list[str], timeout: float) -> Collec
         )
         state = _load_state(state_file)
         current_file = state_file.with_name(state_file.name + ".current")
-        current = current_file.read_text(encoding="utf-8") if current_file.is_file() else ""
+        current = (
+            current_file.read_text(encoding="utf-8", errors="surrogateescape")
+            if current_file.is_file() else ""
+        )
     outcome = CollectOutcome(completed=completed, command=command, current=current)
     if state is not None:
         outcome.stage = str(state.get("stage", "startup"))

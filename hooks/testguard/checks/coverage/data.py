@@ -255,6 +255,8 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise UsageError(f"cannot read {path.name}: {exc.strerror or exc}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path.name} is not valid JSON ({exc}); regenerate it with 'coverage json'") from None
+    except RecursionError:
+        raise UsageError(f"{path.name} is not valid JSON (nested too deeply); regenerate it with 'coverage json'") from None
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
         raise UsageError(f"{path.name} is not a coverage.py JSON report (no \"files\"); regenerate it with 'coverage json'")
     return data
@@ -298,7 +300,7 @@ def load_json(path: Path, root: Path, precision: int, fail_under: float) -> Cove
                 branch_lines=branch_lines,
                 missing_arcs=missing_arcs,
             )
-    except (AttributeError, TypeError, ValueError) as exc:
+    except (AttributeError, TypeError, ValueError, OverflowError) as exc:
         raise UsageError(f"{path.name} is not a coverage.py JSON report ({exc}); regenerate it with 'coverage json'") from None
     return CoverageSet(files=files, branch=branch, precision=precision, source=path.name, fail_under=fail_under)
 
@@ -324,9 +326,9 @@ def load_xml(path: Path, root: Path, precision: int, fail_under: float) -> Cover
         raise UsageError(f"{path.name} is not a Cobertura coverage report (its root is <{top.tag}>)")
     sources = [Path(s.text.strip()) for s in top.iter("source") if s.text and s.text.strip()]
     sources = [s if s.is_absolute() else root / s for s in sources]
-    branch = top.get("branch-rate") is not None and int(top.get("branches-valid", "0") or 0) > 0
     files: dict[str, FileCoverage] = {}
     try:
+        branch = top.get("branch-rate") is not None and int(top.get("branches-valid", "0") or 0) > 0
         for cls in top.iter("class"):
             rel = _xml_path(root, sources, cls.get("filename", ""))
             statements: set[int] = set()

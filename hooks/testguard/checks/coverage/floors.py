@@ -138,7 +138,7 @@ def statement_lines(text: str) -> dict[int, int]:
     """
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # the last two: nested too deeply
         return {}
     out: dict[int, int] = {}
     for node in ast.walk(tree):

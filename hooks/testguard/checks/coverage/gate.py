@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,7 +64,7 @@ def _coverage_floor_place(ctx: Context) -> Place:
 
 def _recorded_place(ctx: Context, figure: str) -> Place:
     """Where the baseline records ``figure`` (the floor a ratchet finding fell below)."""
-    found = settings_place.in_file(ctx.root, ctx.baseline_path, re.escape(json.dumps(figure)))
+    found = settings_place.recorded_figure(ctx.root, ctx.baseline_path, figure)
     return found or settings_place.setting(ctx.root, ctx.config, NAME)
 
 
