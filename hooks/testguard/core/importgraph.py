@@ -505,6 +505,8 @@ class DepGraph:
         self._texts: dict[Path, str] = {}
         self._sites: dict[Path, list[ImportSite]] = {}
         self._exact: set[Path] = set()
+        self._targets: dict[tuple[str, tuple[When, ...]], tuple[list[ImportSite], dict[str, int]]] = {}
+        """``edges`` worked out, with the sites they were read from."""
         self.unreadable: dict[Path, str] = {}
         """Files that could not be read (``sites``, ``text``), and why."""
 
@@ -587,13 +589,20 @@ class DepGraph:
 
     def edges(self, name: str, when: Sequence[When] = IMPORT_TIME) -> dict[str, int]:
         """The known modules that importing ``name`` runs (``statement_targets``), each
-        with the line of the first statement that does; only statements that run ``when``."""
+        with the line of the first statement that does; only statements that run ``when``.
+        Worked out once per reading of the module (callers must not change it)."""
+        sites = self.sites(name)
+        key = (name, tuple(when))
+        cached = self._targets.get(key)
+        if cached is not None and cached[0] is sites:  # not re-read by ``refine`` since
+            return cached[1]
         spec = self.specs[name]
         found: dict[str, int] = {}
-        for site in self.sites(name):
+        for site in sites:
             if site.when in when:
                 for target in statement_targets(site.node, spec, self.known):
                     found.setdefault(target, site.line)
+        self._targets[key] = (sites, found)
         return found
 
     def bindings(self, name: str, when: Sequence[When] = IMPORT_TIME) -> list[Binding]:
