@@ -146,11 +146,7 @@ def imported_modules(
             for alias in node.names:
                 found.update(p for p in _prefixes(alias.name) if p in known)
         elif isinstance(node, ast.ImportFrom):
-            base = (
-                _resolve_relative(spec.name, spec.is_package, node.level, node.module)
-                if node.level
-                else node.module
-            )
+            base = _base(node, spec)
             if not base:
                 continue
             found.update(p for p in _prefixes(base) if p in known)
@@ -421,7 +417,7 @@ def exact_sites(text: str) -> list[ImportSite] | None:
     return sorted(sites, key=lambda site: (site.line, site.node.col_offset))
 
 
-def _ancestors(module: str) -> set[str]:
+def ancestors(module: str) -> set[str]:
     """The packages that contain ``module``: importing it has started them already."""
     return set(list(_prefixes(module))[:-1])
 
@@ -442,12 +438,12 @@ def statement_targets(node: ast.Import | ast.ImportFrom, spec: Module, known: se
     (a name ``pkg``'s ``__init__`` must already have defined), never as the
     parent of a module the statement imports.
     """
-    ancestors = _ancestors(spec.name)
+    containing = ancestors(spec.name)
     found: list[str] = []
     if isinstance(node, ast.Import):
         for alias in node.names:
             for prefix in _prefixes(alias.name):
-                if prefix in known and (prefix == alias.name or prefix not in ancestors):
+                if prefix in known and (prefix == alias.name or prefix not in containing):
                     found.append(prefix)
     else:
         base = _base(node, spec)
@@ -457,7 +453,7 @@ def statement_targets(node: ast.Import | ast.ImportFrom, spec: Module, known: se
         attributes = len(submodules) < len(node.names)
         for prefix in _prefixes(base):
             named = prefix == base and attributes
-            if prefix in known and (named or prefix not in ancestors):
+            if prefix in known and (named or prefix not in containing):
                 found.append(prefix)
         found += submodules
     return [name for name in dict.fromkeys(found) if name != spec.name]
@@ -530,6 +526,14 @@ class DepGraph:
             )
         return self._edges[name]
 
+    def package(self, name: str) -> str:
+        """The nearest module that contains ``name`` ("" when none): importing ``name``
+        runs it first (namespace directories between them are no module)."""
+        parent = name.rpartition(".")[0]
+        while parent and parent not in self.specs:
+            parent = parent.rpartition(".")[0]
+        return parent
+
     def dependants(self, changed: Iterable[str]) -> set[str]:
         """``changed`` plus every module whose import (transitively) imports one of them."""
         changed = set(changed)
@@ -537,10 +541,7 @@ class DepGraph:
         frontier = sorted(name for name in changed if name in self.known)
         children: dict[str, list[str]] = defaultdict(list)
         for name in self.specs:
-            parent = name.rpartition(".")[0]
-            while parent and parent not in self.specs:  # namespace directories
-                parent = parent.rpartition(".")[0]
-            if parent:
+            if parent := self.package(name):
                 children[parent].append(name)
         while frontier:
             target = frontier.pop()
