@@ -58,49 +58,21 @@ _FUNCTION = re.compile(r"(?:async[ \t]+)?def\b|.*\blambda\b")
 _TYPE_CHECKING = re.compile(r"if[ \t]+(?:typing\.)?TYPE_CHECKING[ \t]*:")
 
 
-def _runs_at_import(text: str, line_start: int, indent: int) -> bool:
-    """False when the line is inside a function or an ``if TYPE_CHECKING:`` block.
-
-    Walks up to each enclosing block header (the nearest line above with less
-    indentation).  Errs towards True, which only adds dependants.
-    """
-    position = line_start
-    current = indent
-    while current > 0 and position > 0:
-        end = position - 1
-        start = text.rfind("\n", 0, end) + 1
-        line = text[start:end]
-        position = start
-        stripped = line.lstrip(" \t")
-        if not stripped or stripped.startswith("#"):
-            continue
-        width = len(line) - len(stripped)
-        if width >= current:
-            continue
-        current = width
-        if _FUNCTION.match(stripped) or _TYPE_CHECKING.match(stripped):
-            return False
-    return True
-
-
 def import_statements(text: str) -> list[str]:
-    """The import statements of a module that run when it is imported (as source text)."""
-    found = []
+    """The import statements of a module that run when it is imported (as source text).
+
+    Unlike ``read_sites`` it does not look for strings that span lines: a statement
+    quoted in a docstring counts (erring towards more dependants)."""
+    found: list[tuple[int, bool, str]] = []  # (line start, indented, statement)
     for match in _STATEMENT.finditer(text):
-        indent = len(match["indent"])
-        if indent and not _runs_at_import(text, match.start(), indent):
-            continue
-        found.append(match["stmt"].replace("\\\n", " "))
-    if "import_module(" not in text and "__import__(" not in text:
-        return found
-    for match in _DYNAMIC.finditer(text):
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        line = text[line_start : match.start()]
-        indent = len(line) - len(line.lstrip(" \t"))
-        if indent and not _runs_at_import(text, line_start, indent):
-            continue
-        found.append(f"import {match['name']}")
-    return found
+        found.append((match.start(), bool(match["indent"]), match["stmt"].replace("\\\n", " ")))
+    if "import_module(" in text or "__import__(" in text:
+        for match in _DYNAMIC.finditer(text):
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            found.append((line_start, text[line_start : line_start + 1] in (" ", "\t"), f"import {match['name']}"))
+    starts = {start for start, indented, _ in found if indented}
+    whens = _whens(text, starts, []) if starts else {}
+    return [statement for start, _, statement in found if whens.get(start, "import") == "import"]
 
 
 def _prefixes(dotted: str) -> Iterator[str]:
@@ -268,13 +240,14 @@ _CODE_LINE = re.compile(r"^[ \t]*(?=[^ \t\r\n#)\]}])", re.MULTILINE)
 
 def _whens(text: str, starts: set[int], strings: list[tuple[int, int]]) -> dict[int, When]:
     """When the statements on the lines starting at ``starts`` run, from the block headers
-    above them (as ``_runs_at_import`` reads them, but a header over several lines
-    is one), in one pass over the module's lines."""
+    above them (a header over several lines is one; lines in ``strings`` are none),
+    in one pass over the module's lines."""
     found: dict[int, When] = {}
     enclosing: list[tuple[int, int]] = []  # (indentation, where its text starts), outermost first
     outside = _outside(strings)
-    for line in _CODE_LINE.finditer(text):
-        if not outside(line.start()):
+    last = text.find("\n", max(starts, default=0))
+    for line in _CODE_LINE.finditer(text, 0, len(text) if last < 0 else last):
+        if strings and not outside(line.start()):
             continue
         width = line.end() - line.start()
         while enclosing and enclosing[-1][0] >= width:
