@@ -21,11 +21,15 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
+
+from testguard.core.findings import Finding
+from testguard.core.source import read_bytes
 
 
 class Module(Protocol):
@@ -129,11 +133,11 @@ def imported_modules(
     return found
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8", "replace")
-    except OSError:
-        return ""
+def _read(path: Path) -> str | Finding:
+    """The text of ``path`` (bytes that are not UTF-8 replaced), or why it cannot be read
+    (``read_bytes``: a named pipe is not waited on)."""
+    data = read_bytes(path.parent, path.name, sys.maxsize)
+    return data if isinstance(data, Finding) else data.decode("utf-8", "replace")
 
 
 # --- Every import statement, with its line and when it runs; edges; cycles ---
@@ -483,7 +487,8 @@ class DepGraph:
         if self._index is None:
             index: dict[str, list[str]] = defaultdict(list)
             for name, spec in self.specs.items():
-                statements = import_statements(_read(spec.path))
+                text = _read(spec.path)
+                statements = import_statements(text if isinstance(text, str) else "")
                 self._statements[name] = statements
                 for word in set(_WORD.findall(" ".join(statements))):
                     index[word].append(name)
@@ -535,11 +540,11 @@ class DepGraph:
         """The source of module ``name`` ("" when it cannot be read: see ``unreadable``)."""
         path = self.specs[name].path
         if path not in self._texts:
-            try:
-                self._texts[path] = path.read_bytes().decode("utf-8", "replace")
-            except OSError as exc:
-                self.unreadable[path] = exc.strerror or str(exc)
-                self._texts[path] = ""
+            text = _read(path)
+            if isinstance(text, Finding):
+                self.unreadable[path] = text.message.partition("; not checked")[0]
+                text = ""
+            self._texts[path] = text
         return self._texts[path]
 
     def sites(self, name: str) -> list[ImportSite]:
