@@ -161,7 +161,7 @@ def bench_cycles(tree: Path, workdir: Path) -> dict[str, Any]:
     built = time.perf_counter()
     components = strongly_connected(graph)
     searched = time.perf_counter()
-    groups, _ = cycles.groups(project.graph, nodes)
+    groups = cycles.groups(project.graph, nodes)
     confirmed = time.perf_counter()
     edges = sum(len(targets) for targets in graph.values())
     print(f"  {largest.name}: {len(project.modules)} files, {len(nodes)} production modules, {edges} import edges")

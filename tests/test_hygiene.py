@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, git, git_init, try_repo, write
+from conftest import Run, git, git_init, run_testguard, try_repo, write
 
 # One project with every pattern, and next to each what must not be reported.
 LYING: dict[str, str | bytes] = {
@@ -405,6 +405,16 @@ def test_files_it_cannot_read_are_reported_and_the_rest_is_checked(
     assert unread == [("app/dangling.py", "TG001"), ("app/huge.py", "TG001")]
     assert len(findings(run)) == 9 + 2
 
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_named_pipe_among_the_files_is_reported_not_waited_on(lying: Path) -> None:
+    os.mkfifo(lying / "app" / "pipe.py")
+    run = run_testguard(lying, "hygiene", "--format", "json", timeout=120)  # it used to wait forever
+    assert run.code == 1 and "internal error" not in run.err
+    unread = [(f["path"], f["message"].split(";")[0]) for f in run.json()["findings"] if f["code"] == "TG001"]
+    assert unread == [("app/pipe.py", "file not checked: not a regular file")]
+    assert len(findings(run)) == 9 + 1
 
 
 def test_given_production_files_that_do_not_decode_or_compile_are_tg001(

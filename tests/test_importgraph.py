@@ -12,6 +12,7 @@ from testguard.core.importgraph import (
     DepGraph,
     ImportSite,
     exact_sites,
+    import_statements,
     read_sites,
     shortest_cycle,
     statement_targets,
@@ -167,3 +168,13 @@ def test_shortest_cycle_through_the_start() -> None:
     assert shortest_cycle("a", graph, members) == ["a", "b", "a"]
     assert shortest_cycle("c", graph, members) == ["c", "d", "a", "c"]
     assert shortest_cycle("e", graph, members | {"e"}) == []
+
+
+
+def test_imports_check_reading_skips_a_function_whose_header_spans_lines() -> None:
+    """The imports check's reading of what runs at import time: a ``def`` whose
+    parameters span lines (or a CRLF file's blank line) still encloses its body."""
+    source = "import a\n\ndef work(\n    x,\n) -> None:\n    import inside\n\nimport b\n"
+    assert import_statements(source) == ["import a", "import b"]
+    crlf = "import a\r\ndef work():\r\n    x = 1\r\n\r\n    import inside\r\n"
+    assert [statement.strip() for statement in import_statements(crlf)] == ["import a"]

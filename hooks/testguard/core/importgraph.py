@@ -21,11 +21,15 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
+
+from testguard.core.findings import Finding
+from testguard.core.source import read_bytes
 
 
 class Module(Protocol):
@@ -58,49 +62,21 @@ _FUNCTION = re.compile(r"(?:async[ \t]+)?def\b|.*\blambda\b")
 _TYPE_CHECKING = re.compile(r"if[ \t]+(?:typing\.)?TYPE_CHECKING[ \t]*:")
 
 
-def _runs_at_import(text: str, line_start: int, indent: int) -> bool:
-    """False when the line is inside a function or an ``if TYPE_CHECKING:`` block.
-
-    Walks up to each enclosing block header (the nearest line above with less
-    indentation).  Errs towards True, which only adds dependants.
-    """
-    position = line_start
-    current = indent
-    while current > 0 and position > 0:
-        end = position - 1
-        start = text.rfind("\n", 0, end) + 1
-        line = text[start:end]
-        position = start
-        stripped = line.lstrip(" \t")
-        if not stripped or stripped.startswith("#"):
-            continue
-        width = len(line) - len(stripped)
-        if width >= current:
-            continue
-        current = width
-        if _FUNCTION.match(stripped) or _TYPE_CHECKING.match(stripped):
-            return False
-    return True
-
-
 def import_statements(text: str) -> list[str]:
-    """The import statements of a module that run when it is imported (as source text)."""
-    found = []
+    """The import statements of a module that run when it is imported (as source text).
+
+    Unlike ``read_sites`` it does not look for strings that span lines: a statement
+    quoted in a docstring counts (erring towards more dependants)."""
+    found: list[tuple[int, bool, str]] = []  # (line start, indented, statement)
     for match in _STATEMENT.finditer(text):
-        indent = len(match["indent"])
-        if indent and not _runs_at_import(text, match.start(), indent):
-            continue
-        found.append(match["stmt"].replace("\\\n", " "))
-    if "import_module(" not in text and "__import__(" not in text:
-        return found
-    for match in _DYNAMIC.finditer(text):
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        line = text[line_start : match.start()]
-        indent = len(line) - len(line.lstrip(" \t"))
-        if indent and not _runs_at_import(text, line_start, indent):
-            continue
-        found.append(f"import {match['name']}")
-    return found
+        found.append((match.start(), bool(match["indent"]), match["stmt"].replace("\\\n", " ")))
+    if "import_module(" in text or "__import__(" in text:
+        for match in _DYNAMIC.finditer(text):
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            found.append((line_start, text[line_start : line_start + 1] in (" ", "\t"), f"import {match['name']}"))
+    starts = {start for start, indented, _ in found if indented}
+    whens = _whens(text, starts, []) if starts else {}
+    return [statement for start, _, statement in found if whens.get(start, "import") == "import"]
 
 
 def _prefixes(dotted: str) -> Iterator[str]:
@@ -146,11 +122,7 @@ def imported_modules(
             for alias in node.names:
                 found.update(p for p in _prefixes(alias.name) if p in known)
         elif isinstance(node, ast.ImportFrom):
-            base = (
-                _resolve_relative(spec.name, spec.is_package, node.level, node.module)
-                if node.level
-                else node.module
-            )
+            base = _base(node, spec)
             if not base:
                 continue
             found.update(p for p in _prefixes(base) if p in known)
@@ -161,11 +133,11 @@ def imported_modules(
     return found
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8", "replace")
-    except OSError:
-        return ""
+def _read(path: Path) -> str | Finding:
+    """The text of ``path`` (bytes that are not UTF-8 replaced), or why it cannot be read
+    (``read_bytes``: a named pipe is not waited on)."""
+    data = read_bytes(path.parent, path.name, sys.maxsize)
+    return data if isinstance(data, Finding) else data.decode("utf-8", "replace")
 
 
 # --- Every import statement, with its line and when it runs; edges; cycles ---
@@ -272,13 +244,14 @@ _CODE_LINE = re.compile(r"^[ \t]*(?=[^ \t\r\n#)\]}])", re.MULTILINE)
 
 def _whens(text: str, starts: set[int], strings: list[tuple[int, int]]) -> dict[int, When]:
     """When the statements on the lines starting at ``starts`` run, from the block headers
-    above them (as ``_runs_at_import`` reads them, but a header over several lines
-    is one), in one pass over the module's lines."""
+    above them (a header over several lines is one; lines in ``strings`` are none),
+    in one pass over the module's lines."""
     found: dict[int, When] = {}
     enclosing: list[tuple[int, int]] = []  # (indentation, where its text starts), outermost first
     outside = _outside(strings)
-    for line in _CODE_LINE.finditer(text):
-        if not outside(line.start()):
+    last = text.find("\n", max(starts, default=0))
+    for line in _CODE_LINE.finditer(text, 0, len(text) if last < 0 else last):
+        if strings and not outside(line.start()):
             continue
         width = line.end() - line.start()
         while enclosing and enclosing[-1][0] >= width:
@@ -421,7 +394,7 @@ def exact_sites(text: str) -> list[ImportSite] | None:
     return sorted(sites, key=lambda site: (site.line, site.node.col_offset))
 
 
-def _ancestors(module: str) -> set[str]:
+def ancestors(module: str) -> set[str]:
     """The packages that contain ``module``: importing it has started them already."""
     return set(list(_prefixes(module))[:-1])
 
@@ -442,12 +415,12 @@ def statement_targets(node: ast.Import | ast.ImportFrom, spec: Module, known: se
     (a name ``pkg``'s ``__init__`` must already have defined), never as the
     parent of a module the statement imports.
     """
-    ancestors = _ancestors(spec.name)
+    containing = ancestors(spec.name)
     found: list[str] = []
     if isinstance(node, ast.Import):
         for alias in node.names:
             for prefix in _prefixes(alias.name):
-                if prefix in known and (prefix == alias.name or prefix not in ancestors):
+                if prefix in known and (prefix == alias.name or prefix not in containing):
                     found.append(prefix)
     else:
         base = _base(node, spec)
@@ -457,7 +430,7 @@ def statement_targets(node: ast.Import | ast.ImportFrom, spec: Module, known: se
         attributes = len(submodules) < len(node.names)
         for prefix in _prefixes(base):
             named = prefix == base and attributes
-            if prefix in known and (named or prefix not in ancestors):
+            if prefix in known and (named or prefix not in containing):
                 found.append(prefix)
         found += submodules
     return [name for name in dict.fromkeys(found) if name != spec.name]
@@ -505,6 +478,8 @@ class DepGraph:
         self._texts: dict[Path, str] = {}
         self._sites: dict[Path, list[ImportSite]] = {}
         self._exact: set[Path] = set()
+        self._targets: dict[tuple[str, tuple[When, ...]], tuple[list[ImportSite], dict[str, int]]] = {}
+        """``edges`` worked out, with the sites they were read from."""
         self.unreadable: dict[Path, str] = {}
         """Files that could not be read (``sites``, ``text``), and why."""
 
@@ -512,7 +487,8 @@ class DepGraph:
         if self._index is None:
             index: dict[str, list[str]] = defaultdict(list)
             for name, spec in self.specs.items():
-                statements = import_statements(_read(spec.path))
+                text = _read(spec.path)
+                statements = import_statements(text if isinstance(text, str) else "")
                 self._statements[name] = statements
                 for word in set(_WORD.findall(" ".join(statements))):
                     index[word].append(name)
@@ -528,6 +504,14 @@ class DepGraph:
             )
         return self._edges[name]
 
+    def package(self, name: str) -> str:
+        """The nearest module that contains ``name`` ("" when none): importing ``name``
+        runs it first (namespace directories between them are no module)."""
+        parent = name.rpartition(".")[0]
+        while parent and parent not in self.specs:
+            parent = parent.rpartition(".")[0]
+        return parent
+
     def dependants(self, changed: Iterable[str]) -> set[str]:
         """``changed`` plus every module whose import (transitively) imports one of them."""
         changed = set(changed)
@@ -535,10 +519,7 @@ class DepGraph:
         frontier = sorted(name for name in changed if name in self.known)
         children: dict[str, list[str]] = defaultdict(list)
         for name in self.specs:
-            parent = name.rpartition(".")[0]
-            while parent and parent not in self.specs:  # namespace directories
-                parent = parent.rpartition(".")[0]
-            if parent:
+            if parent := self.package(name):
                 children[parent].append(name)
         while frontier:
             target = frontier.pop()
@@ -559,11 +540,11 @@ class DepGraph:
         """The source of module ``name`` ("" when it cannot be read: see ``unreadable``)."""
         path = self.specs[name].path
         if path not in self._texts:
-            try:
-                self._texts[path] = path.read_bytes().decode("utf-8", "replace")
-            except OSError as exc:
-                self.unreadable[path] = exc.strerror or str(exc)
-                self._texts[path] = ""
+            text = _read(path)
+            if isinstance(text, Finding):
+                self.unreadable[path] = text.message.partition("; not checked")[0]
+                text = ""
+            self._texts[path] = text
         return self._texts[path]
 
     def sites(self, name: str) -> list[ImportSite]:
@@ -587,13 +568,20 @@ class DepGraph:
 
     def edges(self, name: str, when: Sequence[When] = IMPORT_TIME) -> dict[str, int]:
         """The known modules that importing ``name`` runs (``statement_targets``), each
-        with the line of the first statement that does; only statements that run ``when``."""
+        with the line of the first statement that does; only statements that run ``when``.
+        Worked out once per reading of the module (callers must not change it)."""
+        sites = self.sites(name)
+        key = (name, tuple(when))
+        cached = self._targets.get(key)
+        if cached is not None and cached[0] is sites:  # not re-read by ``refine`` since
+            return cached[1]
         spec = self.specs[name]
         found: dict[str, int] = {}
-        for site in self.sites(name):
+        for site in sites:
             if site.when in when:
                 for target in statement_targets(site.node, spec, self.known):
                     found.setdefault(target, site.line)
+        self._targets[key] = (sites, found)
         return found
 
     def bindings(self, name: str, when: Sequence[When] = IMPORT_TIME) -> list[Binding]:

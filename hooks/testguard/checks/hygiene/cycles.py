@@ -25,9 +25,9 @@ def _graph(graph: DepGraph, nodes: set[str]) -> dict[str, list[str]]:
     return {name: sorted(t for t in graph.edges(name) if t in nodes) for name in sorted(nodes)}
 
 
-def groups(graph: DepGraph, nodes: set[str]) -> tuple[list[tuple[list[str], list[str]]], dict[str, list[str]]]:
+def groups(graph: DepGraph, nodes: set[str]) -> list[tuple[list[str], list[str]]]:
     """Each group of ``nodes`` that import each other, with the shortest cycle through its
-    first module; and the import edges among ``nodes``.
+    first module.
 
     The modules on a cycle are read again from their syntax trees, and the groups
     worked out again, until every module on a cycle has been: a cycle that rested on
@@ -43,7 +43,7 @@ def groups(graph: DepGraph, nodes: set[str]) -> tuple[list[tuple[list[str], list
         ]
         pending = {module for _, cycle in found for module in cycle} - exact
         if not pending:
-            return sorted(found), edges
+            return sorted(found)
         graph.refine(pending)
         exact |= pending
         for module in pending:
@@ -64,7 +64,7 @@ def find(project: Project) -> list[Found]:
     graph = project.graph
     production = {m.name for m in project.production if m.named}
     found: list[Found] = []
-    for group, cycle in groups(graph, production)[0]:
+    for group, cycle in groups(graph, production):
         start = group[0]
         closing = project.module(cycle[-2])
         site = _site(project, closing.name, start)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from testguard.core.importgraph import DepGraph, When
+from testguard.core.importgraph import DepGraph, When, ancestors
 
 RUNS: tuple[When, ...] = ("import", "function")
 
@@ -75,7 +75,7 @@ class Uses:
     def __init__(self, graph: DepGraph) -> None:
         self.graph = graph
         # Namespace directories are no module, but a dotted name goes through them.
-        self.through = {prefix for known in graph.known for prefix in _parents(known)} | graph.known
+        self.through = {prefix for known in graph.known for prefix in ancestors(known)} | graph.known
         self._seen: dict[tuple[str, bool], list[Reference]] = {}
 
     def references(self, name: str, exact: bool = False) -> list[Reference]:
@@ -110,9 +110,3 @@ class Uses:
                     yield Reference(module, part, line)
                     break
                 module = deeper
-
-
-def _parents(dotted: str) -> Iterator[str]:
-    parts = dotted.split(".")
-    for end in range(1, len(parts)):
-        yield ".".join(parts[:end])

@@ -12,12 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from testguard.core.importgraph import DepGraph, strongly_connected
-
-
-def _ancestors(module: str) -> set[str]:
-    parts = module.split(".")
-    return {".".join(parts[:end]) for end in range(1, len(parts))}
+from testguard.core.importgraph import DepGraph, ancestors, strongly_connected
 
 
 class ImportCycles:
@@ -25,7 +20,7 @@ class ImportCycles:
 
     def __init__(self, graph: DepGraph) -> None:
         self.edges = {
-            name: sorted(d for d in graph.imports_of(name) if d in graph.specs and d not in _ancestors(name))
+            name: sorted(d for d in graph.imports_of(name) if d in graph.specs and d not in ancestors(name))
             for name in graph.specs
         }
         self.members = {m for group in strongly_connected(self.edges) if len(group) > 1 for m in group}
@@ -34,13 +29,9 @@ class ImportCycles:
             for target in targets:
                 self._importers.setdefault(target, set()).add(name)
         for name in graph.specs:  # importing a module runs its package first
-            parent = name.rpartition(".")[0]
-            while parent and parent not in graph.specs:
-                parent = parent.rpartition(".")[0]
-            if parent:
+            if parent := graph.package(name):
                 self._importers.setdefault(parent, set()).add(name)
 
     def importers(self, names: Iterable[str]) -> set[str]:
         """The modules whose own import imports one of ``names`` directly (or that are under it)."""
         return {importer for name in names for importer in self._importers.get(name, ())}
-
