@@ -13,6 +13,7 @@ the findings of the given codes in the files its globs match.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -113,7 +114,8 @@ def _checked(selectors: Iterable[str], where: str, known: Sequence[str]) -> tupl
     out = []
     for raw in selectors:
         selector = raw.strip().upper()
-        if selector != ALL and not any(code.startswith(selector) for code in known):
+        # "" is a prefix of every code: from the config it would switch every rule on or off
+        if not selector or (selector != ALL and not any(code.startswith(selector) for code in known)):
             raise UsageError(
                 f"{where} {raw!r} names no known rule code (codes or prefixes such as TG3,"
                 " TG30, TG301, or ALL; `testguard rule --all` lists them)"
@@ -142,7 +144,14 @@ def resolve(
             )
         )
     per_file = tuple(
-        (GlobSet([glob]), _checked(codes, f"{per_file_where} per-file-ignores {glob!r}:", known))
+        (_glob(glob, per_file_where), _checked(codes, f"{per_file_where} per-file-ignores {glob!r}:", known))
         for glob, codes in per_file_ignores.items()
     )
     return Selection(tuple(checked), per_file)
+
+
+def _glob(glob: str, where: str) -> GlobSet:
+    try:
+        return GlobSet([glob])
+    except re.error as exc:
+        raise UsageError(f"{where} per-file-ignores {glob!r} is not a valid glob: {exc.msg}") from None
