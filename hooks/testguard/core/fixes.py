@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import errno
 import os
 import tempfile
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from testguard.core.check import Check, find
-from testguard.core.findings import CheckResult, Finding, Status, UsageError
+from testguard.core.findings import CheckResult, Finding, Status
 
 
 @dataclass
@@ -40,6 +41,11 @@ class FixOutcome:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Replaces the file's text; a symlink's target is written (the link stays).  OSError
+    when the file is read-only or its directory cannot take the temporary file."""
+    path = path.resolve()
+    if not os.access(path, os.W_OK):  # the rename below would replace it regardless
+        raise PermissionError(errno.EACCES, "the file is read-only")
     mode = path.stat().st_mode
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -47,9 +53,9 @@ def _write_atomic(path: Path, text: str) -> None:
             out.write(text)
         os.chmod(temporary, mode & 0o7777)
         os.replace(temporary, path)
-    except OSError as exc:
+    except OSError:
         Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"cannot write the fix to {path}: {exc.strerror or exc}") from None
+        raise
 
 
 def _unified(path: str, before: str, after: str) -> str:
@@ -99,7 +105,12 @@ def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check],
             if not change.fixed or change.text == before:
                 continue
             if write:
-                _write_atomic(file, change.text)
+                try:
+                    _write_atomic(file, change.text)
+                except OSError as exc:  # the file and its findings stay; the other files are fixed
+                    for finding in change.fixed:
+                        finding.message = f"{finding.message} (not fixed: cannot write it: {exc.strerror or exc})"
+                    continue
             else:
                 outcome.diffs.append(_unified(path, before, change.text))
             outcome.files.append(path)
