@@ -272,3 +272,10 @@ def test_a_file_that_cannot_be_written_keeps_its_findings_and_the_others_are_fix
     assert (root / "tests/locked/test_in_locked_dir.py").read_text() == SIMPLE_FALLBACK
     assert (root / "tests/test_read_only.py").read_text() == SIMPLE_FALLBACK
     assert (root / "tests/test_writable.py").read_text() == "import mypkg.fast\n"
+
+
+def test_fix_keeps_a_utf8_byte_order_mark(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = project(tmp_path, {"tests/test_bom.py": b"\xef\xbb\xbf" + SIMPLE_FALLBACK.encode()})
+    run = tg(root, "fallbacks", "--fix")
+    assert run.code == 0, run.out + run.err
+    assert (root / "tests/test_bom.py").read_bytes() == b"\xef\xbb\xbfimport mypkg.fast\n"

@@ -22,6 +22,9 @@ from testguard.core.check import Check, find
 from testguard.core.findings import CheckResult, Finding, Status
 
 
+_BOM = "\ufeff"
+
+
 @dataclass
 class FileFix:
     """What a fixer did to one file."""
@@ -100,6 +103,8 @@ def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check],
                 change = FileFix(before, [], [(f, reason) for f in findings])
             if change.fixed and not _parses(change.text):
                 change = FileFix(before, [], [(f, "the fixed file would not parse") for f in findings])
+            if before.startswith(_BOM) and not change.text.startswith(_BOM):
+                change.text = _BOM + change.text  # ast-grep's edits drop it
             for finding, reason in change.unfixed:
                 finding.message = f"{finding.message} (not fixed: {reason})"
             if not change.fixed or change.text == before:
