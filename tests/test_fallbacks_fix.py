@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Run, git, git_init, testguard_env, try_repo, without_root_powers, write
+from conftest import REPO, Run, git, git_init, try_repo, without_root_powers, write
+from conftest import testguard_env as _testguard_env  # not a test, despite its name
 
 PYPROJECT = '[project]\nname = "mypkg"\n\n[tool.testguard]\npackages = ["mypkg"]\n'
 MODULES = {
@@ -260,7 +261,7 @@ def test_a_file_that_cannot_be_written_keeps_its_findings_and_the_others_are_fix
     try:
         proc = subprocess.run(
             [*prefix, sys.executable, "-m", "testguard", "fallbacks", "--fix", "--format", "json"],
-            cwd=root, capture_output=True, text=True, env=testguard_env(),
+            cwd=root, capture_output=True, text=True, env=_testguard_env(),
         )
     finally:
         (root / "tests/locked").chmod(0o755)
