@@ -280,3 +280,16 @@ def test_fix_keeps_a_utf8_byte_order_mark(tmp_path: Path, tg: Callable[..., Run]
     run = tg(root, "fallbacks", "--fix")
     assert run.code == 0, run.out + run.err
     assert (root / "tests/test_bom.py").read_bytes() == b"\xef\xbb\xbfimport mypkg.fast\n"
+
+
+def test_fix_of_statements_sharing_a_line_keeps_each_once(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    source = (
+        "try:\n    import mypkg; import mypkg.fast  # both\nexcept ImportError:\n    pass\n"
+        "try:\n    import mypkg.ratelimit; LIMITS = True\nexcept ImportError:\n    LIMITS = False\n"
+    )
+    root = project(tmp_path, {"tests/test_t.py": source})
+    run = tg(root, "fallbacks", "--fix")
+    assert run.code == 0, run.out + run.err
+    assert (root / "tests/test_t.py").read_text() == (
+        "import mypkg\nimport mypkg.fast  # both\nimport mypkg.ratelimit\n"
+    )

@@ -64,9 +64,12 @@ def _owns_its_line(text: str, node: SgNode) -> bool:
 
 
 def _with_trailing_comment(text: str, node: SgNode) -> str:
-    """The statement's text up to the end of its last line (a comment after it stays with it)."""
-    end = text.find("\n", node.range().end.index)
-    return text[node.range().start.index:len(text) if end == -1 else end].rstrip()
+    """The statement's text, with the comment that ends its last line (not the statements
+    that follow it on that line: ``import a; FLAG = True``)."""
+    start, end = node.range().start.index, node.range().end.index
+    line_end = text.find("\n", end)
+    rest = text[end:len(text) if line_end == -1 else line_end]
+    return text[start:end] + (rest.rstrip() if rest.strip().startswith("#") else "")
 
 
 def _statements(block: SgNode | None) -> list[SgNode]:
