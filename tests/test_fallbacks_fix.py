@@ -293,3 +293,15 @@ def test_fix_of_statements_sharing_a_line_keeps_each_once(tmp_path: Path, tg: Ca
     assert (root / "tests/test_t.py").read_text() == (
         "import mypkg\nimport mypkg.fast  # both\nimport mypkg.ratelimit\n"
     )
+
+
+def test_an_import_in_nested_fallbacks_is_not_fixed_by_the_inner_one_alone(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    source = "try:\n    try:\n        import mypkg\n    except ImportError:\n        pass\nexcept Exception:\n    pass\n"
+    root = project(tmp_path, {"tests/test_t.py": source})
+    run = tg(root, "fallbacks", "--fix")
+    assert run.code == 1, run.out + run.err
+    assert "(not fixed: " in run.out
+    assert run.out.splitlines()[-1] == "Found 1 error in 1 file."
+    assert (root / "tests/test_t.py").read_text() == source

@@ -261,7 +261,9 @@ def fix(text: str, findings: Sequence[Finding]) -> FileFix:
     handled: set[int] = set()
     for try_node in root.find_all(kind="try_statement"):
         first, last = _line(try_node), try_node.range().end.line + 1
-        mine = [f for f in findings if f.code == "TG401" and first <= f.line <= last]
+        # Outermost first: an import an outer try left unfixed stays hidden by it, whatever
+        # becomes of the inner one.
+        mine = [f for f in findings if f.code == "TG401" and first <= f.line <= last and id(f) not in handled]
         if not mine:
             continue
         try:
