@@ -303,5 +303,5 @@ def test_an_import_in_nested_fallbacks_is_not_fixed_by_the_inner_one_alone(
     run = tg(root, "fallbacks", "--fix")
     assert run.code == 1, run.out + run.err
     assert "(not fixed: " in run.out
-    assert run.out.splitlines()[-1] == "Found 1 error in 1 file."
+    assert run.out.splitlines()[-1] == "Found 1 error."
     assert (root / "tests/test_t.py").read_text() == source
