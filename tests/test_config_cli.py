@@ -81,6 +81,13 @@ def test_explicit_config_file_that_does_not_exist(tmp_path: Path, tg: Callable[.
     assert run.code == 2 and "does not exist" in run.err
 
 
+def test_explicit_config_that_is_a_directory_says_so(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    (tmp_path / "conf").mkdir()
+    run = tg(tmp_path, "exits", "--config", "conf")
+    assert run.code == 2
+    assert "is a directory, not a pyproject.toml file" in run.err
+
+
 def test_version_and_help_list_every_check(tmp_path: Path) -> None:
     version = run_testguard(tmp_path, "--version")
     assert version.code == 0 and version.out.strip() == f"testguard {__version__}"

@@ -245,6 +245,8 @@ def load_config(root: Path, explicit: Path | None = None, sections: Sequence[Sec
     file = explicit if explicit is not None else root / "pyproject.toml"
     if explicit is None and not file.is_file():
         return Config()
+    if explicit is not None and file.is_dir():
+        raise UsageError(f"config file {file} is a directory, not a pyproject.toml file")
     if explicit is not None and not file.is_file():
         raise UsageError(f"config file {file} does not exist")
     data = read_toml(file)
