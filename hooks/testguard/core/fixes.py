@@ -39,7 +39,6 @@ class FileFix:
 @dataclass
 class FixOutcome:
     fixed: int = 0
-    files: list[str] = field(default_factory=list)
     diffs: list[str] = field(default_factory=list)
 
 
@@ -118,7 +117,6 @@ def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check],
                     continue
             else:
                 outcome.diffs.append(_unified(path, before, change.text))
-            outcome.files.append(path)
             outcome.fixed += len(change.fixed)
             done |= {id(f) for f in change.fixed}
         result.findings = [f for f in result.findings if id(f) not in done]
