@@ -23,6 +23,8 @@ from testguard import __version__
         ("[tool.testguard.collect]\nmin-tests = 'lots'\n", "'min-tests' must be \"baseline\" or a whole number"),
         ("[tool.testguard]\nimports = 3\n", "[tool.testguard].imports must be a table"),
         ("[tool.testguard\n", "is not valid TOML"),
+        ("[tool.testguard]\nexclude = ['build', '[z-a]']\n", "'exclude' must be a list of valid globs ('[z-a]': bad character range z-a)"),
+        ("[tool.testguard]\ntests = ['tests/[9-0]*.py']\n", "'tests' must be a list of valid globs"),
     ],
 )
 def test_bad_config_exits_2_naming_key_and_file(

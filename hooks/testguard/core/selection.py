@@ -13,7 +13,6 @@ the findings of the given codes in the files its globs match.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -144,14 +143,7 @@ def resolve(
             )
         )
     per_file = tuple(
-        (_glob(glob, per_file_where), _checked(codes, f"{per_file_where} per-file-ignores {glob!r}:", known))
+        (GlobSet([glob]), _checked(codes, f"{per_file_where} per-file-ignores {glob!r}:", known))
         for glob, codes in per_file_ignores.items()
     )
     return Selection(tuple(checked), per_file)
-
-
-def _glob(glob: str, where: str) -> GlobSet:
-    try:
-        return GlobSet([glob])
-    except re.error as exc:
-        raise UsageError(f"{where} per-file-ignores {glob!r} is not a valid glob: {exc.msg}") from None
