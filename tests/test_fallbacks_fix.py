@@ -305,3 +305,16 @@ def test_an_import_in_nested_fallbacks_is_not_fixed_by_the_inner_one_alone(
     assert "(not fixed: " in run.out
     assert run.out.splitlines()[-1] == "Found 1 error."
     assert (root / "tests/test_t.py").read_text() == source
+
+
+def test_a_file_and_a_symlink_to_it_are_fixed_once(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = project(tmp_path, {"real/test_target.py": SIMPLE_FALLBACK})
+    (root / "tests").mkdir()
+    (root / "tests/test_link.py").symlink_to("../real/test_target.py")
+    shown = tg(root, "fallbacks", "--diff")
+    assert shown.out.count("+++ ") == 1, shown.out
+    run = tg(root, "fallbacks", "--fix")
+    assert run.code == 0, run.out + run.err
+    assert run.out.splitlines()[-1] == "Found 2 errors (2 fixed, 0 remaining)."
+    assert (root / "tests/test_link.py").is_symlink()
+    assert (root / "real/test_target.py").read_text() == "import mypkg.fast\n"

@@ -89,12 +89,17 @@ def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check],
             if finding.status is Status.NEW and finding.path:
                 by_path.setdefault(finding.path, []).append(finding)
         done: set[int] = set()
+        # Each file this check fixed (symlinks resolved) -> its text before: a link to it
+        # has the same findings, fixed by the same change, which is made once.
+        originals: dict[Path, str] = {}
         for path, findings in sorted(by_path.items()):
             file = root / path
             try:
-                before = file.read_bytes().decode("utf-8")
+                read = file.read_bytes().decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 continue  # a file that cannot be read back is not touched
+            real = file.resolve()
+            before = originals.get(real, read)
             try:
                 change = check.fix(before, findings)
             except Exception as exc:  # a bug in a fixer leaves the file and its findings as they are
@@ -108,7 +113,9 @@ def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check],
                 finding.message = f"{finding.message} (not fixed: {reason})"
             if not change.fixed or change.text == before:
                 continue
-            if write:
+            if real in originals:
+                pass  # already written (or shown) through another path
+            elif write:
                 try:
                     _write_atomic(file, change.text)
                 except OSError as exc:  # the file and its findings stay; the other files are fixed
@@ -117,6 +124,7 @@ def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check],
                     continue
             else:
                 outcome.diffs.append(_unified(path, before, change.text))
+            originals[real] = before
             outcome.fixed += len(change.fixed)
             done |= {id(f) for f in change.fixed}
         result.findings = [f for f in result.findings if id(f) not in done]
