@@ -102,6 +102,11 @@ def test_per_file_ignores_drop_codes_in_matching_files_only(tmp_path: Path, tg: 
         ('select = ["TG0000"]', (), "[tool.testguard] select 'TG0000'"),
         ('per-file-ignores = { "tests/**" = ["XX1"] }', (), "per-file-ignores 'tests/**': 'XX1'"),
         ('per-file-ignores = { "tests/**" = "TG2" }', (), "'per-file-ignores' must be a table"),
+        # an empty selector is a prefix of every code: it must not switch every rule off
+        ('ignore = [""]', (), "[tool.testguard] ignore '' names no known rule code"),
+        ('select = [" "]', (), "[tool.testguard] select ' ' names no known rule code"),
+        ('per-file-ignores = { "tests/**" = [""] }', (), "per-file-ignores 'tests/**': ''"),
+        ('per-file-ignores = { "tests/[z-a]*.py" = ["TG3"] }', (), "keys are valid globs ('tests/[z-a]*.py': bad character range z-a)"),
     ],
 )
 def test_a_selector_naming_no_known_code_exits_2_naming_it(

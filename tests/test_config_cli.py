@@ -23,6 +23,8 @@ from testguard import __version__
         ("[tool.testguard.collect]\nmin-tests = 'lots'\n", "'min-tests' must be \"baseline\" or a whole number"),
         ("[tool.testguard]\nimports = 3\n", "[tool.testguard].imports must be a table"),
         ("[tool.testguard\n", "is not valid TOML"),
+        ("[tool.testguard]\nexclude = ['build', '[z-a]']\n", "'exclude' must be a list of valid globs ('[z-a]': bad character range z-a)"),
+        ("[tool.testguard]\ntests = ['tests/[9-0]*.py']\n", "'tests' must be a list of valid globs"),
     ],
 )
 def test_bad_config_exits_2_naming_key_and_file(
@@ -79,6 +81,13 @@ def test_valid_config_with_every_documented_key(tmp_path: Path, tg: Callable[...
 def test_explicit_config_file_that_does_not_exist(tmp_path: Path, tg: Callable[..., Run]) -> None:
     run = tg(tmp_path, "exits", "--config", "nope.toml")
     assert run.code == 2 and "does not exist" in run.err
+
+
+def test_explicit_config_that_is_a_directory_says_so(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    (tmp_path / "conf").mkdir()
+    run = tg(tmp_path, "exits", "--config", "conf")
+    assert run.code == 2
+    assert "is a directory, not a pyproject.toml file" in run.err
 
 
 def test_version_and_help_list_every_check(tmp_path: Path) -> None:

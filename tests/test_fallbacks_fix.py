@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Run, git, git_init, try_repo, write
+from conftest import REPO, Run, git, git_init, try_repo, without_root_powers, write
+from conftest import testguard_env as _testguard_env  # not a test, despite its name
 
 PYPROJECT = '[project]\nname = "mypkg"\n\n[tool.testguard]\npackages = ["mypkg"]\n'
 MODULES = {
@@ -232,3 +233,88 @@ def test_fix_inside_a_tab_indented_function_with_crlf(tmp_path: Path, tg: Callab
     )
     tested = pytest_in(root, "tests/test_t.py")
     assert tested.returncode == 0, tested.stdout
+
+
+SIMPLE_FALLBACK = "try:\n    import mypkg.fast\n    FAST = True\nexcept ImportError:\n    FAST = False\n"
+
+
+def test_fix_through_a_symlink_fixes_its_target_and_keeps_the_link(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = project(tmp_path, {"shared/fallback.py": SIMPLE_FALLBACK})
+    link = root / "tests/test_linked.py"
+    link.parent.mkdir()
+    link.symlink_to("../shared/fallback.py")
+    run = tg(root, "fallbacks", "--fix", "tests/test_linked.py")
+    assert run.code == 0, run.out + run.err
+    assert link.is_symlink()
+    assert (root / "shared/fallback.py").read_text() == "import mypkg.fast\n"
+
+
+def test_a_file_that_cannot_be_written_keeps_its_findings_and_the_others_are_fixed(tmp_path: Path) -> None:
+    prefix = without_root_powers()
+    root = project(tmp_path, {
+        "tests/locked/test_in_locked_dir.py": SIMPLE_FALLBACK,
+        "tests/test_read_only.py": SIMPLE_FALLBACK,
+        "tests/test_writable.py": SIMPLE_FALLBACK,
+    })
+    (root / "tests/test_read_only.py").chmod(0o444)
+    (root / "tests/locked").chmod(0o555)
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "testguard", "fallbacks", "--fix", "--format", "json"],
+            cwd=root, capture_output=True, text=True, env=_testguard_env(),
+        )
+    finally:
+        (root / "tests/locked").chmod(0o755)
+    assert "internal error" not in proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    findings = Run(proc.returncode, proc.stdout, proc.stderr).json()["findings"]
+    assert sorted(f["path"] for f in findings) == ["tests/locked/test_in_locked_dir.py", "tests/test_read_only.py"]
+    assert all("not fixed: cannot write" in f["message"] for f in findings)
+    assert (root / "tests/locked/test_in_locked_dir.py").read_text() == SIMPLE_FALLBACK
+    assert (root / "tests/test_read_only.py").read_text() == SIMPLE_FALLBACK
+    assert (root / "tests/test_writable.py").read_text() == "import mypkg.fast\n"
+
+
+def test_fix_keeps_a_utf8_byte_order_mark(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = project(tmp_path, {"tests/test_bom.py": b"\xef\xbb\xbf" + SIMPLE_FALLBACK.encode()})
+    run = tg(root, "fallbacks", "--fix")
+    assert run.code == 0, run.out + run.err
+    assert (root / "tests/test_bom.py").read_bytes() == b"\xef\xbb\xbfimport mypkg.fast\n"
+
+
+def test_fix_of_statements_sharing_a_line_keeps_each_once(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    source = (
+        "try:\n    import mypkg; import mypkg.fast  # both\nexcept ImportError:\n    pass\n"
+        "try:\n    import mypkg.ratelimit; LIMITS = True\nexcept ImportError:\n    LIMITS = False\n"
+    )
+    root = project(tmp_path, {"tests/test_t.py": source})
+    run = tg(root, "fallbacks", "--fix")
+    assert run.code == 0, run.out + run.err
+    assert (root / "tests/test_t.py").read_text() == (
+        "import mypkg\nimport mypkg.fast  # both\nimport mypkg.ratelimit\n"
+    )
+
+
+def test_an_import_in_nested_fallbacks_is_not_fixed_by_the_inner_one_alone(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    source = "try:\n    try:\n        import mypkg\n    except ImportError:\n        pass\nexcept Exception:\n    pass\n"
+    root = project(tmp_path, {"tests/test_t.py": source})
+    run = tg(root, "fallbacks", "--fix")
+    assert run.code == 1, run.out + run.err
+    assert "(not fixed: " in run.out
+    assert run.out.splitlines()[-1] == "Found 1 error."
+    assert (root / "tests/test_t.py").read_text() == source
+
+
+def test_a_file_and_a_symlink_to_it_are_fixed_once(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = project(tmp_path, {"real/test_target.py": SIMPLE_FALLBACK})
+    (root / "tests").mkdir()
+    (root / "tests/test_link.py").symlink_to("../real/test_target.py")
+    shown = tg(root, "fallbacks", "--diff")
+    assert shown.out.count("+++ ") == 1, shown.out
+    run = tg(root, "fallbacks", "--fix")
+    assert run.code == 0, run.out + run.err
+    assert run.out.splitlines()[-1] == "Found 2 errors (2 fixed, 0 remaining)."
+    assert (root / "tests/test_link.py").is_symlink()
+    assert (root / "real/test_target.py").read_text() == "import mypkg.fast\n"

@@ -194,12 +194,6 @@ def _named(checks: Sequence[Check], names: Sequence[str], where: str = "") -> li
     return chosen
 
 
-def configured_checks(root: Path, config: Config, checks: Sequence[Check]) -> list[Check]:
-    """What ``run`` runs by default: the static checks, plus each other one the project set up."""
-    chosen, _ = _configured_and_skipped(root, config, checks)
-    return chosen
-
-
 def _configured_and_skipped(
     root: Path, config: Config, checks: Sequence[Check]
 ) -> tuple[list[Check], list[tuple[Check, str]]]:

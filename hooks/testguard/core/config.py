@@ -10,6 +10,7 @@ always comes with a message that says what to change.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -82,17 +83,39 @@ def workers(value: object) -> str | None:
     return None
 
 
+def _bad_glob(patterns: object) -> str | None:
+    """The first of ``patterns`` (strings) that is no glob, and why (a ``[z-a]`` range)."""
+    from testguard.core.globs import compile_glob
+
+    for pattern in patterns if isinstance(patterns, (list, dict)) else ():
+        try:
+            compile_glob(str(pattern))
+        except re.error as exc:
+            return f"{pattern!r}: {exc.msg}"
+    return None
+
+
+def glob_list(value: object) -> str | None:
+    if string_list(value) is not None:
+        return "a list of strings"
+    bad = _bad_glob(value)
+    return None if bad is None else f"a list of valid globs ({bad})"
+
+
 def _per_file_ignores(value: object) -> str | None:
     ok = isinstance(value, dict) and all(string_list(codes) is None for codes in value.values())
-    return None if ok else 'a table of globs to lists of rule codes ({ "tests/legacy/**" = ["TG2"] })'
+    if not ok:
+        return 'a table of globs to lists of rule codes ({ "tests/legacy/**" = ["TG2"] })'
+    bad = _bad_glob(value)
+    return None if bad is None else f"a table whose keys are valid globs ({bad})"
 
 
 # [tool.testguard] itself: the keys of the core (the checks' tables are their Sections).
 TOP_LEVEL: dict[str, Validator] = {
     "packages": string_list,
     "first-party": string_list,
-    "tests": string_list,
-    "exclude": string_list,
+    "tests": glob_list,
+    "exclude": glob_list,
     "python": string,
     "baseline": string,
     "rules": string_list,
@@ -245,6 +268,8 @@ def load_config(root: Path, explicit: Path | None = None, sections: Sequence[Sec
     file = explicit if explicit is not None else root / "pyproject.toml"
     if explicit is None and not file.is_file():
         return Config()
+    if explicit is not None and file.is_dir():
+        raise UsageError(f"config file {file} is a directory, not a pyproject.toml file")
     if explicit is not None and not file.is_file():
         raise UsageError(f"config file {file} does not exist")
     data = read_toml(file)

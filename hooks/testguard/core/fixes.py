@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import errno
 import os
 import tempfile
 from collections.abc import Sequence
@@ -18,7 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from testguard.core.check import Check, find
-from testguard.core.findings import CheckResult, Finding, Status, UsageError
+from testguard.core.findings import CheckResult, Finding, Status
+
+
+_BOM = "\ufeff"
 
 
 @dataclass
@@ -35,11 +39,15 @@ class FileFix:
 @dataclass
 class FixOutcome:
     fixed: int = 0
-    files: list[str] = field(default_factory=list)
     diffs: list[str] = field(default_factory=list)
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Replaces the file's text; a symlink's target is written (the link stays).  OSError
+    when the file is read-only or its directory cannot take the temporary file."""
+    path = path.resolve()
+    if not os.access(path, os.W_OK):  # the rename below would replace it regardless
+        raise PermissionError(errno.EACCES, "the file is read-only")
     mode = path.stat().st_mode
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -47,9 +55,9 @@ def _write_atomic(path: Path, text: str) -> None:
             out.write(text)
         os.chmod(temporary, mode & 0o7777)
         os.replace(temporary, path)
-    except OSError as exc:
+    except OSError:
         Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"cannot write the fix to {path}: {exc.strerror or exc}") from None
+        raise
 
 
 def _unified(path: str, before: str, after: str) -> str:
@@ -81,12 +89,17 @@ def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check],
             if finding.status is Status.NEW and finding.path:
                 by_path.setdefault(finding.path, []).append(finding)
         done: set[int] = set()
+        # Each file this check fixed (symlinks resolved) -> its text before: a link to it
+        # has the same findings, fixed by the same change, which is made once.
+        originals: dict[Path, str] = {}
         for path, findings in sorted(by_path.items()):
             file = root / path
             try:
-                before = file.read_bytes().decode("utf-8")
+                read = file.read_bytes().decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 continue  # a file that cannot be read back is not touched
+            real = file.resolve()
+            before = originals.get(real, read)
             try:
                 change = check.fix(before, findings)
             except Exception as exc:  # a bug in a fixer leaves the file and its findings as they are
@@ -94,15 +107,24 @@ def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check],
                 change = FileFix(before, [], [(f, reason) for f in findings])
             if change.fixed and not _parses(change.text):
                 change = FileFix(before, [], [(f, "the fixed file would not parse") for f in findings])
+            if before.startswith(_BOM) and not change.text.startswith(_BOM):
+                change.text = _BOM + change.text  # ast-grep's edits drop it
             for finding, reason in change.unfixed:
                 finding.message = f"{finding.message} (not fixed: {reason})"
             if not change.fixed or change.text == before:
                 continue
-            if write:
-                _write_atomic(file, change.text)
+            if real in originals:
+                pass  # already written (or shown) through another path
+            elif write:
+                try:
+                    _write_atomic(file, change.text)
+                except OSError as exc:  # the file and its findings stay; the other files are fixed
+                    for finding in change.fixed:
+                        finding.message = f"{finding.message} (not fixed: cannot write it: {exc.strerror or exc})"
+                    continue
             else:
                 outcome.diffs.append(_unified(path, before, change.text))
-            outcome.files.append(path)
+            originals[real] = before
             outcome.fixed += len(change.fixed)
             done |= {id(f) for f in change.fixed}
         result.findings = [f for f in result.findings if id(f) not in done]

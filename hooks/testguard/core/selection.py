@@ -113,7 +113,8 @@ def _checked(selectors: Iterable[str], where: str, known: Sequence[str]) -> tupl
     out = []
     for raw in selectors:
         selector = raw.strip().upper()
-        if selector != ALL and not any(code.startswith(selector) for code in known):
+        # "" is a prefix of every code: from the config it would switch every rule on or off
+        if not selector or (selector != ALL and not any(code.startswith(selector) for code in known)):
             raise UsageError(
                 f"{where} {raw!r} names no known rule code (codes or prefixes such as TG3,"
                 " TG30, TG301, or ALL; `testguard rule --all` lists them)"

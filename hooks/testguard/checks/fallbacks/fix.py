@@ -64,9 +64,12 @@ def _owns_its_line(text: str, node: SgNode) -> bool:
 
 
 def _with_trailing_comment(text: str, node: SgNode) -> str:
-    """The statement's text up to the end of its last line (a comment after it stays with it)."""
-    end = text.find("\n", node.range().end.index)
-    return text[node.range().start.index:len(text) if end == -1 else end].rstrip()
+    """The statement's text, with the comment that ends its last line (not the statements
+    that follow it on that line: ``import a; FLAG = True``)."""
+    start, end = node.range().start.index, node.range().end.index
+    line_end = text.find("\n", end)
+    rest = text[end:len(text) if line_end == -1 else line_end]
+    return text[start:end] + (rest.rstrip() if rest.strip().startswith("#") else "")
 
 
 def _statements(block: SgNode | None) -> list[SgNode]:
@@ -258,7 +261,9 @@ def fix(text: str, findings: Sequence[Finding]) -> FileFix:
     handled: set[int] = set()
     for try_node in root.find_all(kind="try_statement"):
         first, last = _line(try_node), try_node.range().end.line + 1
-        mine = [f for f in findings if f.code == "TG401" and first <= f.line <= last]
+        # Outermost first: an import an outer try left unfixed stays hidden by it, whatever
+        # becomes of the inner one.
+        mine = [f for f in findings if f.code == "TG401" and first <= f.line <= last and id(f) not in handled]
         if not mine:
             continue
         try:
