@@ -163,3 +163,17 @@ def test_a_newline_in_a_file_name_cannot_start_a_command_in_text(
     assert run.code == 1, run.err
     assert ghlog.commands(run.out) == []
     assert run.out.splitlines()[0].startswith("tests/test_a\\n::set-env name=X::1.py:3:1: TG301 ")
+
+
+def test_a_usage_error_quoting_untrusted_text_is_no_workflow_command(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    """The error quotes the config's value; on stderr, the runner would still read it."""
+    write(tmp_path, {
+        "pyproject.toml": '[tool.testguard]\nselect = ["##[error]pwned", "x\\n::error::pwned"]\n',
+        "tests/test_a.py": "def test_a():\n    pass\n",
+    })
+    run = tg(tmp_path, "check")
+    assert run.code == 2
+    assert "pwned" in run.err
+    assert ghlog.commands(run.err) == []

@@ -423,6 +423,14 @@ def _rule(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say(message: str) -> None:
+    """An error on stderr, line by line made inert: it may quote config values, paths and
+    tool output, and the Actions runner reads workflow commands on stderr too."""
+    from testguard.core.report.escape import inert, visible
+
+    print("\n".join(inert(visible(line)) for line in message.split("\n")), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in arguments if not a.startswith("-")), None)
@@ -437,7 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contained():  # whatever ends the run, no process it started outlives it
             return _run(args)
     except UsageError as exc:
-        print(f"testguard: error: {exc}", file=sys.stderr)
+        _say(f"testguard: error: {exc}")
         return 2
     except KeyboardInterrupt:
         print("testguard: interrupted", file=sys.stderr)
@@ -452,9 +460,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        print(
+        _say(
             f"testguard: internal error: {type(exc).__name__}: {exc}"
-            " (set TESTGUARD_DEBUG=1 for the traceback, and please report it)",
-            file=sys.stderr,
+            " (set TESTGUARD_DEBUG=1 for the traceback, and please report it)"
         )
         return 2
