@@ -478,7 +478,7 @@ def test_hostile_file_name_in_a_pull_request(
     assert "pwned" not in result.steps["run"]
 
 
-@pytest.mark.slow
+@pytest.mark.install
 def test_install_step_installs_the_actions_version_with_pip(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run(
