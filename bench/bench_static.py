@@ -69,6 +69,33 @@ SECTIONS = ("exits", "check", "multi", "given", "hook", "recall")
 HOOK_FILE = "projects/kombu-5.4.2/t/unit/transport/test_redis.py"
 HOOK_CHECKS = ("mocks", "exits", "fallbacks", "check")
 
+# The least work any tool doing testguard's job in Python does, timed without testguard:
+# the floors the goals are measured against (bench/README.md, "Floors").
+COMPILE_FLOOR = "import sys; compile(open(sys.argv[1], 'rb').read(), sys.argv[1], 'exec')"
+COMPILE_PARSE_FLOOR = (
+    "import sys, ast_grep_py; t = open(sys.argv[1], encoding='utf-8').read(); "
+    "compile(t, sys.argv[1], 'exec'); ast_grep_py.SgRoot(t, 'python').root()"
+)
+# tree-sitter parses of the given files (one path a line), in one forked process a
+# core, as testguard's pool runs them: nothing else, not even reading the results.
+PARSE_FLOOR = """\
+import os, sys
+from ast_grep_py import SgRoot
+paths = open(sys.argv[1], encoding="utf-8").read().splitlines()
+workers = min(os.cpu_count() or 1, 8)
+children = []
+for k in range(workers):
+    pid = os.fork()
+    if pid == 0:
+        for path in paths[k::workers]:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                SgRoot(handle.read(), "python").root()
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
+"""
+
 
 @dataclass
 class Run:
@@ -288,10 +315,21 @@ def compare(
     )
     tg_cmd = tools.testguard_cmd(tg_check, *given)
     paths = tuple(given) or (".",)
+    # The floor of a cold `check`: parsing the files that have a finding, which any
+    # design on tree-sitter parses (the list comes from the first cold run).
+    floor = Series("tree-sitter parse alone (no testguard)") if tg_check == "check" and not given else None
+    parse_list = tools.workdir / "parsed-files.txt"
     for _ in range(reps):
         tools.clear_testguard_cache()
         cold_tg.runs.append(tools.run(tg_cmd))
         cold_ruff.runs.append(tools.run(tools.ruff_cmd(ruff_config, cache=False, paths=paths)))
+        if floor is not None:
+            if not floor.runs:
+                with_findings = sorted({str(f["path"]) for f in findings_of(cold_tg.runs[0])})
+                by_size = sorted(with_findings, key=lambda p: -(tools.root / p).stat().st_size)
+                parse_list.write_text("".join(str(tools.root / p) + "\n" for p in by_size))
+                floor.label = f"tree-sitter parse of the {len(by_size)} files with findings"
+            floor.runs.append(tools.run([sys.executable, "-c", PARSE_FLOOR, str(parse_list)]))
     tools.clear_ruff_cache(ruff_config)
     tools.run(tools.ruff_cmd(ruff_config, cache=True, paths=paths))  # fill
     tools.clear_testguard_cache()
@@ -299,8 +337,14 @@ def compare(
     for _ in range(reps):
         warm_tg.runs.append(tools.run(tg_cmd))
         warm_ruff.runs.append(tools.run(tools.ruff_cmd(ruff_config, cache=True, paths=paths)))
-    for series in (cold_tg, cold_ruff, warm_tg, warm_ruff):
+    for series in (cold_tg, cold_ruff, warm_tg, warm_ruff, *([floor] if floor else [])):
         print("  " + series.describe(), flush=True)
+    if floor is not None:
+        print(
+            f"  floor: that parse alone is {floor.median / cold_ruff.median:.2f}x ruff cold (median), "
+            f"{floor.cpu / cold_ruff.cpu:.2f}x its cpu",
+            flush=True,
+        )
     counts = {
         warm_tg.label: len(findings_of(warm_tg.runs[-1])),
         warm_ruff.label: sum(
@@ -326,6 +370,7 @@ def compare(
         "cold_ruff": cold_ruff,
         "warm_tg": warm_tg,
         "warm_ruff": warm_ruff,
+        **({"parse_floor": floor} if floor else {}),
     }
 
 
@@ -377,13 +422,20 @@ def hook_call(tools: Tools, reps: int, python: str | None) -> dict[str, Series]:
         "floor": Series(f"python -c pass ({where})"),
         "ruff": Series("ruff check FILE (no cache)"),
         "bench_floor": Series("python -c pass (this interpreter)"),
+        "compile": Series("python: compile FILE (no testguard)"),
+        "compile_parse": Series("python: compile + parse FILE (no testguard)"),
     }
+    interpreter = python or sys.executable
     for check in HOOK_CHECKS:
         out[f"cold_{check}"] = Series(f"testguard {check} FILE (no cache)")
         out[f"warm_{check}"] = Series(f"testguard {check} FILE (corpus cached)")
     for _ in range(reps):
         out["floor"].runs.append(tools.run([hook[0], "-c", "pass"]))
         out["bench_floor"].runs.append(tools.run([sys.executable, "-c", "pass"]))
+        out["compile"].runs.append(tools.run([interpreter, "-c", COMPILE_FLOOR, HOOK_FILE]))
+        out["compile_parse"].runs.append(
+            tools.run([interpreter, "-c", COMPILE_PARSE_FLOOR, HOOK_FILE])
+        )
         out["ruff"].runs.append(
             tools.run(tools.ruff_cmd("mocks", cache=False, paths=[HOOK_FILE]))
         )
@@ -408,6 +460,13 @@ def hook_call(tools: Tools, reps: int, python: str | None) -> dict[str, Series]:
         + ", ".join(
             f"{check} {out[f'cold_{check}'].median / floor:.1f}x" for check in HOOK_CHECKS
         ),
+        flush=True,
+    )
+    print(
+        "  floor / python -c pass (median), the work alone: "
+        f"compile {out['compile'].median / floor:.1f}x (exits, fallbacks: every named file is "
+        f"compiled), compile + parse {out['compile_parse'].median / floor:.1f}x (mocks, check: "
+        "this file has mock candidates)",
         flush=True,
     )
     return out

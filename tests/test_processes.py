@@ -21,7 +21,7 @@ from conftest import run_testguard, write
 from conftest import testguard_env as env_for_testguard
 
 from testguard.core.project_process import run_python
-from testguard.core import processes
+from testguard.core import lifetime, processes
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 
@@ -310,8 +310,8 @@ def test_sigterm_unwinds_the_run_and_ends_what_it_started(tmp_path: Path, tracke
     script = tmp_path / "hangs.py"
     script.write_text(hanging(pids, "sleeps", SLEEP))
     before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(processes.Terminated):
-        with processes.contained():
+    with pytest.raises(lifetime.Terminated):
+        with lifetime.contained():
             started = processes.start([sys.executable, str(script)])
             wait_for(lambda: set(recorded(pids)) == expected("sleeps"), "the command to start its processes")
             track(tracked, set(recorded(pids).values()))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import Run, sample, write
+from conftest import Run, run_testguard, sample, write
+from conftest import testguard_env as env_for_testguard
 from testguard.checks.exits.detect import PREFILTER as EXITS
 from testguard.checks.fallbacks.detect import PREFILTER as FALLBACKS
 from testguard.checks.mocks.scan import PREFILTER as MOCKS
@@ -93,3 +96,42 @@ def test_a_json_report_with_an_undecodable_path_still_escapes_it(
     result = tg(tmp_path, "exits", "--format", "json")
     assert "\\xff" in result.out
     assert json.loads(result.out)["findings"][0]["path"] == "tests/test_\\xff.py"
+
+
+def _imported(cwd: Path, *args: str) -> set[str]:
+    """The modules a real ``python -X importtime -m testguard ARGS`` imports."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "testguard", *args],
+        cwd=cwd, capture_output=True, text=True, env=env_for_testguard(), timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    } - {"package"}
+
+
+def test_a_hook_call_imports_only_its_own_check(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "shop"\n',
+        "tests/test_cart.py": "def test_total():\n    assert 1 + 1 == 2\n",
+    })
+    imported = _imported(tmp_path, "exits", "tests/test_cart.py")
+    assert "testguard.checks.exits.detect" in imported  # the reading is real
+    # No process is started, so nothing that starts or guards one is loaded ...
+    assert not imported & {"subprocess", "threading", "socket", "multiprocessing", "concurrent.futures"}
+    assert "testguard.core.processes" not in imported
+    # ... and the other checks contribute their declarations (rules, settings), never their work.
+    others = {
+        name for name in imported
+        if name.startswith("testguard.checks.") and name.count(".") == 3
+        and not name.startswith("testguard.checks.exits.")
+    }
+    assert {name.rsplit(".", 1)[1] for name in others} <= {"rules", "settings"}, sorted(others)
+    # The parser of one command only: `testguard --help` still lists every command.
+    assert "testguard.cli.rule" not in imported
+    listing = run_testguard(tmp_path, "--help").out
+    for command in ("imports", "mocks", "exits", "fallbacks", "mypy", "coverage", "collect", "hygiene",
+                    "check", "run", "baseline", "rule"):
+        assert f"\n  {command} " in listing

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 from testguard import __version__
@@ -14,7 +15,7 @@ from testguard.core.check import Check, find
 from testguard.core.config import Config, load_config
 from testguard.core.context import Context, RunOptions
 from testguard.core.findings import CheckResult, UsageError
-from testguard.core.processes import Terminated, contained
+from testguard.core.lifetime import Terminated, contained
 from testguard.core.project import find_root, relpath
 from testguard.core.report import (
     BASELINED_ANNOTATIONS,
@@ -74,6 +75,7 @@ def _report_spec(value: str) -> tuple[str, str]:
     return fmt, path
 
 
+@cache
 def _common(with_paths: bool = True, reporting: bool = True) -> argparse.ArgumentParser:
     """The options every command has (``RunOptions``); ``reporting``: the rule selection
     and the report's shape too (every command but ``baseline``)."""
@@ -126,10 +128,20 @@ def _common(with_paths: bool = True, reporting: bool = True) -> argparse.Argumen
     return parser
 
 
+COMMANDS = ("check", "run", "baseline", "rule")
+"""The commands that are not a check's own."""
+
+
 def build_parser(checks: Sequence[Check], command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; only ``command``'s own options are added (a hook call stays fast)."""
+    """The parser.  Given a known ``command``, only its subcommand is built: a hook call
+    stays fast, and ``testguard --help`` lists the commands from the description anyway."""
     listing = "\n".join(f"  {c.name:<11} {c.help}" for c in checks)
     static = [c.name for c in checks if c.is_static]
+    known = command in COMMANDS or find(checks, command or "") is not None
+
+    def wanted(name: str) -> bool:
+        return not known or name == command
+
     parser = argparse.ArgumentParser(
         prog="testguard",
         description=DESCRIPTION.format(checks=listing, static=", ".join(static)),
@@ -138,45 +150,49 @@ def build_parser(checks: Sequence[Check], command: str | None = None) -> argpars
     parser.add_argument("--version", action="version", version=f"testguard {__version__}")
     # The commands are listed once, in the description; argparse's own listing is suppressed.
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
-    common = _common()
     for check in checks:
-        p = sub.add_parser(
-            check.name, parents=[common],
-            description=plain((check.description or check.help).strip()),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+        if wanted(check.name):
+            p = sub.add_parser(
+                check.name, parents=[_common()],
+                description=plain((check.description or check.help).strip()),
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
+            if check.name == command:
+                check.add_arguments(p)
+    if wanted("check"):
+        check_command = sub.add_parser(
+            "check", parents=[_common()],
+            description=f"The static checks ({', '.join(static)}) and the custom rules in one pass over the files.",
         )
-        if check.name == command:
-            check.add_arguments(p)
-    check_command = sub.add_parser(
-        "check", parents=[common],
-        description=f"The static checks ({', '.join(static)}) and the custom rules in one pass over the files.",
-    )
-    check_command.set_defaults(custom_rules=True)
-    run = sub.add_parser(
-        "run", parents=[common],
-        description="Every configured check, one report (what the GitHub Action calls).",
-    )
-    run.add_argument("--checks", metavar="A,B", help="comma-separated checks (default: all configured)")
-    run.set_defaults(custom_rules=True)
-    baseline = sub.add_parser(
-        "baseline", parents=[_common(with_paths=False, reporting=False)],
-        description="Write the baseline file: every current finding of CHECKS (default: all"
-        " configured), keyed by rule, path and line text, plus the figures that ratchet.",
-    )
-    baseline.add_argument("checks", nargs="*", metavar="CHECK", help="checks to record")
-    baseline.add_argument("--prune", action="store_true",
-                          help="only remove entries that are fixed; never add new ones")
-    baseline.add_argument("--allow-lower", action="store_true",
-                          help="record figures (coverage, collected tests) lower than the recorded"
-                          " ones; without it, a re-record that lowers one writes nothing, exit 1")
-    baseline.set_defaults(custom_rules=True, paths=[])
-    rule = sub.add_parser(
-        "rule", description="Show a rule's documentation: what it catches, why it matters,"
-        " an example, how to fix or suppress it (the README's rule reference).",
-    )
-    from testguard.cli import rule as rule_command
+        check_command.set_defaults(custom_rules=True)
+    if wanted("run"):
+        run = sub.add_parser(
+            "run", parents=[_common()],
+            description="Every configured check, one report (what the GitHub Action calls).",
+        )
+        run.add_argument("--checks", metavar="A,B", help="comma-separated checks (default: all configured)")
+        run.set_defaults(custom_rules=True)
+    if wanted("baseline"):
+        baseline = sub.add_parser(
+            "baseline", parents=[_common(with_paths=False, reporting=False)],
+            description="Write the baseline file: every current finding of CHECKS (default: all"
+            " configured), keyed by rule, path and line text, plus the figures that ratchet.",
+        )
+        baseline.add_argument("checks", nargs="*", metavar="CHECK", help="checks to record")
+        baseline.add_argument("--prune", action="store_true",
+                              help="only remove entries that are fixed; never add new ones")
+        baseline.add_argument("--allow-lower", action="store_true",
+                              help="record figures (coverage, collected tests) lower than the recorded"
+                              " ones; without it, a re-record that lowers one writes nothing, exit 1")
+        baseline.set_defaults(custom_rules=True, paths=[])
+    if wanted("rule"):
+        rule = sub.add_parser(
+            "rule", description="Show a rule's documentation: what it catches, why it matters,"
+            " an example, how to fix or suppress it (the README's rule reference).",
+        )
+        from testguard.cli import rule as rule_command
 
-    rule_command.add_arguments(rule)
+        rule_command.add_arguments(rule)
     # Set after the subcommands: argparse builds each one's usage from the main usage.
     parser.usage = "testguard [-h] [--version] COMMAND [OPTIONS] [PATH ...]"
     return parser

@@ -18,7 +18,6 @@ ast-grep reads it, and a tree with an error node is refused.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -186,6 +185,8 @@ def _parse_yaml(text: str, where: str) -> list[Any]:
     data = text.encode("utf-8", "surrogatepass")
     cached = _user_cache() / f"{zlib.crc32(data):08x}-{len(data)}.json"
     try:
+        import json
+
         loaded = json.loads(cached.read_bytes())
         if isinstance(loaded, dict) and loaded.get("text") == text and isinstance(loaded.get("docs"), list):
             docs: list[Any] = loaded["docs"]
@@ -200,6 +201,8 @@ def _parse_yaml(text: str, where: str) -> list[Any]:
     except yaml.YAMLError as exc:
         raise UsageError(f"{where} is not valid YAML: {exc}") from None
     try:
+        import json
+
         payload = json.dumps({"text": text, "docs": docs})
         cached.parent.mkdir(parents=True, exist_ok=True)
         import tempfile
@@ -281,3 +284,11 @@ def start(node: SgNode) -> tuple[int, int]:
 def end(node: SgNode) -> tuple[int, int]:
     pos = node.range().end
     return pos.line + 1, pos.column + 1
+
+
+def encloses(outer: SgNode | None, node: SgNode) -> bool:
+    """Whether ``node`` lies inside ``outer`` (a field that may be missing: then no)."""
+    if outer is None:
+        return False
+    o, n = outer.range(), node.range()
+    return o.start.index <= n.start.index and n.end.index <= o.end.index

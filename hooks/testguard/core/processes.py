@@ -4,8 +4,8 @@ Each command runs under a small guard process (guard.py) tied to testguard by a
 socket pair.  Closing testguard's end -- ``Started.kill()``, ``stop_all()``, or
 the kernel closing it because testguard died, even by SIGKILL -- makes the
 guard kill the command's process group and whatever else the command left
-behind.  ``contained()`` turns SIGTERM into an unwind, so the temporary files
-are removed too, and stops what is still running when the CLI returns.
+behind.  ``lifetime.contained()`` stops what is still running when the CLI
+returns (``stop_all``, registered on import).
 ``process_pool()`` gives testguard's own forked workers the same guarantee.
 """
 
@@ -21,8 +21,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
+
+from testguard.core.lifetime import at_end
 
 if TYPE_CHECKING:
     import socket  # imported when a process starts: commands that start none skip it
@@ -36,10 +37,6 @@ _ANSWER_LIMIT = 64 * 1024
 
 _lock = threading.Lock()
 _live: set[Started] = set()
-
-
-class Terminated(BaseException):
-    """SIGTERM, turned into an unwind like KeyboardInterrupt (exit status 143)."""
 
 
 @dataclass(eq=False)
@@ -195,22 +192,7 @@ def stop_all() -> None:
             pass
 
 
-def _terminate(number: int, frame: FrameType | None) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends testguard at once
-    raise Terminated
-
-
-@contextmanager
-def contained() -> Iterator[None]:
-    """For the CLI's run: SIGTERM unwinds, and nothing started is left running afterwards."""
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
-    try:
-        yield
-    finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
-        stop_all()
+at_end(stop_all)
 
 
 PR_SET_PDEATHSIG = 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ast_grep_py import SgNode
 
+from testguard.core.astgrep import encloses
 from testguard.core.nodetext import compact
 from testguard.core.pyimports import ImportMap
 
@@ -23,17 +24,12 @@ def _is_flag(condition: SgNode, imports: ImportMap) -> bool:
     return text == "TYPE_CHECKING" or imports.resolve(text) in _FLAGS
 
 
-def _within(outer: SgNode, node: SgNode) -> bool:
-    o, n = outer.range(), node.range()
-    return o.start.index <= n.start.index and n.end.index <= o.end.index
-
-
 def under_type_checking(node: SgNode, imports: ImportMap) -> bool:
     """Whether ``node`` is in the body of an ``if TYPE_CHECKING:`` (at any depth)."""
     for ancestor in node.ancestors():
         if ancestor.kind() != "if_statement":
             continue
         condition, body = ancestor.field("condition"), ancestor.field("consequence")
-        if condition is not None and body is not None and _within(body, node) and _is_flag(condition, imports):
+        if condition is not None and body is not None and encloses(body, node) and _is_flag(condition, imports):
             return True
     return False

@@ -52,13 +52,6 @@ _MAIN_GUARD = {
 }
 
 
-def _within(outer: SgNode | None, node: SgNode) -> bool:
-    if outer is None:
-        return False
-    o, n = outer.range(), node.range()
-    return o.start.index <= n.start.index and n.end.index <= o.end.index
-
-
 def _resolves_to(file: FileContext, text: str) -> str:
     return file.imports.resolve(compact(text))
 
@@ -116,14 +109,14 @@ def _allowed_context(node: SgNode, file: FileContext, commands: _Commands | None
             if (
                 condition is not None
                 and compact(condition.text()) in _MAIN_GUARD
-                and _within(ancestor.field("consequence"), node)
+                and astgrep.encloses(ancestor.field("consequence"), node)
             ):
                 return True, function
         elif kind == "with_statement":
-            if _within(ancestor.field("body"), node) and _with_catches_exit(ancestor, file):
+            if astgrep.encloses(ancestor.field("body"), node) and _with_catches_exit(ancestor, file):
                 return True, function
         elif kind == "try_statement":
-            if _within(ancestor.field("body"), node) and _try_catches_exit(ancestor):
+            if astgrep.encloses(ancestor.field("body"), node) and _try_catches_exit(ancestor):
                 return True, function
         elif kind == "function_definition" and function is None:
             if commands is not None and commands.is_command(ancestor):
