@@ -211,7 +211,7 @@ def test_symbolic_link_loops_in_a_package_are_passed_over(tmp_path: Path, tg: Ca
     assert [f["path"] for f in run.json()["findings"]] == ["pkg/bad.py"]
 
 
-def test_a_subpackage_that_cannot_be_searched_is_passed_over(tmp_path: Path) -> None:
+def test_a_subpackage_that_cannot_be_searched_is_a_finding_and_the_rest_is_checked(tmp_path: Path) -> None:
     from conftest import testguard_env, without_root_powers
 
     write(tmp_path, {
@@ -235,7 +235,24 @@ def test_a_subpackage_that_cannot_be_searched_is_passed_over(tmp_path: Path) -> 
     run = Run(proc.returncode, proc.stdout, proc.stderr)
     assert "internal error" not in run.err, run.err
     assert run.code == 1, run.out + run.err
-    assert [f["path"] for f in run.json()["findings"]] == ["pkg/bad.py"]
+    found = {f["path"]: f for f in run.json()["findings"]}
+    assert sorted(found) == ["pkg/bad.py", "pkg/secret"]
+    assert found["pkg/secret"]["code"] == "TG001"
+    assert found["pkg/secret"]["message"].startswith("cannot read directory: Permission denied;")
+    assert "add it to 'exclude'" in found["pkg/secret"]["message"]
+    # Excluded, as the message says: then nothing is said of it.
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\nexclude = ["pkg/secret/**"]\n'
+    )
+    secret.chmod(0)
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "testguard", "imports", "--format", "json"],
+            cwd=tmp_path, capture_output=True, text=True, env=testguard_env(), timeout=300, check=False,
+        )
+    finally:
+        secret.chmod(0o755)
+    assert [f["path"] for f in Run(proc.returncode, proc.stdout, proc.stderr).json()["findings"]] == ["pkg/bad.py"]
 
 
 @pytest.mark.slow

@@ -63,7 +63,7 @@ CORE_RULES = (
         code="TG001",
         check="core",
         name="file-not-checked",
-        summary="File not checked: unreadable, binary, not valid Python for the target version, or not decodable",
+        summary="File or directory not checked: unreadable, binary, not valid Python for the target version, or not decodable",
         why="A file testguard cannot read is a file nobody has checked; staying silent would "
             "let a broken or mis-encoded test file pass every gate.",
         bad="# tests/test_latin.py saved as Latin-1 without a coding cookie\nname = 'Müller'",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from testguard.core.globs import dotted_match
@@ -54,10 +54,12 @@ def locate_package(roots: Sequence[Path], package: str) -> Path | None:
     return None
 
 
-def _entries(directory: Path) -> list[os.DirEntry[str]]:
+def _entries(directory: Path, unreadable: dict[Path, str]) -> list[os.DirEntry[str]]:
+    """The entries of ``directory``; one that cannot be listed goes to ``unreadable``, with why."""
     try:
         return sorted(os.scandir(directory), key=lambda entry: entry.name)
-    except OSError:
+    except OSError as exc:
+        unreadable[directory] = exc.strerror or type(exc).__name__
         return []
 
 
@@ -77,7 +79,11 @@ def _entry_is_file(entry: os.DirEntry[str]) -> bool:
 
 
 def _walk_package(
-    name: str, directory: Path, unnameable: list[Path], seen: set[str] | None = None
+    name: str,
+    directory: Path,
+    unnameable: list[Path],
+    unreadable: dict[Path, str],
+    seen: set[str] | None = None,
 ) -> Iterable[ModuleSpec]:
     """The modules under ``directory``; files that no dotted name reaches go to ``unnameable``."""
     seen = set() if seen is None else seen
@@ -88,14 +94,16 @@ def _walk_package(
     init = directory / "__init__.py"
     if is_file(init):
         yield ModuleSpec(name, init, is_package=True)
-    for entry in _entries(directory):
+    for entry in _entries(directory, unreadable):
         if _entry_is_dir(entry):
             if _hidden(entry.name):
                 continue
             if nameable(entry.name):
-                yield from _walk_package(f"{name}.{entry.name}", Path(entry.path), unnameable, seen)
+                yield from _walk_package(
+                    f"{name}.{entry.name}", Path(entry.path), unnameable, unreadable, seen
+                )
             else:
-                unnameable.extend(_python_files(Path(entry.path), seen))
+                unnameable.extend(_python_files(Path(entry.path), seen, unreadable))
         elif entry.name.endswith(".py") and entry.name != "__init__.py" and _entry_is_file(entry):
             stem = entry.name[:-3]
             if nameable(stem):
@@ -104,17 +112,17 @@ def _walk_package(
                 unnameable.append(Path(entry.path))
 
 
-def _python_files(directory: Path, seen: set[str]) -> list[Path]:
+def _python_files(directory: Path, seen: set[str], unreadable: dict[Path, str]) -> list[Path]:
     """Every ``.py`` file under ``directory`` (one that no import can reach)."""
     real = os.path.realpath(directory)
     if real in seen:
         return []
     seen.add(real)
     found: list[Path] = []
-    for entry in _entries(directory):
+    for entry in _entries(directory, unreadable):
         if _entry_is_dir(entry):
             if not _hidden(entry.name):
-                found += _python_files(Path(entry.path), seen)
+                found += _python_files(Path(entry.path), seen, unreadable)
         elif entry.name.endswith(".py") and _entry_is_file(entry):
             found.append(Path(entry.path))
     return found
@@ -122,10 +130,12 @@ def _python_files(directory: Path, seen: set[str]) -> list[Path]:
 
 @dataclass
 class Discovery:
-    """The modules of the packages, and the ``.py`` files in them that have no dotted name."""
+    """The modules of the packages, the ``.py`` files in them that have no dotted name, and
+    the directories in them that could not be listed (with why): their modules are unknown."""
 
     modules: list[ModuleSpec]
     unnameable: list[Path]
+    unreadable: dict[Path, str] = field(default_factory=dict)
 
 
 def discover_modules(
@@ -159,12 +169,13 @@ def discover(
     """
     found: dict[str, ModuleSpec] = {}
     unnameable: list[Path] = []
+    unreadable: dict[Path, str] = {}
     for package in packages:
         location = locate_package(roots, package)
         if location is None:
             continue
         specs = (
-            _walk_package(package, location, unnameable)
+            _walk_package(package, location, unnameable, unreadable)
             if is_dir(location)
             else [ModuleSpec(package, location)]
         )
@@ -180,7 +191,12 @@ def discover(
     skipped = sorted(
         {path for path in unnameable if path_excluded is None or not path_excluded(path)}
     )
-    return Discovery(sorted(selected, key=lambda spec: spec.parts), skipped)
+    kept = {
+        directory: why
+        for directory, why in sorted(unreadable.items())
+        if path_excluded is None or not path_excluded(directory)
+    }
+    return Discovery(sorted(selected, key=lambda spec: spec.parts), skipped, kept)
 
 
 def modules_for_paths(

@@ -26,6 +26,7 @@ from testguard.core.config import Config
 from testguard.core.findings import Finding, UsageError
 from testguard.core.globs import GlobSet
 from testguard.core.project import detect_packages, is_dir, relpath, source_roots
+from testguard.core.source import bad_file
 
 LOCATE_TIMEOUT = 120.0
 
@@ -61,7 +62,9 @@ def _source_modules(
     excluded = GlobSet(config.exclude)
 
     def path_excluded(path: Path) -> bool:
-        return bool(excluded) and excluded.match(relpath(root, path))
+        # `dir/` too: an excluded directory is `dir/**`, which is how an unreadable one is named
+        rel = relpath(root, path)
+        return bool(excluded) and (excluded.match(rel) or excluded.match(rel + "/"))
 
     return discover(
         source_roots(root, config),
@@ -251,6 +254,14 @@ def make_plan(
         modules = source
         plan = Plan(root, modules, source_roots(root, config), root, first_party)
         plan.unnameable = discovery.unnameable
+        plan.findings.extend(
+            bad_file(
+                relpath(root, directory),
+                f"cannot read directory: {why}; the modules in it are not imported"
+                " — make it readable, or add it to 'exclude' in [tool.testguard]",
+            )
+            for directory, why in discovery.unreadable.items()
+        )
     else:
         plan = _installed_plan(root, config, python, packages, source, first_party)
     plan.graph_modules = list(plan.modules)
