@@ -412,3 +412,23 @@ def test_an_exception_without_text_shows_the_line_that_raised(
     )
     assert found["pkg/bare.py"] == "RuntimeError: raise RuntimeError"
     assert found["pkg/texted.py"] == "RuntimeError: raise RuntimeError('')"
+
+
+def test_an_exception_without_text_or_line_says_when_it_came(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    # CPython 3.11's parser gives up on this with a bare MemoryError: no text, no frame.
+    write(tmp_path, {"pkg/__init__.py": "", "pkg/deep.py": "x = " + "-" * 50_000 + "1\n"})
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n'
+    )
+    run = tg(tmp_path, "imports", "--format", "json")
+    [finding] = run.json()["findings"]
+    assert finding["code"] == "TG102"
+    kind, _, said = finding["message"].partition(": ")
+    assert said.strip(), finding["message"]  # never "MemoryError: " and nothing
+    if kind == "MemoryError":
+        assert said == (
+            "(no message), raised before any line of the module ran: CPython could not"
+            " compile its source (nested too deeply for its parser)"
+        )

@@ -75,6 +75,17 @@ def _source_line(filename: str, line: int) -> str:
     return ""
 
 
+def _without_text(kind: str, frames: Sequence[Frame]) -> str:
+    """What to say of an exception with no text and no line of code to show."""
+    if frames:
+        return "(no message, and no line of code to show)"
+    # No frame at all: the import machinery raised it, before any line of the module ran.
+    said = "(no message), raised before any line of the module ran"
+    if kind.rsplit(".", 1)[-1] in ("MemoryError", "RecursionError"):
+        said += ": CPython could not compile its source (nested too deeply for its parser)"
+    return said
+
+
 def _frames(raw: Sequence[Sequence[Any]]) -> list[Frame]:
     """Traceback frames, outermost first, without the worker's and importlib's own."""
     worker_dir = _norm(str(WORKER_SCRIPT.parent))
@@ -211,6 +222,8 @@ def _error(
         if not text.strip() and frames:
             # An exception without text (a bare assert): the line that raised says what.
             text = _source_line(*frames[-1][:2])
+        if not text.strip():
+            text = _without_text(kind, frames)
         message = f"{kind}: {reporter.scrub(text)}"
         code = "TG102"
         if _PLATFORM_GUARD.search(text):
