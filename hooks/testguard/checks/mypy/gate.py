@@ -13,22 +13,31 @@ from testguard.core import processes
 from testguard.core.context import Context
 from testguard.core.findings import CheckResult, UsageError
 from testguard.core.project import SKIP_DIRS
+from testguard.core.report.escape import has_surrogate, visible
 from testguard.core.wording import plural
 
 NAME = "mypy"
 
 
-def _count_files(root: Path, targets: list[str]) -> int:
-    count = 0
+def _python_files(root: Path, targets: list[str]) -> list[str]:
+    """The ``.py``/``.pyi`` files mypy reads under ``targets``, as paths from the root."""
+    found: list[str] = []
     for target in targets:
         path = root / target
         if path.is_file():
-            count += 1
+            found.append(target)
             continue
-        for _, dirs, files in os.walk(path):
+        for directory, dirs, files in os.walk(path):
             dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")]
-            count += sum(1 for f in files if f.endswith((".py", ".pyi")))
-    return count
+            found.extend(
+                os.path.relpath(os.path.join(directory, f), root) for f in files if f.endswith((".py", ".pyi"))
+            )
+    return found
+
+
+def _not_utf8(paths: list[str]) -> list[str]:
+    """The paths whose name is not UTF-8 (Python holds their bytes as lone surrogates)."""
+    return [p for p in paths if has_surrogate(p)]
 
 
 def run(ctx: Context) -> CheckResult:
@@ -52,9 +61,17 @@ def run(ctx: Context) -> CheckResult:
         finished.stdout.decode("utf-8", "replace"), finished.stderr.decode("utf-8", "replace"),
     )
     messages, other = parse_output(proc.stdout, mypy.json_output)
+    read = _python_files(ctx.root, targets)
+    if "surrogates not allowed" in proc.stdout + proc.stderr and _not_utf8(read):
+        # mypy crashes on such a name (its cache encodes paths as UTF-8): say which, and what to do.
+        names = ", ".join(visible(p) for p in _not_utf8(read)[:5])
+        raise UsageError(
+            f"mypy crashes on a file name that is not UTF-8 ({names}): rename the file, or"
+            " leave it out with 'exclude' in mypy's configuration"
+        )
     check_outcome(proc, messages, other, SECTION.of(ctx.config).args)
     findings, outside = to_findings(ctx, messages, NAME)
-    files = _count_files(ctx.root, targets)
+    files = len(read)
     shown = " ".join(targets[:3]) + (" …" if len(targets) > 3 else "")
     on = f"{plural(files, 'file')} ({shown})" if targets else "the files its configuration names"
     return CheckResult(
