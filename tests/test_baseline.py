@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +15,7 @@ import pytest
 from testguard.core.baseline import Baseline, LineReader, keyed, ratchet, render
 from testguard.core.findings import CheckResult, Finding, Status
 
-from conftest import git, sample
+from conftest import git, run_testguard, sample
 
 HOOKS = Path(__file__).resolve().parents[1] / "hooks"
 BASELINE = ".testguard-baseline.json"
@@ -224,6 +225,31 @@ def test_broken_baseline_is_a_clear_error(legacy: Path, run: Run) -> None:
     # Re-recording everything repairs it.
     code, _, _ = run(legacy, "baseline")
     assert code == 0
+    assert run(legacy, "exits")[0] == 0
+
+
+def test_a_baseline_that_is_no_file_is_refused_never_read_or_replaced(legacy: Path, tmp_path: Path) -> None:
+    # A pipe would block a read forever, a device never end; the atomic rename of a write
+    # put a regular file in place of /dev/null.  A pipe stands for both here.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with (legacy / "pyproject.toml").open("a") as handle:
+        handle.write(f'baseline = "{pipe}"\n')
+    for args in (("exits",), ("baseline",), ("baseline", "exits")):
+        result = run_testguard(legacy, *args, timeout=120)
+        assert result.code == 2, (args, result.err)
+        assert f"baseline {pipe} is a pipe or a device, not a file; point 'baseline'" in result.err
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+
+
+def test_a_symlinked_baseline_is_written_through_the_link(legacy: Path, tmp_path: Path, run: Run) -> None:
+    shared = tmp_path / "shared" / "baseline.json"
+    shared.parent.mkdir()
+    shared.write_text("")
+    (legacy / BASELINE).symlink_to(shared)
+    assert run(legacy, "baseline")[0] == 0
+    assert (legacy / BASELINE).is_symlink()
+    assert json.loads(shared.read_text())["tool"] == "testguard"
     assert run(legacy, "exits")[0] == 0
 
 

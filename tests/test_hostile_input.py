@@ -137,6 +137,25 @@ def test_cache_sees_new_content_behind_an_unchanged_size_and_mtime(
     assert [(f["line"], f["code"]) for f in second.json()["findings"]] == [(2, "TG301")]
 
 
+def test_a_cache_dir_that_exists_gets_no_markers_that_would_hide_it(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    # The cache's `*` .gitignore and CACHEDIR.TAG (backup tools skip a tagged directory) go
+    # only where testguard made the directory: `cache-dir = "."` must not hide the project.
+    git_init(tmp_path)
+    files = {f"tests/test_{n}.py": "def test_ok():\n    assert True\n" for n in range(40)}
+    write(tmp_path, {"pyproject.toml": "[project]\nname = 'shop'\n[tool.testguard]\ncache-dir = '.'\n", **files})
+    assert tg(tmp_path, "exits").code == 0
+    assert list(tmp_path.glob("static-*.json"))  # the cache was written, here
+    assert not (tmp_path / ".gitignore").exists() and not (tmp_path / "CACHEDIR.TAG").exists()
+    assert "tests/test_0.py" in git(tmp_path, "status", "--porcelain", "--untracked-files=all")
+    # A directory it makes itself gets both.
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n[tool.testguard]\ncache-dir = 'build/tg'\n")
+    assert tg(tmp_path, "exits").code == 0
+    assert (tmp_path / "build" / "tg" / ".gitignore").read_text().endswith("*\n")
+    assert (tmp_path / "build" / "tg" / "CACHEDIR.TAG").is_file()
+
+
 # Root reads every directory whatever its mode.  Dropping the two capabilities that let it
 # (from the bounding set, so the exec'd interpreter never gets them) makes the mode count,
 # while the interpreter, which lives in root's own home here, stays readable to its owner.

@@ -25,6 +25,7 @@ from testguard.core.baseline import (
     FigureChange,
     lowered,
     ratchet,
+    regular_file_mode,
     render,
     unchecked_files,
     write_atomic,
@@ -72,8 +73,7 @@ def record(
     path = ctx.baseline_path
     if not path.is_absolute():
         path = Path.cwd() / path
-    if path.is_dir():
-        raise UsageError(f"baseline {path} is a directory, not a file")
+    regular_file_mode(path)  # nothing but a file is read or replaced
     if not path.parent.is_dir():
         raise UsageError(f"cannot write the baseline {path}: directory {path.parent} does not exist")
     try:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -54,7 +55,7 @@ from testguard.core import gitobjects
 from testguard.core.entries import Entry, LineReader, needs_collapse, new_entries
 from testguard.core.findings import CheckResult, Finding, FixedEntry, Status, UsageError
 from testguard.core.matching import Matched, match, new_on_changed_lines
-from testguard.core.source import FILES_CHECK
+from testguard.core.source import FILES_CHECK, FileTooLarge, NotARegularFile, read_regular
 from testguard.core.wording import plural
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ if TYPE_CHECKING:
 
 FORMAT_VERSION = 2
 TOOL = "testguard"
+MAX_BASELINE_BYTES = 1 << 30
+"""A baseline larger than this (1 GiB) is refused, not read into memory."""
 GONE = "(file no longer exists)"
 
 
@@ -125,11 +128,16 @@ class Baseline:
     def load(cls, path: Path, root: Path) -> Baseline | None:
         """The baseline at ``path``; None when there is none; UsageError when it is damaged."""
         try:
-            raw = path.read_bytes()
+            raw = read_regular(str(path), MAX_BASELINE_BYTES)
         except FileNotFoundError:
             return None
-        except IsADirectoryError:
-            raise UsageError(f"baseline {path} is a directory, not a file") from None
+        except NotARegularFile:
+            raise UsageError(_not_regular(path)) from None
+        except FileTooLarge as exc:
+            raise UsageError(
+                f"baseline {path} is too large ({exc.size} bytes, limit {MAX_BASELINE_BYTES}):"
+                " is it the right file?"
+            ) from None
         except OSError as exc:
             raise UsageError(f"cannot read the baseline {path}: {exc.strerror or exc}") from None
         if not raw.strip():
@@ -367,13 +375,32 @@ def render(
     return "\n".join(lines) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Temp file in the same directory, fsync, rename: a crash leaves the old file intact."""
-    directory = path.parent
+def _not_regular(path: Path) -> str:
+    kind = "a directory" if path.is_dir() else "a pipe or a device"
+    return f"baseline {path} is {kind}, not a file; point 'baseline' in [tool.testguard] (or --baseline) at a file"
+
+
+def regular_file_mode(path: Path) -> int | None:
+    """The permission bits of the baseline file at ``path``, None when there is none yet;
+    UsageError when something else is there (a directory, a pipe, a device)."""
     try:
-        existing_mode: int | None = path.stat().st_mode & 0o777
+        info = path.stat()
     except OSError:
-        existing_mode = None
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(_not_regular(path))
+    return info.st_mode & 0o777
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Temp file in the same directory, fsync, rename: a crash leaves the old file intact.
+
+    A symbolic link's target is written (the link stays).  Anything but a regular file is
+    refused: the rename would put a file in place of a device such as /dev/null.
+    """
+    path = Path(os.path.realpath(path))
+    directory = path.parent
+    existing_mode = regular_file_mode(path)
     temp = ""
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
@@ -480,7 +507,7 @@ def ratchet(recorded: dict[str, float], measured: dict[str, float]) -> tuple[dic
 def written_by_newer(path: Path) -> bool:
     """Whether the file at ``path`` says a newer testguard wrote it (its format is newer)."""
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        data = json.loads(read_regular(str(path), MAX_BASELINE_BYTES).decode("utf-8"))
     except (OSError, ValueError, RecursionError):
         return False
     version = data.get("version") if isinstance(data, dict) else None

@@ -114,10 +114,12 @@ class StaticCache:
         if self.file is None or self.directory is None or not self.dirty:
             return
         try:
+            # The markers that keep the cache out of git and backups go only into a directory
+            # testguard makes: `cache-dir = "."` must not hide the project itself.
+            made = not self.directory.exists()
             self.directory.mkdir(parents=True, exist_ok=True)
-            gitignore = self.directory / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("# created by testguard\n*\n")
+            if made:
+                (self.directory / ".gitignore").write_text("# created by testguard\n*\n")
                 (self.directory / "CACHEDIR.TAG").write_text(CACHEDIR_TAG)
             import json
             import tempfile

@@ -86,32 +86,53 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK
 """O_NONBLOCK: opening a FIFO must not wait for a writer (it is then reported as not a file)."""
 
 
+class NotARegularFile(OSError):
+    """A path that is there but is no regular file (a FIFO, a device, a directory)."""
+
+
+class FileTooLarge(OSError):
+    """A regular file over the size limit; ``size`` is its size."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"file too large ({size} bytes, limit {limit})")
+        self.size = size
+
+
+def read_regular(absolute: str, max_size: int) -> bytes:
+    """The bytes of a regular file, in one open and one fstat: nothing else is read (a FIFO
+    would block, a device never end).  Raises FileNotFoundError, NotARegularFile,
+    FileTooLarge, or the OSError that opening or reading raised."""
+    fd = os.open(absolute, _OPEN_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(f"{absolute} is not a regular file")
+        if info.st_size > max_size:
+            raise FileTooLarge(info.st_size, max_size)
+        return _read_to_end(fd, info.st_size)
+    finally:
+        os.close(fd)
+
+
 def read_bytes(root: Path, path: str, max_size: int) -> bytes | Finding:
     """The bytes of ``root/path``, or exactly why they cannot be read: one open, one fstat."""
     absolute = os.path.join(root, path)
     try:
-        fd = os.open(absolute, _OPEN_FLAGS)
+        return read_regular(absolute, max_size)
     except FileNotFoundError:
         if os.path.islink(absolute):
             return bad_file(path, f"broken symbolic link to {os.readlink(absolute)!r}; not checked")
         return bad_file(path, "file not found; not checked")
+    except NotARegularFile:
+        return bad_file(path, "not a regular file; not checked")
+    except FileTooLarge as exc:
+        return bad_file(
+            path,
+            f"file too large ({exc.size} bytes, limit {max_size}); not checked"
+            " — raise 'max-file-size' in [tool.testguard] or exclude it",
+        )
     except OSError as exc:
         return bad_file(path, f"cannot read file: {exc.strerror or exc}; not checked")
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return bad_file(path, "not a regular file; not checked")
-        if info.st_size > max_size:
-            return bad_file(
-                path,
-                f"file too large ({info.st_size} bytes, limit {max_size}); not checked"
-                " — raise 'max-file-size' in [tool.testguard] or exclude it",
-            )
-        return _read_to_end(fd, info.st_size)
-    except OSError as exc:
-        return bad_file(path, f"cannot read file: {exc.strerror or exc}; not checked")
-    finally:
-        os.close(fd)
 
 
 def _read_to_end(fd: int, size: int) -> bytes:
