@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,6 +89,13 @@ def test_explicit_config_that_is_a_directory_says_so(tmp_path: Path, tg: Callabl
     run = tg(tmp_path, "exits", "--config", "conf")
     assert run.code == 2
     assert "is a directory, not a pyproject.toml file" in run.err
+
+
+def test_explicit_config_that_is_a_pipe_says_so(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    os.mkfifo(tmp_path / "pipe.toml")
+    run = tg(tmp_path, "exits", "--config", "pipe.toml")
+    assert run.code == 2
+    assert f"config file {tmp_path / 'pipe.toml'} is not a regular file" in run.err
 
 
 def test_version_and_help_list_every_check(tmp_path: Path) -> None:

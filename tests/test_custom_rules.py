@@ -5,12 +5,13 @@ Real projects, real git."""
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Run, git, git_init, write
+from conftest import Run, git, git_init, run_testguard, write
 
 # The seed team's case: a deprecated import path banned everywhere, production code included.
 COMPAT = """\
@@ -216,6 +217,18 @@ def test_malformed_rules_exit_2_naming_the_file_the_rule_and_the_problem(
     assert run.err.startswith("testguard: error: bans/bad.yml: ")
     assert what in run.err
     assert "Stack backtrace" not in run.err
+
+
+def test_a_rule_file_that_is_a_pipe_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "pyproject.toml": "[tool.testguard]\nrules = ['bans/*.yml']\n",
+        "tests/test_a.py": "from x import y\n",
+    })
+    (tmp_path / "bans").mkdir()
+    os.mkfifo(tmp_path / "bans" / "pipe.yml")
+    run = run_testguard(tmp_path, "check", timeout=120)
+    assert run.code == 2, run.out + run.err
+    assert f"rule file {tmp_path / 'bans' / 'pipe.yml'} is not a regular file" in run.err
 
 
 def test_patterns_that_are_python_are_accepted(tmp_path: Path, tg: Callable[..., Run]) -> None:

@@ -30,6 +30,7 @@ from ast_grep_py import SgNode, SgRoot
 
 from testguard.core.cache import user_cache_dir
 from testguard.core.findings import UsageError
+from testguard.core.source import NotARegularFile, read_regular
 
 _SEVERITIES = {"error": "error", "warning": "warning", "info": "note", "hint": "note", "note": "note"}
 _OFF = "off"  # ast-grep's severity of a rule that is switched off
@@ -256,6 +257,10 @@ def builtin_rules(package: str, file: str = "rules.yml") -> dict[str, Rule]:
     return {rule.id: rule for rule in load_rules_text(text, f"{package.replace('.', '/')}/{file}")}
 
 
+_RULE_FILE_LIMIT = 16 << 20
+"""A rule file is YAML a person writes: one larger than 16 MiB is refused, not read."""
+
+
 def load_custom_rules(root: Path, patterns: list[str]) -> list[Rule]:
     """Rules from the ``rules`` config globs (relative to the project root)."""
     rules: list[Rule] = []
@@ -268,7 +273,9 @@ def load_custom_rules(root: Path, patterns: list[str]) -> list[Rule]:
         for match in matches:
             path = Path(match)
             try:
-                text = path.read_text("utf-8")
+                text = read_regular(match, _RULE_FILE_LIMIT).decode("utf-8")
+            except NotARegularFile:
+                raise UsageError(f"rule file {path} is not a regular file (a directory, a pipe or a device)") from None
             except (OSError, UnicodeDecodeError) as exc:
                 raise UsageError(f"cannot read rule file {path}: {exc}") from None
             rules.extend(load_rules_text(text, path.relative_to(root).as_posix()))

@@ -271,7 +271,8 @@ def load_config(root: Path, explicit: Path | None = None, sections: Sequence[Sec
     if explicit is not None and file.is_dir():
         raise UsageError(f"config file {file} is a directory, not a pyproject.toml file")
     if explicit is not None and not file.is_file():
-        raise UsageError(f"config file {file} does not exist")
+        what = "is not a regular file" if file.exists() else "does not exist"
+        raise UsageError(f"config file {file} {what}")
     data = read_toml(file)
     tool = data.get("tool", {})
     table = tool.get("testguard", {}) if isinstance(tool, dict) else {}
