@@ -374,6 +374,33 @@ def test_a_diff_base_that_does_not_exist(tmp_path: Path, tg: Callable[..., Run])
     assert "no-such-branch" in run.err and "Traceback" not in run.err
 
 
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("coverage.json", '{"files": {}, "totals": {"percent_covered": 100.0}}'),
+        ("coverage.xml", '<coverage line-rate="1"><packages/></coverage>'),
+    ],
+)
+def test_data_that_measured_no_file_fails_as_coverage_py_does(
+    tmp_path: Path, tg: Callable[..., Run], name: str, content: str
+) -> None:
+    # A run that measured nothing (the wrong --cov, everything omitted) is no 100%: coverage.py
+    # says "No data to report" and fails; so does the floor.
+    root = make_project(tmp_path, f'data-file = "{name}"\nfail-under = 80\n')
+    (root / name).write_text(content)
+    run = tg(root, "coverage")
+    assert run.code == 2, run.out
+    assert f"{name} measured no file (coverage.py would say 'No data to report')" in run.err
+
+
+def test_a_data_file_that_is_no_database_is_said_so(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    root = make_project(tmp_path, "fail-under = 80\n")
+    (root / ".coverage").write_text("not sqlite at all\n")
+    run = tg(root, "coverage")
+    assert run.code == 2
+    assert ".coverage is not a coverage.py data file (" in run.err and "another version" not in run.err
+
+
 def test_a_broken_json_report_is_a_clear_error(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = make_project(tmp_path, 'data-file = "coverage.json"\n')
     (root / "coverage.json").write_text("{not json")

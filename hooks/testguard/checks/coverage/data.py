@@ -179,6 +179,10 @@ def _analyse(root: Path, data_file: Path, settings: Settings, parallel: list[Pat
             branch = bool(cov.get_data().has_arcs())
             files = [_file_from_analysis(root, fr, a) for fr, a in _analyses(cov)]
         except DataError as exc:
+            if "not a database" in str(exc):  # no version of coverage.py wrote this
+                raise UsageError(
+                    f"{data_file.name} is not a coverage.py data file ({exc}); {HOW_TO_PRODUCE}"
+                ) from None
             raise Unreadable(str(exc), parallel) from None
         except NoDataError as exc:
             raise UsageError(f"{data_file.name} holds no coverage data ({exc}); {HOW_TO_PRODUCE}") from None

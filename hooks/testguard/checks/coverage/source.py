@@ -93,8 +93,20 @@ def load_coverage(ctx: Context, config: CoverageConfig) -> tuple[CoverageSet, Co
     """The project's coverage, after running the tests when ``run`` is configured.
 
     The project's interpreter is looked for only when it is needed: to run the
-    tests, or to read data written by another coverage.py.
+    tests, or to read data written by another coverage.py.  Data that measured no
+    file is an error, as coverage.py's "No data to report": no floor can hold on it.
     """
+    cov, completed = _load(ctx, config)
+    if not cov.files:
+        raise UsageError(
+            f"{cov.source} measured no file (coverage.py would say 'No data to report'), so no"
+            " floor can be checked: make coverage measure the project's code (its 'source'"
+            " and 'omit' settings, or pytest --cov=PACKAGE); " + HOW_TO_PRODUCE
+        )
+    return cov, completed
+
+
+def _load(ctx: Context, config: CoverageConfig) -> tuple[CoverageSet, Completed | None]:
     root = ctx.root
     configured = config.data_file
     report_file = configured and configured.endswith((".json", ".xml"))
