@@ -249,6 +249,15 @@ def test_target_classes_stdlib_test_local_and_wrapped(project: Path, tg: Callabl
     assert "tests/test_classes.py:26:5: TG203 patch.object of 'A.f' replaces code the test file defines itself (test-local)" in text
 
 
+def test_replacing_the_main_module_is_the_interpreters_not_a_library(project: Path, tg: Callable[..., Run]) -> None:
+    write(project, {"tests/test_main.py": sample("mocks_main_module.py")})
+    run = tg(project, "mocks", "--format", "json", "--no-cache", "tests/test_main.py")
+    [patched] = [f for f in run.json()["findings"] if f["code"] == "TG203"]
+    assert (patched["details"]["class"], patched["details"].get("part"), patched["details"]["target"]) == (
+        "stdlib", "interpreter", "__main__"
+    )
+
+
 def test_new_classes_can_be_allowed(project: Path, tg: Callable[..., Run]) -> None:
     write(project, {
         "pyproject.toml": '[project]\nname = "mypkg"\n\n[tool.testguard.mocks]\nallow = ["stdlib", "test-local"]\n',

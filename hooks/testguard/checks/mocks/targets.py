@@ -77,7 +77,7 @@ STDLIB_PARTS: dict[str, list[str]] = {
     "interpreter": [
         "sys", "builtins", "gc", "inspect", "traceback", "warnings", "types", "abc", "weakref",
         "copy", "copyreg", "dataclasses", "contextlib", "functools", "itertools", "operator",
-        "typing", "enum", "ctypes",
+        "typing", "enum", "ctypes", "__main__",
     ],
     "import": ["importlib", "pkgutil", "runpy", "modulefinder", "zipimport", "imp"],
     "text": ["string", "re", "difflib", "textwrap", "unicodedata", "gettext", "shlex"],
@@ -107,8 +107,12 @@ _REMOVED_STDLIB = frozenset(
 
 
 def is_stdlib(module: str) -> bool:
-    """Whether the top-level module ``module`` belongs to the standard library."""
-    return module in sys.stdlib_module_names or module in _REMOVED_STDLIB
+    """Whether the top-level module ``module`` belongs to the standard library.
+
+    ``__main__`` counts: it is the interpreter's own slot for the program it runs
+    (``patch.dict(sys.modules, {"__main__": fake})`` replaces it), nobody's library.
+    """
+    return module in sys.stdlib_module_names or module in _REMOVED_STDLIB or module == "__main__"
 
 
 def stdlib_part(dotted: str) -> str | None:
