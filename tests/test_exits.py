@@ -146,6 +146,49 @@ def test_allowed_patterns_are_not_reported(tmp_path: Path, tg: Callable[..., Run
     assert run.code == 0
 
 
+CAUGHT_OR_NOT = '''\
+import os
+import sys
+
+import pytest
+from _pytest import outcomes
+
+
+def test_pytest_exit_caught_by_what_it_raises():
+    with pytest.raises(pytest.exit.Exception):
+        pytest.exit("caught")
+    with pytest.raises(outcomes.Exit):
+        pytest.exit("caught")
+    try:
+        pytest.exit("caught")
+    except Exception:
+        pass
+
+
+def test_what_a_handler_does_not_catch():
+    with pytest.raises(SystemExit):
+        pytest.exit("not a SystemExit")
+    with pytest.raises(SystemExit):
+        os._exit(1)
+    try:
+        os.abort()
+    except BaseException:
+        pass
+    try:
+        sys.exit(1)
+    except Exception:
+        pass
+'''
+
+
+def test_a_handler_allows_only_the_exits_it_catches(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # pytest.exit() raises _pytest.outcomes.Exit, an Exception; os._exit() and os.abort() end
+    # the process, which no handler survives; SystemExit is no Exception.
+    root = project(tmp_path, {"tests/test_caught.py": CAUGHT_OR_NOT})
+    run = tg(root, "exits", "--format", "json")
+    assert findings(run) == [(21, 9, "TG303"), (23, 9, "TG302"), (25, 9, "TG302"), (29, 9, "TG302")]
+
+
 def test_production_code_is_not_checked(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = project(tmp_path, {"demo/__init__.py": "", "demo/cli.py": "import sys\nsys.exit(1)\n"})
     run = tg(root, "exits")

@@ -43,7 +43,20 @@ RAISES = {"pytest.raises", "_pytest.python_api.raises", "_pytest.raises.raises"}
 # What a CLI framework's test runner catches: SystemExit.  os._exit, os.abort and
 # os.kill end the process itself, and pytest.exit() the whole session.
 _RAISES_SYSTEM_EXIT = frozenset({"sys.exit()", "exit()", "quit()", "raise SystemExit"})
-_CATCHES_EXIT = re.compile(r"\b(SystemExit|BaseException)\b")
+# What catches each exit: SystemExit is caught by SystemExit and BaseException handlers;
+# pytest.exit() raises _pytest.outcomes.Exit (pytest.exit.Exception), an Exception.
+# os._exit(), os.abort() and os.kill(os.getpid(), ...) end the process: nothing catches them.
+_CATCHES_SYSTEM_EXIT = re.compile(r"\b(SystemExit|BaseException)\b")
+_CATCHES_PYTEST_EXIT = re.compile(r"\b(Exit|Exception|BaseException)\b")
+
+
+def _catcher(what: str) -> re.Pattern[str] | None:
+    """The exception names whose handler (or ``pytest.raises``) stops the exit ``what``."""
+    if what in _RAISES_SYSTEM_EXIT:
+        return _CATCHES_SYSTEM_EXIT
+    if what == "pytest.exit()":
+        return _CATCHES_PYTEST_EXIT
+    return None
 _MAIN_GUARD = {
     "__name__=='__main__'",
     '__name__=="__main__"',
@@ -56,7 +69,7 @@ def _resolves_to(file: FileContext, text: str) -> str:
     return file.imports.resolve(compact(text))
 
 
-def _with_catches_exit(with_node: SgNode, file: FileContext) -> bool:
+def _with_catches_exit(with_node: SgNode, file: FileContext, catches: re.Pattern[str]) -> bool:
     for item in with_node.find_all(kind="with_item"):
         call = item.find(kind="call")
         if call is None:
@@ -67,17 +80,17 @@ def _with_catches_exit(with_node: SgNode, file: FileContext) -> bool:
             continue
         name = _resolves_to(file, function.text())
         is_raises = name in RAISES or name.endswith((".assertRaises", ".assertRaisesRegex"))
-        if is_raises and _CATCHES_EXIT.search(arguments.text()):
+        if is_raises and catches.search(arguments.text()):
             return True
     return False
 
 
-def _try_catches_exit(try_node: SgNode) -> bool:
+def _try_catches_exit(try_node: SgNode, catches: re.Pattern[str]) -> bool:
     for clause in try_node.children():
         if clause.kind() not in ("except_clause", "except_group_clause"):
             continue
         header = clause.text().split(":", 1)[0]
-        if re.fullmatch(r"except\s*\*?\s*", header) or _CATCHES_EXIT.search(header):
+        if re.fullmatch(r"except\s*\*?\s*", header) or catches.search(header):
             return True
     return False
 
@@ -98,9 +111,12 @@ class _Commands:
         return self._found.is_command(definition)
 
 
-def _allowed_context(node: SgNode, file: FileContext, commands: _Commands | None) -> tuple[bool, str | None]:
-    """(allowed, name of the innermost enclosing function); ``commands``: None when a CLI
-    command does not make the exit harmless."""
+def _allowed_context(
+    node: SgNode, file: FileContext, what: str, commands: _Commands | None
+) -> tuple[bool, str | None]:
+    """(allowed, name of the innermost enclosing function) of the exit ``what``; ``commands``:
+    None when a CLI command does not make the exit harmless."""
+    catches = _catcher(what)
     function: str | None = None
     for ancestor in node.ancestors():
         kind = ancestor.kind()
@@ -112,11 +128,11 @@ def _allowed_context(node: SgNode, file: FileContext, commands: _Commands | None
                 and astgrep.encloses(ancestor.field("consequence"), node)
             ):
                 return True, function
-        elif kind == "with_statement":
-            if astgrep.encloses(ancestor.field("body"), node) and _with_catches_exit(ancestor, file):
+        elif kind == "with_statement" and catches is not None:
+            if astgrep.encloses(ancestor.field("body"), node) and _with_catches_exit(ancestor, file, catches):
                 return True, function
-        elif kind == "try_statement":
-            if astgrep.encloses(ancestor.field("body"), node) and _try_catches_exit(ancestor):
+        elif kind == "try_statement" and catches is not None:
+            if astgrep.encloses(ancestor.field("body"), node) and _try_catches_exit(ancestor, catches):
                 return True, function
         elif kind == "function_definition" and function is None:
             if commands is not None and commands.is_command(ancestor):
@@ -204,7 +220,7 @@ def scan(file: FileContext) -> list[Finding]:
     commands = _Commands(file)
     for node, what in candidates:
         caught = commands if what in _RAISES_SYSTEM_EXIT else None
-        allowed, function = _allowed_context(node, file, caught)
+        allowed, function = _allowed_context(node, file, what, caught)
         if allowed:
             continue
         if what == "pytest.exit()":

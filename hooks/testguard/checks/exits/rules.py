@@ -39,9 +39,11 @@ RULES = (
             "your own) is not known to be a CLI framework's and does not count. Still findings in a "
             "command: `os._exit()`, `os.abort()` and `os.kill(os.getpid(), …)` (they end the process, "
             "runner and all), `pytest.exit()` (TG303), and exits in a function nested inside the "
-            "command. Also not findings: exits under `if __name__ == \"__main__\":`, inside "
-            "`pytest.raises(SystemExit)` / `assertRaises(SystemExit)`, or inside a `try` whose handler "
-            "catches SystemExit.",
+            "command. Also not findings: exits under `if __name__ == \"__main__\":`; `sys.exit()`, "
+            "`exit()`, `quit()` and `raise SystemExit` inside `pytest.raises(SystemExit)` / "
+            "`assertRaises(SystemExit)` (or BaseException), or inside a `try` whose handler catches "
+            "SystemExit, BaseException or everything. `os._exit()`, `os.abort()` and "
+            "`os.kill(os.getpid(), …)` are findings inside those too: no handler survives them.",
     ),
     RuleDoc(
         code="TG303",
@@ -52,5 +54,10 @@ RULES = (
         bad="def test_db():\n    if not db_up():\n        pytest.exit('no db')",
         good="def test_db():\n    if not db_up():\n        pytest.skip('no db')",
         fix="Use `pytest.skip()` / `pytest.fail()`. " + suppress("TG303"),
+        policy="Not a finding: `pytest.exit()` under `if __name__ == \"__main__\":`, or where what it "
+            "raises (`pytest.exit.Exception`, `_pytest.outcomes.Exit`, an Exception) is caught: inside "
+            "`pytest.raises(pytest.exit.Exception)` (or `Exit`, `Exception`, `BaseException`), or a "
+            "`try` whose handler catches one of those or everything. `pytest.raises(SystemExit)` does "
+            "not catch it.",
     ),
 )
