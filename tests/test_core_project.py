@@ -102,6 +102,38 @@ def test_test_files_follow_pytest_configuration(tmp_path: Path, name: str, conte
     assert core_project.test_globs(tmp_path / "nowhere", load_config(tmp_path / "nowhere")) == DEFAULT_TESTS
 
 
+@pytest.mark.parametrize(
+    ("testpaths", "expected"),
+    [
+        ('["tests"]', "tests/**"),  # a tests package: all of it is test code
+        ('["mypkg"]', "mypkg/**/tests/**"),  # the package itself (pandas): only its tests dirs
+        ('["src"]', "src/**/tests/**"),  # a source root
+        ('["."]', "tests/**"),  # the whole project
+        ('["spec"]', "spec/**"),
+    ],
+)
+def test_testpaths_that_hold_the_product_make_only_its_tests_test_code(
+    tmp_path: Path, testpaths: str, expected: str
+) -> None:
+    write(tmp_path, {
+        "pyproject.toml": f"[tool.pytest.ini_options]\ntestpaths = {testpaths}\n",
+        "mypkg/__init__.py": "", "src/other/__init__.py": "", "tests/__init__.py": "", "spec/x.py": "",
+    })
+    globs = core_project.test_globs(tmp_path, load_config(tmp_path))
+    assert globs == ["**/conftest.py", expected, "**/test_*.py", "**/*_test.py"]
+
+
+def test_a_cli_in_a_package_named_in_testpaths_is_not_test_code(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    exits = "import sys\n\n\ndef main():\n    sys.exit(1)\n"
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "mypkg"\n[tool.pytest.ini_options]\ntestpaths = ["mypkg"]\n',
+        "mypkg/__init__.py": "", "mypkg/cli.py": exits, "mypkg/tests/__init__.py": "",
+        "mypkg/tests/helpers.py": exits,
+    })
+    run = tg(tmp_path, "exits", "--format", "json")
+    assert [(f["path"], f["code"]) for f in run.json()["findings"]] == [("mypkg/tests/helpers.py", "TG302")]
+
+
 def test_git_files_honour_gitignore_and_nested_ignored_projects_are_walked(tmp_path: Path) -> None:
     git_init(tmp_path)
     write(tmp_path, {

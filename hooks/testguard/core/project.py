@@ -282,9 +282,28 @@ def test_globs(root: Path, config: Config) -> list[str]:
     if testpaths:
         for tp in testpaths:
             tp = tp.strip("/").removeprefix("./")
-            globs.append(f"{tp}/**" if tp not in ("", ".") else "**")
+            glob = _testpath_glob(root, config, tp)
+            if glob not in globs:
+                globs.append(glob)
     globs.extend(f"**/{p}" for p in file_patterns)
     return globs
+
+
+_TEST_DIR_NAMES = frozenset({"tests", "test", "testing", "t"})
+
+
+def _testpath_glob(root: Path, config: Config, testpath: str) -> str:
+    """What of a pytest ``testpaths`` entry is test code: all of a tests directory, but only
+    the ``tests`` directories inside the project's own code (``testpaths = ["pandas"]``,
+    ``["src"]``, ``["."]``: pytest looks there for test modules, the rest is the product)."""
+    if testpath in ("", "."):
+        return "tests/**"
+    directory = root / testpath
+    in_package = is_file(directory / "__init__.py") and directory.name not in _TEST_DIR_NAMES
+    source_root = directory.resolve() in [r.resolve() for r in source_roots(root, config) if r != root]
+    if in_package or source_root:
+        return f"{testpath}/**/tests/**"
+    return f"{testpath}/**"
 
 
 def test_directories(root: Path, config: Config) -> list[str]:
