@@ -16,7 +16,10 @@ RULES = (
         good="from mypkg import parser",
         fix="Import first-party code directly; `testguard fallbacks --fix` does it when the try only"
             " imports and its handler only sets a flag, removing the flag and the skips that test it"
-            " (`--diff` shows the change first). " + suppress("TG401"),
+            " (`--diff` shows the change first). When the module is optional because a third-party"
+            " library it needs is (a database driver), guard on that library instead:"
+            " `pytest.importorskip(\"psycopg\")`, then import the module normally, so that a"
+            " broken module of your own still fails. " + suppress("TG401"),
         fixable=True,
         policy="Imports under `if TYPE_CHECKING:` (also `typing.TYPE_CHECKING`, through aliases) are "
             "never findings: type checkers read them, Python never runs them. Only the `if` branch "
