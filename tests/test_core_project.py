@@ -134,6 +134,21 @@ def test_a_cli_in_a_package_named_in_testpaths_is_not_test_code(tmp_path: Path, 
     assert [(f["path"], f["code"]) for f in run.json()["findings"]] == [("mypkg/tests/helpers.py", "TG302")]
 
 
+def test_an_untracked_virtualenv_is_not_the_projects_even_without_a_gitignore(tmp_path: Path) -> None:
+    # python -m venv .venv in a project whose .gitignore does not name it (requests' sdist, say):
+    # git lists every file of it as untracked; the walk would never have entered it.
+    git_init(tmp_path)
+    write(tmp_path, {
+        "tests/test_tracked.py": "", "build/tests/test_committed.py": "",
+        ".venv/lib/python3.11/site-packages/lib/tests/test_theirs.py": "",
+        "venv/lib/tests/test_theirs.py": "", "node_modules/x/test_x.py": "",
+        "tests/test_new.py": "",
+    })
+    git(tmp_path, "add", "tests/test_tracked.py", "build/tests/test_committed.py")
+    found = discover_files(tmp_path, [], load_config(tmp_path))
+    assert found.files == ["build/tests/test_committed.py", "tests/test_new.py", "tests/test_tracked.py"]
+
+
 def test_git_files_honour_gitignore_and_nested_ignored_projects_are_walked(tmp_path: Path) -> None:
     git_init(tmp_path)
     write(tmp_path, {

@@ -90,7 +90,7 @@ def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
 
     try:
         proc = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            ["git", "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"],
             cwd=root,
             capture_output=True,
             check=False,
@@ -109,8 +109,18 @@ def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
         match = _GIT_UNREADABLE.match(line)
         if match and match.group(1).startswith(prefix):
             unreadable[match.group(1)[len(prefix):]] = match.group(2)
-    names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
-    return sorted({n for n in names if n})
+    # -t tags each name: "? " for a file git does not track.  An untracked file under a
+    # directory the walk skips (a virtualenv nobody put in .gitignore, build output) is not
+    # the project's; a tracked one is, wherever it is.
+    entries = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted({
+        entry[2:] for entry in entries
+        if len(entry) > 2 and not (entry[0] == "?" and _under_skipped_dir(entry[2:]))
+    })
+
+
+def _under_skipped_dir(path: str) -> bool:
+    return any(_skipped_dir(part) for part in path.split("/")[:-1])
 
 
 def _git_top(root: Path) -> Path | None:
