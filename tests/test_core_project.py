@@ -86,6 +86,22 @@ def test_packages_from_project_name_src_layout_and_build_config(tmp_path: Path) 
     assert detect_packages(declared, config) == ["gamma"]
 
 
+def test_every_package_of_a_src_layout_is_the_projects(tmp_path: Path) -> None:
+    # attrs ships `attr` and `attrs` from src/: both are its code (the imports check and mypy
+    # saw 6 of its 19 modules).  In a flat layout, the package named after the project is.
+    write(tmp_path / "two", {
+        "pyproject.toml": "[project]\nname = 'attrs'\n",
+        "src/attr/__init__.py": "", "src/attrs/__init__.py": "", "bench/__init__.py": "",
+    })
+    two = tmp_path / "two"
+    assert detect_packages(two, load_config(two)) == ["attr", "attrs"]
+    write(tmp_path / "flat", {
+        "pyproject.toml": "[project]\nname = 'alpha'\n", "alpha/__init__.py": "", "tools/__init__.py": "",
+    })
+    flat = tmp_path / "flat"
+    assert detect_packages(flat, load_config(flat)) == ["alpha"]
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [

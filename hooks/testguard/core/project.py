@@ -413,33 +413,43 @@ def source_roots(root: Path, config: Config) -> list[Path]:
 
 
 def detect_packages(root: Path, config: Config) -> list[str]:
-    """The project's own top-level packages: config, then [project].name, then layout."""
+    """The project's own top-level packages: config; else every package of a source root
+    other than the project root (``src/``, setuptools' ``package-dir``), as setuptools
+    finds them there; else, in a flat layout, the package named after ``[project].name``,
+    else the top-level packages that are not tests, docs or scripts."""
     if config.packages:
         return list(config.packages)
-    found: list[str] = []
     project = (config.pyproject or {}).get("project", {})
     name = project.get("name") if isinstance(project, dict) else None
+    candidate = _NAME.sub("_", name).lower() if isinstance(name, str) else None
+    here = root.resolve()
     for base in source_roots(root, config):
-        if isinstance(name, str):
-            candidate = _NAME.sub("_", name).lower()
-            if is_file(base / candidate / "__init__.py") or is_file(base / f"{candidate}.py"):
-                return [candidate]
-    for base in source_roots(root, config):
-        if base == root and found:
-            break
-        try:
-            entries = sorted(base.iterdir())
-        except OSError:
+        if base.resolve() == here:
             continue
-        for entry in entries:
-            if (
-                is_dir(entry)
-                and is_file(entry / "__init__.py")
-                and entry.name not in ("tests", "test", "testing", "docs", "bench", "benchmarks", "examples", "scripts")
-                and not entry.name.startswith(".")
-            ):
-                found.append(entry.name)
-    return found
+        found = _packages_in(base)
+        if found:
+            return found
+        if candidate and is_file(base / f"{candidate}.py"):
+            return [candidate]
+    if candidate and (is_file(root / candidate / "__init__.py") or is_file(root / f"{candidate}.py")):
+        return [candidate]
+    return _packages_in(root)
+
+
+_NOT_PACKAGES = frozenset({"tests", "test", "testing", "docs", "bench", "benchmarks", "examples", "scripts"})
+
+
+def _packages_in(base: Path) -> list[str]:
+    """The regular packages directly in ``base`` (a directory with an ``__init__.py``)."""
+    try:
+        entries = sorted(base.iterdir())
+    except OSError:
+        return []
+    return [
+        entry.name for entry in entries
+        if is_dir(entry) and is_file(entry / "__init__.py")
+        and entry.name not in _NOT_PACKAGES and not entry.name.startswith(".")
+    ]
 
 
 @dataclass
