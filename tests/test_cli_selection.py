@@ -156,6 +156,28 @@ def test_a_check_with_no_selected_rule_does_not_run(tmp_path: Path, tg: Callable
     assert tg(config_only, "mypy").code == 0
 
 
+def test_run_reports_every_check_it_could_run_and_exits_2_for_one_it_could_not(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    # No coverage data: the coverage check cannot run.  The exit ban still reports, and no
+    # format says "All checks passed." or lets the run pass.
+    root = project(tmp_path, "[tool.testguard.coverage]\nfail-under = 80\n")
+    run = tg(root, "run", "--checks", "exits,coverage")
+    assert run.code == 2
+    assert "testguard: error: coverage could not run: no coverage data in" in run.err
+    assert "TG301" in run.out
+    assert run.out.splitlines()[-1] == "coverage could not run (exit 2); Found 3 errors."
+    as_json = tg(root, "run", "--checks", "exits,coverage", "--format", "json", "--exit-zero")
+    assert as_json.code == 2
+    assert as_json.json()["checks"]["coverage"]["error"].startswith("no coverage data in")
+    assert codes(as_json)[:2] == ["TG301", "TG302"]
+    github = tg(root, "run", "--checks", "exits,coverage", "--format", "github")
+    assert github.out.startswith("::error title=testguard coverage::coverage could not run: no coverage data")
+    # A check named alone stops at its error, as before.
+    alone = tg(root, "coverage")
+    assert alone.code == 2 and alone.out == ""
+
+
 def test_baseline_entries_of_unselected_rules_are_not_fixed(tmp_path: Path, tg: Callable[..., Run]) -> None:
     root = project(tmp_path)
     git_init(root)

@@ -387,7 +387,9 @@ def _run(args: argparse.Namespace) -> int:
     path_base = Path(options.paths_relative_to) if options.paths_relative_to else None
     if path_base is not None:
         prefix_within(root, path_base)
-    results: list[CheckResult] = run_checks(ctx, selected)
+    # `run` reports every check it could run, and exits 2 for one that could not (the Action's
+    # whole answer is not lost to one check's broken setup); a named check's error ends the run.
+    results: list[CheckResult] = run_checks(ctx, selected, keep_going=args.command == "run")
     apply_filters(ctx, results, selected)
     fixed: int | None = None
     if options.fix or options.diff:
@@ -412,6 +414,8 @@ def _run(args: argparse.Namespace) -> int:
         fixed_now=fixed,
     )
     _emit(options, report)
+    if any(result.error is not None for result in results):
+        return 2  # not even --exit-zero: testguard could not do what it was asked
     if options.exit_zero:
         return 0
     if any(check.report_only(options) for check in selected):

@@ -152,6 +152,8 @@ class CheckResult:
     used: str = ""
     """What the check worked on, for its line on stderr (``mypy 1.11 on 30 files``);
     empty: ``files_checked`` in the check's ``unit``."""
+    error: str | None = None
+    """Why the check could not run (``testguard run`` goes on with the others, exit 2)."""
 
 
 class UsageError(Exception):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from testguard.core.check import Check, find
 from testguard.core.config import Config
 from testguard.core.context import Context
-from testguard.core.findings import CheckResult, Finding, Scope, Severity, Status
+from testguard.core.findings import CheckResult, Finding, Scope, Severity, Status, UsageError
 from testguard.core.source import FILES_CHECK, Source, read_source
 from testguard.core.wording import plural
 
@@ -45,8 +45,13 @@ def _suppress_nonstatic(root: Path, result: CheckResult, config: Config) -> None
     result.findings = kept
 
 
-def run_checks(ctx: Context, checks: Sequence[Check]) -> list[CheckResult]:
-    """Runs ``checks``; the static ones share one pass over the files."""
+def run_checks(ctx: Context, checks: Sequence[Check], keep_going: bool = False) -> list[CheckResult]:
+    """Runs ``checks``; the static ones share one pass over the files.
+
+    ``keep_going``: a check that cannot run (its UsageError: mypy cannot use its
+    configuration, no coverage data) is said on stderr and kept as a result with its
+    ``error``, and the others still run; without it, the error ends the run.
+    """
     static = [check for check in checks if check.is_static]
     results: list[CheckResult] = []
     custom: list[Rule] = []
@@ -79,7 +84,14 @@ def run_checks(ctx: Context, checks: Sequence[Check]) -> list[CheckResult]:
         if check.run is None:
             continue
         asked = ctx.interpreter_asked
-        result = check.run(ctx)
+        try:
+            result = check.run(ctx)
+        except UsageError as exc:
+            if not keep_going:
+                raise
+            results.append(CheckResult(check=check.name, error=str(exc)))
+            say_could_not_run(check.name, str(exc))
+            continue
         say_what_was_used(ctx, check, result, used_interpreter=ctx.interpreter_asked > asked)
         _suppress_nonstatic(ctx.root, result, ctx.config)
         results.append(result)
@@ -95,6 +107,13 @@ def say_what_was_used(ctx: Context, check: Check, result: CheckResult, used_inte
         python = ctx.located_interpreter
         what += f" with {python.path} (found: {python.found})"
     print(inert(visible(f"{check.name}: {one_line(what)}")), file=sys.stderr)
+
+
+def say_could_not_run(name: str, why: str) -> None:
+    from testguard.core.report.escape import inert, visible
+
+    lines = f"testguard: error: {name} could not run: {why}".split("\n")
+    print("\n".join(inert(visible(line)) for line in lines), file=sys.stderr)
 
 
 def say_skipped(skipped: Sequence[tuple[Check, str]]) -> None:
@@ -151,6 +170,8 @@ def apply_filters(ctx: Context, results: list[CheckResult], checks: Sequence[Che
 
 
 def exit_code(results: list[CheckResult], fail_on: str) -> int:
+    if any(result.error is not None for result in results):
+        return 2
     for result in results:
         for finding in result.findings:
             if finding.severity is not Severity.ERROR:

@@ -13,7 +13,7 @@ import secrets
 
 from testguard.core.findings import Finding, Scope, Status
 from testguard.core.report.escape import encodable
-from testguard.core.report.model import Report, verdict
+from testguard.core.report.model import Report, failed_checks, verdict
 from testguard.core.report.text import finding_line, section_texts
 from testguard.core.wording import plural
 
@@ -64,7 +64,10 @@ def log_line(f: Finding) -> str:
 
 def render(report: Report) -> str:
     shown, left = report.annotation_plan()
-    lines = []
+    lines = [
+        f"::error title=testguard {escape_property(r.check)}::{escape_data(f'{r.check} could not run: {r.error}')}"
+        for r in failed_checks(report)
+    ]
     for f in shown:
         command = report.annotation_level(f)
         if command is not None:

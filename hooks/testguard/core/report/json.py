@@ -35,6 +35,7 @@ def to_data(report: Report) -> dict[str, Any]:
                 for e in report.fixed_entries(result)
             ],
             "raw_output": result.raw_output,
+            "error": result.error,
         }
     _, left = report.annotation_plan()
     new = len(report.new_findings())

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 from testguard.core.findings import Finding, Status
 from testguard.core.report.escape import encodable, inert_markup, visible
-from testguard.core.report.model import Report
+from testguard.core.report.model import Report, failed_checks
 from testguard.core.report.text import finding_line, location
 
 # Characters XML 1.0 cannot carry at all, even escaped.
@@ -52,12 +52,19 @@ def render(report: Report) -> str:
     by_check: dict[str, list[Finding]] = {}
     for f in report.findings():
         by_check.setdefault(f.check, []).append(f)
+    errors = {r.check: r.error or "" for r in failed_checks(report)}
     for name, counts in report.counts().items():
         findings = by_check.pop(name, [])
         suite = ET.SubElement(root, "testsuite", {"name": clean(f"testguard.{name}")})
         for f in findings:
             _testcase(suite, f)
-        if not findings:
+        if name in errors:
+            case = ET.SubElement(
+                suite, "testcase", {"classname": clean(f"testguard.{name}"), "name": "could not run", "time": "0"}
+            )
+            error = ET.SubElement(case, "error", {"message": clean(f"{name} could not run")})
+            error.text = clean(errors[name])
+        elif not findings:
             ET.SubElement(
                 suite,
                 "testcase",
@@ -80,14 +87,14 @@ def render(report: Report) -> str:
         suite.attrib.update(
             tests=str(tests),
             failures=str(failures),
-            errors="0",
+            errors="1" if name in errors else "0",
             skipped=str(skipped),
             time="0",
         )
         totals["tests"] += tests
         totals["failures"] += failures
         totals["skipped"] += skipped
-    root.attrib.update({k: str(v) for k, v in totals.items()}, errors="0", time="0")
+    root.attrib.update({k: str(v) for k, v in totals.items()}, errors=str(len(errors)), time="0")
     ET.indent(root)
     return inert_markup(
         '<?xml version="1.0" encoding="UTF-8"?>\n'

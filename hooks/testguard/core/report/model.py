@@ -227,10 +227,26 @@ def count_line(report: Report) -> str:
     return f"Found {what}."
 
 
+def failed_checks(report: Report) -> list[CheckResult]:
+    """The checks that could not run (``testguard run`` went on without them, exit 2)."""
+    return [r for r in report.results if r.error is not None]
+
+
+def headline(report: Report) -> str:
+    """The count line, after the checks that could not run: never "All checks passed." then."""
+    failed = failed_checks(report)
+    if not failed:
+        return count_line(report)
+    names = " and ".join(r.check for r in failed)
+    return f"{names} could not run (exit 2); {count_line(report)}"
+
+
 def verdict(report: Report) -> str | None:
     """The closing line of the text and github formats. A run on given files says
     nothing when it found nothing: another process of the same pre-commit hook may
     have found something, and the hook's output must not contradict itself."""
+    if failed_checks(report):
+        return headline(report)
     if report.given_paths and not report.findings() and not report.fixed_count and not report.fixed_now:
         return None
     return count_line(report)

@@ -9,7 +9,7 @@ from typing import Any
 from testguard.core.findings import CUSTOM_CHECK, CUSTOM_RULES_SECTION, Finding, Severity, Status
 from testguard.core.report.escape import uri_path
 from testguard.core.report.json import dump
-from testguard.core.report.model import Report
+from testguard.core.report.model import Report, failed_checks
 from testguard.core.rulebook import PROJECT_URL, RuleDoc, collect
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -165,6 +165,15 @@ def to_data(report: Report) -> dict[str, Any]:
         "results": results,
         "columnKind": "unicodeCodePoints",
     }
+    failed = failed_checks(report)
+    if failed:  # the run is not the whole answer: say which checks are missing from it
+        run["invocations"] = [{
+            "executionSuccessful": False,
+            "toolExecutionNotifications": [
+                {"level": "error", "message": {"text": f"{r.check} could not run: {r.error}"}}
+                for r in failed
+            ],
+        }]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

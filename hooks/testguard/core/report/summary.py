@@ -9,7 +9,7 @@ from testguard.core.check import find
 from testguard.core.findings import Finding, Status
 from testguard.core.report.escape import inert_markup, uri_path
 from testguard.core.report.markdown import Budget, code, md
-from testguard.core.report.model import Report, count_line
+from testguard.core.report.model import Report, failed_checks, headline
 from testguard.core.report.text import location
 from testguard.core.wording import plural
 
@@ -50,9 +50,13 @@ def render(
     budget = Budget(limit)
     findings = report.findings()
     blocking = report.blocking
-    icon = "❌" if blocking else "✅"
-    budget.add(f"### {icon} testguard {md(report.version)}: {md(count_line(report))}")
+    failed = failed_checks(report)
+    icon = "❌" if blocking or failed else "✅"
+    budget.add(f"### {icon} testguard {md(report.version)}: {md(headline(report))}")
     budget.add("")
+    for result in failed:
+        budget.add(f"**{md(result.check)} could not run:** {md(result.error or '')}")
+        budget.add("")
     if report.diff_base:
         budget.add(f"Only lines changed since {code(report.diff_base)} are reported.")
         budget.add("")
