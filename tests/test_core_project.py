@@ -95,6 +95,8 @@ def test_every_package_of_a_src_layout_is_the_projects(tmp_path: Path) -> None:
     })
     two = tmp_path / "two"
     assert detect_packages(two, load_config(two)) == ["attr", "attrs"]
+    write(tmp_path / "celery", {"celery/__init__.py": "", "t/__init__.py": "", "t/unit/__init__.py": ""})
+    assert detect_packages(tmp_path / "celery", load_config(tmp_path / "celery")) == ["celery"]
     write(tmp_path / "flat", {
         "pyproject.toml": "[project]\nname = 'alpha'\n", "alpha/__init__.py": "", "tools/__init__.py": "",
     })
@@ -126,6 +128,7 @@ def test_test_files_follow_pytest_configuration(tmp_path: Path, name: str, conte
         ('["src"]', "src/**/tests/**"),  # a source root
         ('["."]', "tests/**"),  # the whole project
         ('["spec"]', "spec/**"),
+        ('["t/unit"]', "t/unit/**"),  # celery: a tests package in t/, not the product
     ],
 )
 def test_testpaths_that_hold_the_product_make_only_its_tests_test_code(
@@ -133,7 +136,9 @@ def test_testpaths_that_hold_the_product_make_only_its_tests_test_code(
 ) -> None:
     write(tmp_path, {
         "pyproject.toml": f"[tool.pytest.ini_options]\ntestpaths = {testpaths}\n",
-        "mypkg/__init__.py": "", "src/other/__init__.py": "", "tests/__init__.py": "", "spec/x.py": "",
+        "mypkg/__init__.py": "", "tests/__init__.py": "", "spec/x.py": "",
+        "t/__init__.py": "", "t/unit/__init__.py": "",
+        **({"src/other/__init__.py": ""} if "src" in testpaths else {}),
     })
     globs = core_project.test_globs(tmp_path, load_config(tmp_path))
     assert globs == ["**/conftest.py", expected, "**/test_*.py", "**/*_test.py"]

@@ -299,21 +299,31 @@ def test_globs(root: Path, config: Config) -> list[str]:
     return globs
 
 
-_TEST_DIR_NAMES = frozenset({"tests", "test", "testing", "t"})
-
-
 def _testpath_glob(root: Path, config: Config, testpath: str) -> str:
     """What of a pytest ``testpaths`` entry is test code: all of a tests directory, but only
     the ``tests`` directories inside the project's own code (``testpaths = ["pandas"]``,
     ``["src"]``, ``["."]``: pytest looks there for test modules, the rest is the product)."""
     if testpath in ("", "."):
         return "tests/**"
-    directory = root / testpath
-    in_package = is_file(directory / "__init__.py") and directory.name not in _TEST_DIR_NAMES
-    source_root = directory.resolve() in [r.resolve() for r in source_roots(root, config) if r != root]
-    if in_package or source_root:
+    directory = (root / testpath).resolve()
+    product = [r.resolve() for r in source_roots(root, config) if r.resolve() != root.resolve()]
+    product += _package_dirs(root, config)
+    if any(directory == d or d in directory.parents for d in product):
         return f"{testpath}/**/tests/**"
     return f"{testpath}/**"
+
+
+def _package_dirs(root: Path, config: Config) -> list[Path]:
+    """The directories of the project's own packages."""
+    found: list[Path] = []
+    bases = source_roots(root, config)
+    for name in detect_packages(root, config):
+        for base in bases:
+            directory = base.joinpath(*name.split("."))
+            if is_dir(directory):
+                found.append(directory.resolve())
+                break
+    return found
 
 
 def test_directories(root: Path, config: Config) -> list[str]:
@@ -436,7 +446,9 @@ def detect_packages(root: Path, config: Config) -> list[str]:
     return _packages_in(root)
 
 
-_NOT_PACKAGES = frozenset({"tests", "test", "testing", "docs", "bench", "benchmarks", "examples", "scripts"})
+_NOT_PACKAGES = frozenset(
+    {"tests", "test", "testing", "t", "docs", "bench", "benchmarks", "examples", "scripts"}
+)
 
 
 def _packages_in(base: Path) -> list[str]:
