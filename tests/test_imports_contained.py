@@ -219,20 +219,24 @@ def test_a_subpackage_that_cannot_be_searched_is_a_finding_and_the_rest_is_check
         "pkg/bad.py": "raise ImportError('boom')\n",
         "pkg/secret/__init__.py": "",
     })
-    (tmp_path / "pyproject.toml").write_text(
-        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n'
-    )
     prefix = without_root_powers()
     secret = tmp_path / "pkg" / "secret"
-    secret.chmod(0)
-    try:
-        proc = subprocess.run(
-            [*prefix, sys.executable, "-m", "testguard", "imports", "--format", "json"],
-            cwd=tmp_path, capture_output=True, text=True, env=testguard_env(), timeout=300, check=False,
+
+    def imports_without_reading(secret_dir: Path, settings: str = "") -> Run:
+        (tmp_path / "pyproject.toml").write_text(
+            f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n{settings}'
         )
-    finally:
-        secret.chmod(0o755)
-    run = Run(proc.returncode, proc.stdout, proc.stderr)
+        secret_dir.chmod(0)
+        try:
+            proc = subprocess.run(
+                [*prefix, sys.executable, "-m", "testguard", "imports", "--format", "json"],
+                cwd=tmp_path, capture_output=True, text=True, env=testguard_env(), timeout=300, check=False,
+            )
+        finally:
+            secret_dir.chmod(0o755)
+        return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    run = imports_without_reading(secret)
     assert "internal error" not in run.err, run.err
     assert run.code == 1, run.out + run.err
     found = {f["path"]: f for f in run.json()["findings"]}
@@ -241,18 +245,8 @@ def test_a_subpackage_that_cannot_be_searched_is_a_finding_and_the_rest_is_check
     assert found["pkg/secret"]["message"].startswith("cannot read directory: Permission denied;")
     assert "add it to 'exclude'" in found["pkg/secret"]["message"]
     # Excluded, as the message says: then nothing is said of it.
-    (tmp_path / "pyproject.toml").write_text(
-        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\nexclude = ["pkg/secret/**"]\n'
-    )
-    secret.chmod(0)
-    try:
-        proc = subprocess.run(
-            [*prefix, sys.executable, "-m", "testguard", "imports", "--format", "json"],
-            cwd=tmp_path, capture_output=True, text=True, env=testguard_env(), timeout=300, check=False,
-        )
-    finally:
-        secret.chmod(0o755)
-    assert [f["path"] for f in Run(proc.returncode, proc.stdout, proc.stderr).json()["findings"]] == ["pkg/bad.py"]
+    excluded = imports_without_reading(secret, 'exclude = ["pkg/secret/**"]\n')
+    assert [f["path"] for f in excluded.json()["findings"]] == ["pkg/bad.py"]
 
 
 @pytest.mark.slow
