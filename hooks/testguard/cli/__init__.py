@@ -289,22 +289,9 @@ def _selected_rules(checks: Sequence[Check], selection: Selection) -> list[Check
     return kept
 
 
-def _write(path: str, text: str, append: bool = False) -> None:
-    # Encoded before the file is opened: a report is written whole or not at all.
-    data = text.encode("utf-8", "backslashreplace")
-    target = Path(path)
-    try:
-        if target.parent and not target.parent.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("ab" if append else "wb") as handle:
-            handle.write(data)
-    except OSError as exc:
-        from testguard.core.container import write_hint
-
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}{write_hint(target.parent, exc)}") from None
-
-
 def _emit(options: RunOptions, report: Report) -> None:
+    from testguard.cli.outputs import to_stdout, write_report
+
     fmt = options.format or ("text" if options.statistics else _default_format())
     if options.statistics:
         from testguard.cli.statistics import render_statistics
@@ -313,15 +300,26 @@ def _emit(options: RunOptions, report: Report) -> None:
     else:
         text = render(fmt, report)
     if options.output:
-        _write(options.output, text)
+        write_report(options.output, text)
     elif text:
-        encoding = sys.stdout.encoding or "utf-8"
-        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
-        sys.stdout.flush()
+        to_stdout(text)
     for extra_fmt, path in options.reports:
-        _write(path, render(extra_fmt, report))
+        write_report(path, render(extra_fmt, report))
     if options.summary:
-        _write(options.summary, write_summary(report), append=True)
+        write_report(options.summary, write_summary(report), append=True)
+
+
+def _check_outputs(options: RunOptions) -> None:
+    """Before the checks run: the report has somewhere to go, and no two outputs share a file."""
+    from testguard.cli.outputs import distinct_targets, stdout_or_fail
+
+    if not options.output:
+        stdout_or_fail()
+    named = [("--output", options.output)] if options.output else []
+    named += [(f"--report {fmt}:{path}", path) for fmt, path in options.reports]
+    if options.summary:
+        named.append(("--summary", options.summary))
+    distinct_targets(named)
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:
@@ -384,6 +382,7 @@ def _run(args: argparse.Namespace) -> int:
     if options.statistics and (options.format or "text") not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints {' or '.join(STATISTICS_FORMATS)}; not --format {options.format}")
     baselined_annotations = _baselined_annotations(options)
+    _check_outputs(options)
     path_base = Path(options.paths_relative_to) if options.paths_relative_to else None
     if path_base is not None:
         prefix_within(root, path_base)
@@ -424,9 +423,11 @@ def _show_diffs(diffs: list[str], fixable: int, exit_zero: bool) -> int:
     from testguard.core.report.escape import encodable, inert
     from testguard.core.wording import plural
 
+    from testguard.cli.outputs import to_stdout
+
     # Lines as they are (tabs, line endings: the patch must apply), made inert for Actions logs.
-    for line in "".join(diffs).splitlines(keepends=True):
-        sys.stdout.write(inert(encodable(line)))
+    if diffs:
+        to_stdout("".join(inert(encodable(line)) for line in "".join(diffs).splitlines(keepends=True)))
     print(f"Would fix {plural(fixable, 'error')}." if fixable else "No fixes available.", file=sys.stderr)
     return 1 if fixable and not exit_zero else 0
 
@@ -434,8 +435,9 @@ def _show_diffs(diffs: list[str], fixable: int, exit_zero: bool) -> int:
 def _rule(args: argparse.Namespace) -> int:
     from testguard.checks import RULES
     from testguard.cli import rule
+    from testguard.cli.outputs import to_stdout
 
-    sys.stdout.write(rule.render(args, RULES))
+    to_stdout(rule.render(args, RULES))
     return 0
 
 

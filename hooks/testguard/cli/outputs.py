@@ -1,0 +1,140 @@
+"""Where a report goes: stdout, ``--output``, ``--report FORMAT:FILE``, ``--summary``.
+
+A report file is written whole or not at all: a regular file (or a new one) is
+written beside its place and renamed over it, so a full disk or an interrupt
+leaves the old file as it was; a symbolic link's target is written, the link
+stays.  A pipe, a device or ``/dev/stdout`` is written in place (a rename would
+put a file where it was).  The summary is appended to (it is GitHub's job
+summary file); a failed append is cut back to where it started.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from testguard.core.findings import UsageError
+
+STDOUT_CLOSED = "stdout is closed, so the report has nowhere to go; write it to a file with --output FILE"
+
+
+def stdout_or_fail() -> object:
+    """sys.stdout, or a UsageError when the process was started without one (``>&-``)."""
+    if sys.stdout is None:
+        raise UsageError(STDOUT_CLOSED)
+    return sys.stdout
+
+
+def to_stdout(text: str) -> None:
+    """``text`` on stdout; a reader that went away (``| head -1``) ends the writing, not the run."""
+    stdout_or_fail()
+    encoding = sys.stdout.encoding or "utf-8"
+    try:
+        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_stdout()
+
+
+def quiet_stdout() -> None:
+    """After a broken pipe: what is still buffered for stdout goes nowhere, so that
+    Python's flush at exit does not fail again ("Exception ignored ... BrokenPipeError")."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (a test's capture): nothing is flushed at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _kind(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mode
+    except OSError:
+        return None
+
+
+def distinct_targets(named: Sequence[tuple[str, str]]) -> None:
+    """A UsageError when two outputs (``(option, path)``) name the same file: the later
+    one would silently replace (or be appended to) the earlier one."""
+    seen: dict[str, str] = {}
+    for option, path in named:
+        mode = _kind(path)
+        if mode is not None and stat.S_ISCHR(mode):
+            continue  # /dev/null (or a terminal) may take any number of reports
+        key = os.path.realpath(path)
+        if key in seen:
+            raise UsageError(
+                f"{seen[key]} and {option} both write {path}: give each report a file of its own"
+            )
+        seen[key] = option
+
+
+def write_report(path: str, text: str, append: bool = False) -> None:
+    """Writes ``text`` (UTF-8) to ``path`` whole, or raises a UsageError and leaves it as it was."""
+    data = text.encode("utf-8", "backslashreplace")  # before any file is touched
+    target = Path(os.path.realpath(path))
+    try:
+        if not target.parent.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        mode = _kind(str(target))
+        if append:
+            _append(target, data)
+        elif mode is None or stat.S_ISREG(mode):
+            _replace(target, data, mode)
+        else:
+            with target.open("wb") as handle:
+                handle.write(data)
+    except OSError as exc:
+        from testguard.core.container import write_hint
+
+        raise UsageError(
+            f"cannot write {path}: {exc.strerror or exc}{write_hint(target.parent, exc)}"
+        ) from None
+
+
+def _replace(target: Path, data: bytes, mode: int | None) -> None:
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if mode is not None:
+            os.chmod(temp, stat.S_IMODE(mode))
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, target)
+    except BaseException:  # a full disk, an interrupt: no temporary file is left behind
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def _append(target: Path, data: bytes) -> None:
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        start = os.lseek(fd, 0, os.SEEK_END) if regular else 0
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        except BaseException:
+            if regular:
+                try:
+                    os.ftruncate(fd, start)
+                except OSError:
+                    pass
+            raise
+    finally:
+        os.close(fd)

@@ -1,0 +1,127 @@
+"""Where the report goes when that place is hostile: a reader that goes away, a closed
+stdout, two outputs naming one file, a file that fills up, a path from the project's
+config that would become a workflow command on stderr."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import Run, git, git_init, write
+from conftest import testguard_env as env_for_testguard
+
+EXIT_IN_TEST = "import sys\n\n\ndef test_a():\n    sys.exit(1)\n"
+
+
+def _project(root: Path, tests: int = 1) -> None:
+    write(root, {"pyproject.toml": '[project]\nname = "pkg"\n', "pkg/__init__.py": ""})
+    for number in range(tests):
+        write(root, {f"tests/test_{number}.py": EXIT_IN_TEST})
+
+
+def _testguard(root: Path, *args: str, **popen: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, "-m", "testguard", *args], cwd=root, text=True, env=env_for_testguard(),
+        stderr=subprocess.PIPE, timeout=120, check=False, **popen,
+    )
+
+
+def test_a_reader_that_goes_away_changes_neither_the_verdict_nor_the_other_reports(tmp_path: Path) -> None:
+    # `testguard check --format json | head -1` with nothing new: the pipe breaks, the run
+    # still says 0 (it said 1, as if findings blocked) and still writes --report.
+    _project(tmp_path, tests=40)
+    baseline = _testguard(tmp_path, "baseline", "exits", stdout=subprocess.DEVNULL)
+    assert baseline.returncode == 0, baseline.stderr
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first byte
+    try:
+        proc = _testguard(tmp_path, "exits", "--format", "json", "--report", "sarif:out.sarif",
+                          stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0, proc.stderr
+    assert "Error" not in proc.stderr and "Exception" not in proc.stderr
+    assert '"results"' in (tmp_path / "out.sarif").read_text()
+
+
+def test_a_closed_stdout_is_a_clear_error_before_the_checks_run(tmp_path: Path) -> None:
+    _project(tmp_path)
+    closed = _testguard(tmp_path, "exits", preexec_fn=lambda: os.close(1))
+    assert closed.returncode == 2
+    assert "stdout is closed" in closed.stderr and "--output FILE" in closed.stderr
+    assert "internal error" not in closed.stderr
+    to_file = _testguard(tmp_path, "exits", "--output", "report.txt", preexec_fn=lambda: os.close(1))
+    assert to_file.returncode == 1, to_file.stderr
+    assert "TG302" in (tmp_path / "report.txt").read_text()
+
+
+def test_two_outputs_naming_one_file_are_refused(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    _project(tmp_path)
+    (tmp_path / "link.txt").symlink_to("report.txt")
+    for args in (
+        ("--output", "report.txt", "--report", "json:report.txt"),
+        ("--report", "json:report.txt", "--report", "sarif:link.txt"),
+        ("--summary", "report.txt", "--output", "./report.txt"),
+    ):
+        result = tg(tmp_path, "exits", *args)
+        assert result.code == 2, args
+        assert "both write" in result.err and "a file of its own" in result.err
+        assert not (tmp_path / "report.txt").exists()
+    devnull = tg(tmp_path, "exits", "--output", os.devnull, "--report", f"json:{os.devnull}")
+    assert devnull.code == 1, devnull.err
+
+
+def _limited(size: int) -> Callable[[], None]:
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+def test_a_report_that_does_not_fit_leaves_the_old_file_whole(tmp_path: Path) -> None:
+    _project(tmp_path, tests=60)  # a text report of several kilobytes
+    (tmp_path / "report.txt").write_text("the previous report\n")
+    (tmp_path / "summary.md").write_text("the job's summary so far\n")
+    for args in (("--output", "report.txt"), ("--summary", "summary.md")):
+        proc = _testguard(tmp_path, "exits", "--no-cache", *args, stdout=subprocess.DEVNULL,
+                          preexec_fn=_limited(2048))
+        assert proc.returncode == 2, proc.stderr
+        assert "cannot write" in proc.stderr and "internal error" not in proc.stderr
+    assert (tmp_path / "report.txt").read_text() == "the previous report\n"
+    assert (tmp_path / "summary.md").read_text() == "the job's summary so far\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "pyproject.toml", "report.txt",
+                                                          "summary.md", "tests"]
+
+
+def test_a_report_written_through_a_symlink_keeps_the_link(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    _project(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "report.txt").symlink_to("out/real.txt")
+    assert tg(tmp_path, "exits", "--output", "report.txt").code == 1
+    assert (tmp_path / "report.txt").is_symlink()
+    assert "TG302" in (tmp_path / "out" / "real.txt").read_text()
+
+
+def test_the_configured_baseline_path_never_starts_a_workflow_command(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    # A pull request can change pyproject.toml; the notes on stderr quote the baseline's path.
+    _project(tmp_path)
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "pkg"\n[tool.testguard]\n'
+                     'baseline = "b\\n::error::pwned ##[error]x"\n'})
+    git_init(tmp_path)
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "init")
+    recorded = tg(tmp_path, "baseline", "exits")
+    ignored = tg(tmp_path, "exits", "--no-baseline", "--format", "github")
+    assert recorded.code == 0 and ignored.code == 1
+    for err in (recorded.err, ignored.err):
+        assert "pwned" in err
+        assert not any(line.lstrip().startswith("::") for line in err.splitlines()), err
+        assert "##[" not in err
