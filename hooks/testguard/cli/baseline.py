@@ -46,10 +46,15 @@ def _owner(figure_key: str) -> str:
 
 
 def _display(path: Path, root: Path) -> str:
+    """The baseline's path for a message on stderr: on one line, and never a workflow
+    command (the path comes from the project's config, which a pull request can change)."""
+    from testguard.core.report.escape import inert, visible
+
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        shown = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return str(path)
+        shown = str(path)
+    return inert(visible(shown))
 
 
 REFUSED = (
