@@ -667,3 +667,16 @@ def test_deeply_nested_baseline_is_not_valid(legacy: Path, run: Run) -> None:
     assert "re-create it with `testguard baseline`" in err
     code, _, err = run(legacy, "baseline")  # repaired by a full re-record
     assert code == 0 and "2 findings recorded" in err
+
+
+def test_a_write_that_fails_midway_leaves_no_temporary_file(tmp_path: Path) -> None:
+    # Not only an OSError: whatever stops the write (an interrupt, a text that cannot be
+    # encoded) must not leave a `.testguard-baseline.json.*.tmp` in the project.
+    from testguard.core.baseline import write_atomic
+
+    target = tmp_path / BASELINE
+    target.write_text("{}\n")
+    with pytest.raises(UnicodeEncodeError):
+        write_atomic(target, "\udcff")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [BASELINE]
+    assert target.read_text() == "{}\n"

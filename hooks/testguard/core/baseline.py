@@ -415,12 +415,14 @@ def write_atomic(path: Path, text: str) -> None:
             os.umask(umask)
             os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
-    except OSError as exc:
+    except BaseException as exc:  # an interrupt too: no temporary file is left in the project
         if temp:
             try:
                 os.unlink(temp)
             except OSError:
                 pass
+        if not isinstance(exc, OSError):
+            raise
         from testguard.core.container import write_hint
 
         raise UsageError(
