@@ -324,3 +324,14 @@ def test_a_repository_git_refuses_is_said_with_gits_fix(
     # a baseline is still written, and the warning says what it lacks
     code, _, err = run(repo, "baseline")
     assert code == 0 and "git refused to record the files' contents for the baseline" in err
+
+
+def test_a_repository_with_no_commit_says_so_not_to_fetch(tmp_path: Path, run: Run) -> None:
+    repo = tmp_path / "fresh"
+    write(repo, "pyproject.toml", '[project]\nname = "x"\n\n[tool.testguard]\nchecks = ["exits"]\n')
+    write(repo, "tests/test_a.py", LEGACY)
+    git(repo, "init", "-q", "-b", "main")
+    code, out, err = run(repo, "exits", "--diff-base", "main")
+    assert code == 2 and out == ""
+    assert "HEAD has no commit yet; commit something first" in err
+    assert "fetch" not in err
