@@ -116,6 +116,22 @@ def test_git_files_honour_gitignore_and_nested_ignored_projects_are_walked(tmp_p
     assert discover_files(nested, [], load_config(nested)).files == ["tests/test_v.py"]
 
 
+def test_an_untracked_virtual_environment_is_not_the_projects_code(tmp_path: Path) -> None:
+    # `python3.11 -m venv .venv` with no .gitignore entry: git lists every file of the venv as
+    # untracked, and the tests of installed packages failed the project's gate. The walk
+    # (no git) never entered it; a tracked file below such a name is the project's own.
+    git_init(tmp_path)
+    write(tmp_path, {
+        "tests/test_own.py": "",
+        ".venv/lib/python3.11/site-packages/foo/tests/test_foo.py": "",
+        "node_modules/pkg/test_js_tooling.py": "", "build/lib/test_copy.py": "",
+        "src/app.egg-info/test_meta.py": "", "env/tracked/test_kept.py": "",
+    })
+    git(tmp_path, "add", "env/tracked/test_kept.py")
+    found = discover_files(tmp_path, [], load_config(tmp_path))
+    assert found.files == ["env/tracked/test_kept.py", "tests/test_own.py"]
+
+
 @pytest.mark.parametrize(
     ("tests", "directory", "may_hold"),
     [

@@ -83,14 +83,39 @@ _GIT_UNREADABLE = re.compile(r"^warning: could not open directory '(.*)/': (.*)$
 
 
 def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
+    """git's tracked files and its untracked, not ignored ones; None without git.
+
+    An untracked file below a directory a walk never enters (``SKIP_DIRS``: a
+    ``.venv`` nobody put in ``.gitignore``, ``build``, ``node_modules``) is left
+    out, as the walk leaves it out: it is not the project's code.  A tracked one is
+    the project's, wherever it is.
+    """
     top = _git_top(root)
     if top is None:
         return None
+    tracked = _ls_files(root, "--cached")
+    others = _ls_files(root, "--others", "--exclude-standard") if tracked is not None else None
+    if tracked is None or others is None:
+        return None
+    # git names directories from the top of the work tree, files from the cwd.
+    prefix = os.path.relpath(root, top).replace(os.sep, "/")
+    prefix = "" if prefix == "." else prefix + "/"
+    for line in others[1].decode("utf-8", "surrogateescape").splitlines():
+        match = _GIT_UNREADABLE.match(line)
+        if match and match.group(1).startswith(prefix):
+            unreadable[match.group(1)[len(prefix):]] = match.group(2)
+    names = set(_names(tracked[0]))
+    names.update(n for n in _names(others[0]) if not _in_skipped_dir(n))
+    return sorted(names)
+
+
+def _ls_files(root: Path, *options: str) -> tuple[bytes, bytes] | None:
+    """``git ls-files -z OPTIONS``: its output and its warnings, None when git cannot say."""
     import subprocess
 
     try:
         proc = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            ["git", "ls-files", "-z", *options],
             cwd=root,
             capture_output=True,
             check=False,
@@ -102,15 +127,15 @@ def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
         warn_refused("list the project's files", proc.stderr,
                      "looking at every file under the project instead (.gitignore is not honoured)")
         return None
-    # git names directories from the top of the work tree, files from the cwd.
-    prefix = os.path.relpath(root, top).replace(os.sep, "/")
-    prefix = "" if prefix == "." else prefix + "/"
-    for line in proc.stderr.decode("utf-8", "surrogateescape").splitlines():
-        match = _GIT_UNREADABLE.match(line)
-        if match and match.group(1).startswith(prefix):
-            unreadable[match.group(1)[len(prefix):]] = match.group(2)
-    names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
-    return sorted({n for n in names if n})
+    return proc.stdout, proc.stderr
+
+
+def _names(listing: bytes) -> list[str]:
+    return [n for n in listing.decode("utf-8", "surrogateescape").split("\0") if n]
+
+
+def _in_skipped_dir(path: str) -> bool:
+    return any(_skipped_dir(part) for part in path.split("/")[:-1])
 
 
 def _git_top(root: Path) -> Path | None:
