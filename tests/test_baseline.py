@@ -680,3 +680,19 @@ def test_a_write_that_fails_midway_leaves_no_temporary_file(tmp_path: Path) -> N
         write_atomic(target, "\udcff")
     assert sorted(p.name for p in tmp_path.iterdir()) == [BASELINE]
     assert target.read_text() == "{}\n"
+
+
+def test_a_baseline_whose_name_is_not_utf8_is_read_back_from_git(tmp_path: Path, run: Run) -> None:
+    # git takes paths as bytes: asking it for `HEAD:./b\xff.json` was an internal error.
+    repo = make_repo(tmp_path / "proj", {"tests/test_legacy.py": TWO_EXITS})
+    name = os.fsdecode(b"baseline_\xff.json")
+    code, _, err = run(repo, "baseline", "--baseline", name)
+    assert code == 0, err
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "baseline")
+    code, out, err = run(repo, "exits", "--baseline", name)
+    assert code == 0, out + err
+    (repo / name).unlink()
+    code, out, _ = run(repo, "exits", "--baseline", name)
+    assert code == 1
+    assert "baseline_\\xff.json:1:1: TG003 the baseline was deleted, but HEAD has one" in out
