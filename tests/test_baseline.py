@@ -696,3 +696,23 @@ def test_a_baseline_whose_name_is_not_utf8_is_read_back_from_git(tmp_path: Path,
     code, out, _ = run(repo, "exits", "--baseline", name)
     assert code == 1
     assert "baseline_\\xff.json:1:1: TG003 the baseline was deleted, but HEAD has one" in out
+
+
+def test_findings_in_a_file_whose_name_is_not_utf8_are_recorded_and_matched(tmp_path: Path, run: Run) -> None:
+    # Writing the baseline was an internal error (UnicodeEncodeError): UTF-8 cannot hold the
+    # byte 0xff of the name, so the file keeps it as the JSON escape \udcff.
+    name = os.fsdecode(b"tests/test_\xff.py")
+    repo = make_repo(tmp_path / "proj", {name: TWO_EXITS})
+    code, _, err = run(repo, "baseline")
+    assert code == 0, err
+    recorded = (repo / BASELINE).read_bytes()
+    recorded.decode("utf-8")  # valid UTF-8
+    assert b'"tests/test_\\udcff.py"' in recorded
+    code, out, err = run(repo, "exits")
+    assert code == 0, out + err
+    (repo / name).write_text(TWO_EXITS + "\n\ndef test_three():\n    sys.exit(3)\n")
+    code, out, _ = run(repo, "exits")
+    assert code == 1 and finding_lines(out) == [
+        "tests/test_\\xff.py:14:5: TG302 sys.exit() in `test_three` ends the process instead of"
+        " failing the test; raise an exception, assert, or use pytest.fail()"
+    ]

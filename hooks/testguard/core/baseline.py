@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING
 from testguard.core import gitobjects
 from testguard.core.entries import Entry, LineReader, needs_collapse, new_entries
 from testguard.core.findings import CheckResult, Finding, FixedEntry, Status, UsageError
+from testguard.core.report.escape import has_surrogate
 from testguard.core.matching import Matched, match, new_on_changed_lines
 from testguard.core.source import FILES_CHECK, FileTooLarge, NotARegularFile, read_regular
 from testguard.core.wording import plural
@@ -328,6 +329,14 @@ def _finite(value: float) -> bool:
 # -- writing -------------------------------------------------------------------
 
 
+def _json(value: object) -> str:
+    """JSON that reads as it is (``ensure_ascii=False``), except that a file name that is
+    not UTF-8 (``test_\\udcff.py`` for the byte 0xff) keeps its bytes as ``\\udcff``
+    escapes: UTF-8 has no way to write them, and loading the escape gives the name back."""
+    text = json.dumps(value, ensure_ascii=False)
+    return json.dumps(value) if has_surrogate(text) else text
+
+
 def render(
     entries: Iterable[Entry],
     figures: dict[str, float],
@@ -357,17 +366,17 @@ def render(
     if files:
         lines.append('  "files": {')
         for i, (check, blob_of) in enumerate(files.items()):
-            lines.append(f"    {json.dumps(check, ensure_ascii=False)}: {{")
+            lines.append(f"    {_json(check)}: {{")
             for j, (where, blob) in enumerate(blob_of.items()):
                 comma = "," if j < len(blob_of) - 1 else ""
-                lines.append(f"      {json.dumps(where, ensure_ascii=False)}: \"{blob}\"{comma}")
+                lines.append(f"      {_json(where)}: \"{blob}\"{comma}")
             lines.append("    }," if i < len(files) - 1 else "    }")
         lines.append("  },")
     if ordered:
         lines.append('  "findings": [')
         for i, entry in enumerate(ordered):
             comma = "," if i < len(ordered) - 1 else ""
-            lines.append("    " + json.dumps(entry.to_dict(), ensure_ascii=False) + comma)
+            lines.append("    " + _json(entry.to_dict()) + comma)
         lines.append("  ]")
     else:
         lines.append('  "findings": []')
