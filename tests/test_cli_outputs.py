@@ -4,6 +4,7 @@ config that would become a workflow command on stderr."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import signal
@@ -125,3 +126,20 @@ def test_the_configured_baseline_path_never_starts_a_workflow_command(
         assert "pwned" in err
         assert not any(line.lstrip().startswith("::") for line in err.splitlines()), err
         assert "##[" not in err
+
+
+def test_figures_of_the_baseline_file_never_start_a_workflow_command(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    # The baseline is JSON in the repository: a re-record that would drop its figures lists
+    # each key on stderr, and a key can hold a line break.
+    _project(tmp_path)
+    assert tg(tmp_path, "baseline", "exits").code == 0
+    baseline = tmp_path / ".testguard-baseline.json"
+    data = json.loads(baseline.read_text())
+    data["figures"] = {"coverage:a\n::error::pwned ##[error]x": 90}
+    baseline.write_text(json.dumps(data))
+    refused = tg(tmp_path, "baseline")
+    assert refused.code == 1 and "pwned" in refused.err
+    assert not any(line.lstrip().startswith("::") for line in refused.err.splitlines()), refused.err
+    assert "##[" not in refused.err

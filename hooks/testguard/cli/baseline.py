@@ -171,8 +171,10 @@ def _lowering_allowed(changes: list[FigureChange], allow_lower: bool) -> bool:
     """Lists each lowered figure; whether the file may be written."""
     if not allow_lower:
         print(f"testguard baseline: {plural(len(changes), 'recorded figure')} would be lowered:", file=sys.stderr)
-    for change in changes:
-        print(f"  {change.line()}", file=sys.stderr)
+    from testguard.core.report.escape import inert, visible
+
+    for change in changes:  # a figure's key comes from the baseline file, which a pull request can change
+        print(inert(visible(f"  {change.line()}")), file=sys.stderr)
     if not allow_lower:
         print(REFUSED, file=sys.stderr)
     return allow_lower
