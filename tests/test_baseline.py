@@ -716,3 +716,13 @@ def test_findings_in_a_file_whose_name_is_not_utf8_are_recorded_and_matched(tmp_
         "tests/test_\\xff.py:14:5: TG302 sys.exit() in `test_three` ends the process instead of"
         " failing the test; raise an exception, assert, or use pytest.fail()"
     ]
+
+
+@pytest.mark.parametrize(("field", "said"), [("line", 'has a "line"'), ("occurrence", 'has an "occurrence"')])
+def test_a_negative_number_in_an_entry_is_named(legacy: Path, run: Run, field: str, said: str) -> None:
+    assert run(legacy, "baseline")[0] == 0
+    data = json.loads((legacy / BASELINE).read_text())
+    data["findings"][0][field] = -1
+    (legacy / BASELINE).write_text(json.dumps(data))
+    code, _, err = run(legacy, "exits")
+    assert code == 2 and f'finding #1 {said} that is not a non-negative integer' in err

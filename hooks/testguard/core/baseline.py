@@ -279,7 +279,8 @@ def _entry_problem(item: object) -> str:
     for name in ("occurrence", "line"):
         number = item.get(name, 0)
         if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-            return f"has an \"{name}\" that is not a non-negative integer"
+            article = "an" if name.startswith("o") else "a"
+            return f"has {article} \"{name}\" that is not a non-negative integer"
     for name in ("fingerprint", "message"):
         if item.get(name) is not None and not isinstance(item[name], str):
             return f"has a \"{name}\" that is not a string"
