@@ -143,3 +143,17 @@ def test_figures_of_the_baseline_file_never_start_a_workflow_command(
     assert refused.code == 1 and "pwned" in refused.err
     assert not any(line.lstrip().startswith("::") for line in refused.err.splitlines()), refused.err
     assert "##[" not in refused.err
+
+
+def test_a_closed_stderr_keeps_the_notes_out_of_the_report(tmp_path: Path) -> None:
+    # With fd 2 closed, Python's sys.stderr is None and print(file=None) writes to stdout:
+    # the notes ("mypy: skipped, ...") went into the JSON report, then a progress check
+    # (sys.stderr.isatty()) was an internal error.
+    _project(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "testguard", "run", "--format", "json"], cwd=tmp_path, text=True,
+        env=env_for_testguard(), stdout=subprocess.PIPE, timeout=120, check=False,
+        preexec_fn=lambda: os.close(2),
+    )
+    assert proc.returncode == 1
+    assert "TG302" in [finding["code"] for finding in json.loads(proc.stdout)["findings"]]
