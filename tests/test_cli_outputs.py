@@ -157,3 +157,15 @@ def test_a_closed_stderr_keeps_the_notes_out_of_the_report(tmp_path: Path) -> No
     )
     assert proc.returncode == 1
     assert "TG302" in [finding["code"] for finding in json.loads(proc.stdout)["findings"]]
+
+
+def test_baseline_refuses_report_options_it_would_ignore(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # `testguard baseline --report json:out.json` wrote no report and said nothing: a CI step
+    # that uploads out.json found none, or an old one.
+    _project(tmp_path)
+    refused = tg(tmp_path, "baseline", "--report", "json:out.json", "--summary", "summary.md")
+    assert refused.code == 2
+    assert "--report, --summary do not apply" in refused.err and "testguard run" in refused.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "pyproject.toml", "tests"]
+    assert tg(tmp_path, "baseline", "--format", "json").code == 2
+    assert tg(tmp_path, "baseline").code == 0

@@ -365,6 +365,7 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config(root, explicit, [check.config for check in CHECKS])
     paths = [relpath(root, Path(p)) for p in args.paths]
     if args.command == "baseline":  # records every rule: a selection only narrows what a run reports
+        _no_report_options(options)
         ctx = Context(root=root, config=config, paths=paths, options=options)
         selected = _select(args, root, config, CHECKS)
         from testguard.cli.baseline import record
@@ -416,6 +417,24 @@ def _run(args: argparse.Namespace) -> int:
     if any(check.report_only(options) for check in selected):
         return 0  # e.g. an inventory: a report, not a gate
     return exit_code(results, options.fail_on)
+
+
+def _no_report_options(options: RunOptions) -> None:
+    """``baseline`` writes the baseline file and no report: a report option given to it would
+    be ignored, and a CI step waiting for that file would find none (or an old one)."""
+    given = [
+        flag for flag, value in (
+            ("--format", options.format), ("--output", options.output), ("--report", options.reports),
+            ("--summary", options.summary), ("--paths-relative-to", options.paths_relative_to),
+            ("--annotate-baselined", options.annotate_baselined),
+        ) if value
+    ]
+    if given:
+        raise UsageError(
+            f"testguard baseline writes the baseline file, no report: {', '.join(given)}"
+            f" {'does' if len(given) == 1 else 'do'} not apply;"
+            " run `testguard run` (or the check) for a report"
+        )
 
 
 def _show_diffs(diffs: list[str], fixable: int, exit_zero: bool) -> int:
