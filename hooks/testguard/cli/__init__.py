@@ -410,6 +410,7 @@ def _run(args: argparse.Namespace) -> int:
         given_paths=bool(paths),
         checks=CHECKS,
         fixed_now=fixed,
+        fail_on=options.fail_on,
     )
     _emit(options, report)
     if options.exit_zero:
