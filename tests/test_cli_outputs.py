@@ -169,3 +169,20 @@ def test_baseline_refuses_report_options_it_would_ignore(tmp_path: Path, tg: Cal
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "pyproject.toml", "tests"]
     assert tg(tmp_path, "baseline", "--format", "json").code == 2
     assert tg(tmp_path, "baseline").code == 0
+
+
+def test_a_report_never_writes_over_the_baseline_or_the_config(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # A slip such as `--report json:.testguard-baseline.json` replaced the accepted findings
+    # with a report (and the next run failed on every one of them).
+    _project(tmp_path)
+    assert tg(tmp_path, "baseline", "exits").code == 0
+    recorded = (tmp_path / ".testguard-baseline.json").read_text()
+    config = (tmp_path / "pyproject.toml").read_text()
+    for args, said in (
+        (("--report", "json:.testguard-baseline.json"), "would write over the baseline"),
+        (("--output", "./pyproject.toml"), "would write over the config"),
+    ):
+        result = tg(tmp_path, "exits", *args)
+        assert result.code == 2 and said in result.err
+    assert (tmp_path / ".testguard-baseline.json").read_text() == recorded
+    assert (tmp_path / "pyproject.toml").read_text() == config

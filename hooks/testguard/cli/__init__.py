@@ -309,8 +309,9 @@ def _emit(options: RunOptions, report: Report) -> None:
         write_report(options.summary, write_summary(report), append=True)
 
 
-def _check_outputs(options: RunOptions) -> None:
-    """Before the checks run: the report has somewhere to go, and no two outputs share a file."""
+def _check_outputs(options: RunOptions, inputs: dict[str, Path | None]) -> None:
+    """Before the checks run: the report has somewhere to go, no two outputs share a file,
+    and none replaces a file the run reads (``--report json:.testguard-baseline.json``)."""
     from testguard.cli.outputs import distinct_targets, stdout_or_fail
 
     if not options.output:
@@ -320,6 +321,10 @@ def _check_outputs(options: RunOptions) -> None:
     if options.summary:
         named.append(("--summary", options.summary))
     distinct_targets(named)
+    for option, path in named:
+        for what, read in inputs.items():
+            if read is not None and os.path.realpath(path) == os.path.realpath(read):
+                raise UsageError(f"{option} would write over {what} ({path}): give the report another file")
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:
@@ -383,7 +388,7 @@ def _run(args: argparse.Namespace) -> int:
     if options.statistics and (options.format or "text") not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints {' or '.join(STATISTICS_FORMATS)}; not --format {options.format}")
     baselined_annotations = _baselined_annotations(options)
-    _check_outputs(options)
+    _check_outputs(options, {"the baseline": ctx.baseline_path, "the config": config.file})
     path_base = Path(options.paths_relative_to) if options.paths_relative_to else None
     if path_base is not None:
         prefix_within(root, path_base)
