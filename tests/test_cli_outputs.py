@@ -186,3 +186,21 @@ def test_a_report_never_writes_over_the_baseline_or_the_config(tmp_path: Path, t
         assert result.code == 2 and said in result.err
     assert (tmp_path / ".testguard-baseline.json").read_text() == recorded
     assert (tmp_path / "pyproject.toml").read_text() == config
+
+
+def test_a_report_to_dev_stdout_goes_where_stdout_goes(tmp_path: Path) -> None:
+    # /dev/stdout resolves to /proc/<pid>/fd/pipe:[n] for a pipe (no file to rename over), and
+    # to the log itself for `>> log`, which a rename would replace: both are written in place.
+    _project(tmp_path)
+    piped = _testguard(tmp_path, "exits", "--output", "/dev/stdout", "--report", "json:/dev/stderr",
+                       stdout=subprocess.PIPE)
+    assert piped.returncode == 1, piped.stderr
+    assert piped.stdout.endswith("Found 1 error.\n")
+    assert '"blocking": 1' in piped.stderr
+    log = tmp_path / "log.txt"
+    log.write_text("earlier lines\n")
+    with log.open("a") as appended:
+        proc = _testguard(tmp_path, "exits", "--output", "/dev/stdout", stdout=appended)
+    assert proc.returncode == 1, proc.stderr
+    lines = log.read_text().splitlines()
+    assert lines[0] == "earlier lines" and lines[-1] == "Found 1 error."

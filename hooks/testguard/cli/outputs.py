@@ -3,8 +3,9 @@
 A report file is written whole or not at all: a regular file (or a new one) is
 written beside its place and renamed over it, so a full disk or an interrupt
 leaves the old file as it was; a symbolic link's target is written, the link
-stays.  A pipe, a device or ``/dev/stdout`` is written in place (a rename would
-put a file where it was).  The summary is appended to (it is GitHub's job
+stays.  A pipe, a device or a name for an open file (``/dev/stdout``, which may
+be the shell's ``>> log``) is written in place: a rename would put a new file
+where it was.  The summary is appended to (it is GitHub's job
 summary file); a failed append is cut back to where it started.
 """
 
@@ -61,14 +62,23 @@ def _kind(path: str) -> int | None:
         return None
 
 
+def _in_place(path: str, mode: int | None) -> bool:
+    """Whether ``path`` is written where it is, not replaced: a pipe, a device, or a name
+    for an open file (``/dev/stdout``, ``/proc/self/fd/1``: the shell's ``>> log`` must stay
+    an append, not become a new file)."""
+    if mode is not None and not stat.S_ISREG(mode):
+        return True
+    names = (os.path.abspath(path), os.path.realpath(path))
+    return any(name.startswith(("/dev/", "/proc/")) for name in names)
+
+
 def distinct_targets(named: Sequence[tuple[str, str]]) -> None:
     """A UsageError when two outputs (``(option, path)``) name the same file: the later
     one would silently replace (or be appended to) the earlier one."""
     seen: dict[str, str] = {}
     for option, path in named:
-        mode = _kind(path)
-        if mode is not None and stat.S_ISCHR(mode):
-            continue  # /dev/null (or a terminal) may take any number of reports
+        if _in_place(path, _kind(path)):
+            continue  # /dev/null, a pipe, a terminal may take any number of reports
         key = os.path.realpath(path)
         if key in seen:
             raise UsageError(
@@ -82,16 +92,17 @@ def write_report(path: str, text: str, append: bool = False) -> None:
     data = text.encode("utf-8", "backslashreplace")  # before any file is touched
     target = Path(os.path.realpath(path))
     try:
+        mode = _kind(path)
+        if _in_place(path, mode):
+            with open(path, "ab") as handle:  # appending: the same as writing, to a pipe or a device
+                handle.write(data)
+            return
         if not target.parent.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-        mode = _kind(str(target))
         if append:
             _append(target, data)
-        elif mode is None or stat.S_ISREG(mode):
-            _replace(target, data, mode)
         else:
-            with target.open("wb") as handle:
-                handle.write(data)
+            _replace(target, data, mode)
     except OSError as exc:
         from testguard.core.container import write_hint
 
