@@ -204,3 +204,24 @@ def test_a_report_to_dev_stdout_goes_where_stdout_goes(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     lines = log.read_text().splitlines()
     assert lines[0] == "earlier lines" and lines[-1] == "Found 1 error."
+
+
+def test_a_writable_report_file_in_a_directory_that_takes_no_new_file_is_written(tmp_path: Path) -> None:
+    from conftest import without_root_powers
+
+    prefix = without_root_powers()
+    _project(tmp_path)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "report.txt").write_text("old\n")
+    (shared / "report.txt").chmod(0o666)
+    shared.chmod(0o555)
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "testguard", "exits", "--no-cache", "--output", "shared/report.txt"],
+            cwd=tmp_path, capture_output=True, text=True, env=env_for_testguard(), timeout=120, check=False,
+        )
+    finally:
+        shared.chmod(0o755)
+    assert proc.returncode == 1, proc.stderr
+    assert (shared / "report.txt").read_text().endswith("Found 1 error.\n")

@@ -112,7 +112,15 @@ def write_report(path: str, text: str, append: bool = False) -> None:
 
 
 def _replace(target: Path, data: bytes, mode: int | None) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except PermissionError:
+        if mode is None:
+            raise
+        # A file that may be written in a directory that takes no new file: in place, then.
+        with target.open("wb") as handle:
+            handle.write(data)
+        return
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
