@@ -132,6 +132,19 @@ def test_an_untracked_virtual_environment_is_not_the_projects_code(tmp_path: Pat
     assert found.files == ["env/tracked/test_kept.py", "tests/test_own.py"]
 
 
+def test_a_symlinked_directory_given_by_name_is_walked(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # `testguard check tests_link` checked nothing and passed: the link was taken for a file,
+    # which no test glob matched.
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "pkg"\n',
+                     "real/test_exit.py": "import sys\n\n\ndef test_a():\n    sys.exit(1)\n"})
+    (tmp_path / "tests").symlink_to("real")
+    (tmp_path / "broken").symlink_to("nowhere")
+    found = discover_files(tmp_path, ["tests", "broken"], load_config(tmp_path))
+    assert found.files == ["tests/test_exit.py", "broken"]
+    result = tg(tmp_path, "exits", "tests/")
+    assert result.code == 1 and result.out.startswith("tests/test_exit.py:5:5: TG302 ")
+
+
 @pytest.mark.parametrize(
     ("tests", "directory", "may_hold"),
     [

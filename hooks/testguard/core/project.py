@@ -203,6 +203,11 @@ def _kind(path: Path) -> str:
         return "missing"
     except OSError:
         return "file"
+    if stat.S_ISLNK(info.st_mode):  # a link given by name is followed (a broken one: "file")
+        try:
+            info = os.stat(path)
+        except OSError:
+            return "file"
     return "dir" if stat.S_ISDIR(info.st_mode) else "file"
 
 
