@@ -132,6 +132,19 @@ def test_an_untracked_virtual_environment_is_not_the_projects_code(tmp_path: Pat
     assert found.files == ["env/tracked/test_kept.py", "tests/test_own.py"]
 
 
+def test_a_tracked_file_deleted_in_the_work_tree_is_not_a_finding(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # `rm tests/test_old.py` before `git rm`: the run failed with "TG001 file not found".
+    git_init(tmp_path)
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "pkg"\n', "tests/test_old.py": "",
+                     "tests/test_kept.py": "def test_ok():\n    pass\n"})
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "init")
+    (tmp_path / "tests/test_old.py").unlink()
+    assert discover_files(tmp_path, [], load_config(tmp_path)).files == ["tests/test_kept.py"]
+    result = tg(tmp_path, "exits")
+    assert (result.code, result.out) == (0, "All checks passed.\n")
+
+
 def test_a_symlinked_directory_given_by_name_is_walked(tmp_path: Path, tg: Callable[..., Run]) -> None:
     # `testguard check tests_link` checked nothing and passed: the link was taken for a file,
     # which no test glob matched.

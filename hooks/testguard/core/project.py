@@ -88,7 +88,7 @@ def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
     An untracked file below a directory a walk never enters (``SKIP_DIRS``: a
     ``.venv`` nobody put in ``.gitignore``, ``build``, ``node_modules``) is left
     out, as the walk leaves it out: it is not the project's code.  A tracked one is
-    the project's, wherever it is.
+    the project's, wherever it is, unless it was deleted.
     """
     top = _git_top(root)
     if top is None:
@@ -104,7 +104,8 @@ def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
         match = _GIT_UNREADABLE.match(line)
         if match and match.group(1).startswith(prefix):
             unreadable[match.group(1)[len(prefix):]] = match.group(2)
-    names = set(_names(tracked[0]))
+    # A tracked file deleted in the work tree (not yet `git rm`-ed) is no file to check.
+    names = {n for n in _names(tracked[0]) if os.path.lexists(root / n)}
     names.update(n for n in _names(others[0]) if not _in_skipped_dir(n))
     return sorted(names)
 
