@@ -335,3 +335,12 @@ def test_a_symlink_to_a_file_outside_the_project_is_not_fixed(tmp_path: Path, tg
     assert run.out.splitlines()[-1] == "Found 2 errors (1 fixed, 1 remaining)."
     assert outside.read_text() == SIMPLE_FALLBACK
     assert (root / "tests/test_own.py").read_text() == "import mypkg.fast\n"
+
+
+def test_a_file_that_is_not_utf8_says_why_it_is_not_fixed(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    latin = b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + SIMPLE_FALLBACK.encode()
+    root = project(tmp_path, {"tests/test_latin.py": latin})
+    run = tg(root, "fallbacks", "--fix")
+    assert run.code == 1
+    assert "(not fixed: it is not UTF-8" in run.out
+    assert (root / "tests/test_latin.py").read_bytes() == latin

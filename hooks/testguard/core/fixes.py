@@ -98,8 +98,14 @@ def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check],
             file = root / path
             try:
                 read = file.read_bytes().decode("utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue  # a file that cannot be read back is not touched
+            except (OSError, UnicodeDecodeError) as exc:  # a file that cannot be read back is not touched
+                why = (
+                    "it is not UTF-8 (a coding cookie's encoding is not rewritten); fix it by hand"
+                    if isinstance(exc, UnicodeDecodeError) else f"cannot read it: {exc.strerror or exc}"
+                )
+                for finding in findings:
+                    finding.message = f"{finding.message} (not fixed: {why})"
+                continue
             real = file.resolve()
             if not real.is_relative_to(project):
                 # git tracks the link, not what it points to: a change there is nobody's to review.
