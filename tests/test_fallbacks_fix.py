@@ -344,3 +344,13 @@ def test_a_file_that_is_not_utf8_says_why_it_is_not_fixed(tmp_path: Path, tg: Ca
     assert run.code == 1
     assert "(not fixed: it is not UTF-8" in run.out
     assert (root / "tests/test_latin.py").read_bytes() == latin
+
+
+def test_diff_refuses_report_files_it_would_not_write(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # --diff prints diffs and writes nothing: `--diff --report json:fixes.json` left no file.
+    root = project(tmp_path, {"tests/test_t.py": SIMPLE_FALLBACK})
+    refused = tg(root, "fallbacks", "--diff", "--report", "json:fixes.json")
+    assert refused.code == 2 and "--report does not apply" in refused.err
+    assert not (root / "fixes.json").exists()
+    shown = tg(root, "fallbacks", "--diff", "--format", "github")
+    assert shown.code == 1 and "+import mypkg.fast" in shown.out

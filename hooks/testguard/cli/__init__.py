@@ -370,7 +370,8 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config(root, explicit, [check.config for check in CHECKS])
     paths = [relpath(root, Path(p)) for p in args.paths]
     if args.command == "baseline":  # records every rule: a selection only narrows what a run reports
-        _no_report_options(options)
+        _no_report_options(options, "testguard baseline writes the baseline file",
+                           "run `testguard run` (or the check) for a report")
         ctx = Context(root=root, config=config, paths=paths, options=options)
         selected = _select(args, root, config, CHECKS)
         from testguard.cli.baseline import record
@@ -385,6 +386,9 @@ def _run(args: argparse.Namespace) -> int:
     # Output options are checked before the checks run, which can take minutes.
     if options.fix and options.diff:
         raise UsageError("--fix writes the fixes, --diff only shows them: give one of them")
+    if options.diff:
+        _no_report_options(options, "--diff prints the fixes as diffs on stdout",
+                           "run without --diff for a report", files_only=True)
     if options.statistics and (options.format or "text") not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints {' or '.join(STATISTICS_FORMATS)}; not --format {options.format}")
     baselined_annotations = _baselined_annotations(options)
@@ -425,21 +429,22 @@ def _run(args: argparse.Namespace) -> int:
     return exit_code(results, options.fail_on)
 
 
-def _no_report_options(options: RunOptions) -> None:
-    """``baseline`` writes the baseline file and no report: a report option given to it would
-    be ignored, and a CI step waiting for that file would find none (or an old one)."""
-    given = [
-        flag for flag, value in (
-            ("--format", options.format), ("--output", options.output), ("--report", options.reports),
-            ("--summary", options.summary), ("--paths-relative-to", options.paths_relative_to),
-            ("--annotate-baselined", options.annotate_baselined),
-        ) if value
+def _no_report_options(options: RunOptions, command: str, instead: str, files_only: bool = False) -> None:
+    """A command that writes no report (``baseline``, ``--diff``) refuses the report options:
+    ignored, they would leave a CI step waiting for a file that never comes (or an old one).
+    ``files_only``: only the options that name a file (or replace the output) are refused."""
+    flags: list[tuple[str, object]] = [
+        ("--output", options.output), ("--report", options.reports), ("--summary", options.summary),
+        ("--statistics", options.statistics),
     ]
+    if not files_only:
+        flags += [("--format", options.format), ("--paths-relative-to", options.paths_relative_to),
+                  ("--annotate-baselined", options.annotate_baselined)]
+    given = [flag for flag, value in flags if value]
     if given:
         raise UsageError(
-            f"testguard baseline writes the baseline file, no report: {', '.join(given)}"
-            f" {'does' if len(given) == 1 else 'do'} not apply;"
-            " run `testguard run` (or the check) for a report"
+            f"{command}, no report: {', '.join(given)}"
+            f" {'does' if len(given) == 1 else 'do'} not apply; {instead}"
         )
 
 
