@@ -225,3 +225,14 @@ def test_a_writable_report_file_in_a_directory_that_takes_no_new_file_is_written
         shared.chmod(0o755)
     assert proc.returncode == 1, proc.stderr
     assert (shared / "report.txt").read_text().endswith("Found 1 error.\n")
+
+
+def test_an_output_naming_a_directory_is_refused_before_the_run(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # `--output reports/` wrote a file called `reports`; an existing directory failed only
+    # after every check had run.
+    _project(tmp_path)
+    (tmp_path / "existing").mkdir()
+    for args in (("--output", "reports/"), ("--report", "sarif:existing"), ("--summary", "existing/")):
+        result = tg(tmp_path, "exits", *args)
+        assert result.code == 2 and "is a directory: give the name of a file in it" in result.err
+    assert not (tmp_path / "reports").exists()

@@ -322,6 +322,8 @@ def _check_outputs(options: RunOptions, inputs: dict[str, Path | None]) -> None:
         named.append(("--summary", options.summary))
     distinct_targets(named)
     for option, path in named:
+        if path.endswith(("/", os.sep)) or os.path.isdir(path):
+            raise UsageError(f"{option} {path} is a directory: give the name of a file in it")
         for what, read in inputs.items():
             if read is not None and os.path.realpath(path) == os.path.realpath(read):
                 raise UsageError(f"{option} would write over {what} ({path}): give the report another file")
