@@ -145,6 +145,21 @@ def test_a_tracked_file_deleted_in_the_work_tree_is_not_a_finding(tmp_path: Path
     assert (result.code, result.out) == (0, "All checks passed.\n")
 
 
+def test_a_repository_inside_the_project_is_named_not_passed_over(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # git lists an untracked nested repository as `vendored/` and none of its files: its
+    # tests were skipped without a word.
+    git_init(tmp_path)
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "pkg"\n', "tests/test_ok.py": "",
+                     "vendored/test_exit.py": "import sys\n\n\ndef test_a():\n    sys.exit(1)\n"})
+    git_init(tmp_path / "vendored")
+    result = tg(tmp_path, "exits")
+    assert result.code == 0
+    assert "vendored/: a git repository inside the project (not a submodule)" in result.err
+    assert "name it as a path to check it" in result.err
+    named = tg(tmp_path, "exits", "vendored")
+    assert named.code == 1 and named.out.startswith("vendored/test_exit.py:5:5: TG302")
+
+
 def test_a_symlinked_directory_given_by_name_is_walked(tmp_path: Path, tg: Callable[..., Run]) -> None:
     # `testguard check tests_link` checked nothing and passed: the link was taken for a file,
     # which no test glob matched.

@@ -106,8 +106,31 @@ def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
             unreadable[match.group(1)[len(prefix):]] = match.group(2)
     # A tracked file deleted in the work tree (not yet `git rm`-ed) is no file to check.
     names = {n for n in _names(tracked[0]) if os.path.lexists(root / n)}
-    names.update(n for n in _names(others[0]) if not _in_skipped_dir(n))
+    untracked = [n for n in _names(others[0]) if not _in_skipped_dir(n)]
+    names.update(n for n in untracked if not n.endswith("/"))
+    _note_nested_repositories(root, [n for n in untracked if n.endswith("/")])
     return sorted(names)
+
+
+_NOTED: set[Path] = set()
+
+
+def _note_nested_repositories(root: Path, nested: list[str]) -> None:
+    """git lists an untracked repository inside the project (no submodule) as ``dir/`` and
+    none of its files: say so once, rather than pass over its tests in silence."""
+    if not nested or root in _NOTED:
+        return
+    _NOTED.add(root)
+    import sys
+
+    from testguard.core.report.escape import inert, visible
+
+    shown = ", ".join(visible(n) for n in nested[:5]) + (f" and {len(nested) - 5} more" if len(nested) > 5 else "")
+    print(inert(
+        f"testguard: note: {shown}: a git repository inside the project (not a submodule), so"
+        " git lists none of its files and they are not checked; name it as a path to check it,"
+        " or add it to .gitignore"
+    ), file=sys.stderr)
 
 
 def _ls_files(root: Path, *options: str) -> tuple[bytes, bytes] | None:
