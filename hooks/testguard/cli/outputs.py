@@ -23,11 +23,10 @@ from testguard.core.findings import UsageError
 STDOUT_CLOSED = "stdout is closed, so the report has nowhere to go; write it to a file with --output FILE"
 
 
-def stdout_or_fail() -> object:
-    """sys.stdout, or a UsageError when the process was started without one (``>&-``)."""
+def stdout_or_fail() -> None:
+    """A UsageError when the process was started without a stdout (``>&-``)."""
     if sys.stdout is None:
         raise UsageError(STDOUT_CLOSED)
-    return sys.stdout
 
 
 def to_stdout(text: str) -> None:
