@@ -236,3 +236,21 @@ def test_an_output_naming_a_directory_is_refused_before_the_run(tmp_path: Path, 
         result = tg(tmp_path, "exits", *args)
         assert result.code == 2 and "is a directory: give the name of a file in it" in result.err
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_stderr_reader_that_goes_away_does_not_change_the_verdict(tmp_path: Path) -> None:
+    # `testguard run 2>&1 | true`: the first note on stderr raised BrokenPipeError and the
+    # run ended with exit 1, though nothing new was found.
+    _project(tmp_path)
+    assert _testguard(tmp_path, "baseline", "exits", stdout=subprocess.DEVNULL).returncode == 0
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "testguard", "run", "--output", "report.txt"], cwd=tmp_path,
+            env=env_for_testguard(), stdout=write_end, stderr=write_end, timeout=120, check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0
+    assert (tmp_path / "report.txt").read_text().endswith("(0 new, 1 baselined).\n")

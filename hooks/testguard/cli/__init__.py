@@ -484,6 +484,17 @@ def _say(message: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     if sys.stderr is None:  # started with stderr closed (2>&-): print(file=None) would go to stdout
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # open for the rest of the process
+    from testguard.cli.outputs import StderrUntilBroken
+
+    original = sys.stderr
+    sys.stderr = StderrUntilBroken.around(original)
+    try:
+        return _main(argv)
+    finally:
+        sys.stderr = original
+
+
+def _main(argv: Sequence[str] | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in arguments if not a.startswith("-")), None)
     parser = build_parser(CHECKS, command)

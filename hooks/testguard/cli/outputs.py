@@ -11,12 +11,14 @@ summary file); a failed append is cut back to where it started.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO, cast
 
 from testguard.core.findings import UsageError
 
@@ -52,6 +54,42 @@ def quiet_stdout() -> None:
         os.dup2(devnull, fd)
     finally:
         os.close(devnull)
+
+
+class StderrUntilBroken(io.TextIOBase):
+    """stderr that, once its reader is gone (``2>&1 | head -1``), drops what is written: a
+    note nobody can read any more must not end the run with another exit code."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+        self._broken = False
+
+    @classmethod
+    def around(cls, stream: TextIO) -> TextIO:
+        return cast(TextIO, cls(stream))
+
+    def write(self, text: str) -> int:
+        if not self._broken:
+            try:
+                self._stream.write(text)
+                self._stream.flush()
+            except BrokenPipeError:
+                self._broken = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._broken = True
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
 
 
 def _kind(path: str) -> int | None:
