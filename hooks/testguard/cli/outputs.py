@@ -134,6 +134,8 @@ def write_report(path: str, text: str, append: bool = False) -> None:
             with open(path, "ab") as handle:  # appending: the same as writing, to a pipe or a device
                 handle.write(data)
             return
+        if target.is_symlink():  # realpath stops at a loop: the link would be replaced
+            raise OSError("it is a symbolic link that leads to no file (a loop)")
         if not target.parent.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
         if append:
