@@ -317,8 +317,10 @@ def test_no_baseline_option_ignores_it(legacy: Path, run: Run) -> None:
     run(legacy, "baseline", "exits")
     code, out, _ = run(legacy, "exits", "--no-baseline")
     assert code == 1 and len(finding_lines(out)) == 2
+    # --fail-on any: the baselined findings block, so the text lists them (the exit code says 1)
     code, out, _ = run(legacy, "exits", "--fail-on", "any")
-    assert code == 1 and finding_lines(out) == []
+    assert code == 1 and len(finding_lines(out)) == 2
+    assert out.splitlines()[-1] == "Found 2 errors (0 new, 2 baselined)."
 
 
 def test_named_checks_replace_only_their_entries_and_figures(legacy: Path, run: Run) -> None:
@@ -667,3 +669,62 @@ def test_deeply_nested_baseline_is_not_valid(legacy: Path, run: Run) -> None:
     assert "re-create it with `testguard baseline`" in err
     code, _, err = run(legacy, "baseline")  # repaired by a full re-record
     assert code == 0 and "2 findings recorded" in err
+
+
+def test_a_write_that_fails_midway_leaves_no_temporary_file(tmp_path: Path) -> None:
+    # Not only an OSError: whatever stops the write (an interrupt, a text that cannot be
+    # encoded) must not leave a `.testguard-baseline.json.*.tmp` in the project.
+    from testguard.core.baseline import write_atomic
+
+    target = tmp_path / BASELINE
+    target.write_text("{}\n")
+    with pytest.raises(UnicodeEncodeError):
+        write_atomic(target, "\udcff")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [BASELINE]
+    assert target.read_text() == "{}\n"
+
+
+def test_a_baseline_whose_name_is_not_utf8_is_read_back_from_git(tmp_path: Path, run: Run) -> None:
+    # git takes paths as bytes: asking it for `HEAD:./b\xff.json` was an internal error.
+    repo = make_repo(tmp_path / "proj", {"tests/test_legacy.py": TWO_EXITS})
+    name = os.fsdecode(b"baseline_\xff.json")
+    code, _, err = run(repo, "baseline", "--baseline", name)
+    assert code == 0, err
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "baseline")
+    code, out, err = run(repo, "exits", "--baseline", name)
+    assert code == 0, out + err
+    (repo / name).unlink()
+    code, out, _ = run(repo, "exits", "--baseline", name)
+    assert code == 1
+    assert "baseline_\\xff.json:1:1: TG003 the baseline was deleted, but HEAD has one" in out
+
+
+def test_findings_in_a_file_whose_name_is_not_utf8_are_recorded_and_matched(tmp_path: Path, run: Run) -> None:
+    # Writing the baseline was an internal error (UnicodeEncodeError): UTF-8 cannot hold the
+    # byte 0xff of the name, so the file keeps it as the JSON escape \udcff.
+    name = os.fsdecode(b"tests/test_\xff.py")
+    repo = make_repo(tmp_path / "proj", {name: TWO_EXITS})
+    code, _, err = run(repo, "baseline")
+    assert code == 0, err
+    recorded = (repo / BASELINE).read_bytes()
+    recorded.decode("utf-8")  # valid UTF-8
+    assert b'"tests/test_\\udcff.py"' in recorded
+    code, out, err = run(repo, "exits")
+    assert code == 0, out + err
+    (repo / name).write_text(TWO_EXITS + "\n\ndef test_three():\n    sys.exit(3)\n")
+    code, out, _ = run(repo, "exits")
+    assert code == 1 and finding_lines(out) == [
+        "tests/test_\\xff.py:14:5: TG302 sys.exit() in `test_three` ends the process instead of"
+        " failing the test; raise an exception, assert, or use pytest.fail()"
+    ]
+
+
+@pytest.mark.parametrize(("field", "said"), [("line", 'has a "line"'), ("occurrence", 'has an "occurrence"')])
+def test_a_negative_number_in_an_entry_is_named(legacy: Path, run: Run, field: str, said: str) -> None:
+    assert run(legacy, "baseline")[0] == 0
+    data = json.loads((legacy / BASELINE).read_text())
+    data["findings"][0][field] = -1
+    (legacy / BASELINE).write_text(json.dumps(data))
+    code, _, err = run(legacy, "exits")
+    assert code == 2 and f'finding #1 {said} that is not a non-negative integer' in err

@@ -184,6 +184,63 @@ def test_git_files_honour_gitignore_and_nested_ignored_projects_are_walked(tmp_p
     assert discover_files(nested, [], load_config(nested)).files == ["tests/test_v.py"]
 
 
+def test_an_untracked_virtual_environment_is_not_the_projects_code(tmp_path: Path) -> None:
+    # `python3.11 -m venv .venv` with no .gitignore entry: git lists every file of the venv as
+    # untracked, and the tests of installed packages failed the project's gate. The walk
+    # (no git) never entered it; a tracked file below such a name is the project's own.
+    git_init(tmp_path)
+    write(tmp_path, {
+        "tests/test_own.py": "",
+        ".venv/lib/python3.11/site-packages/foo/tests/test_foo.py": "",
+        "node_modules/pkg/test_js_tooling.py": "", "build/lib/test_copy.py": "",
+        "src/app.egg-info/test_meta.py": "", "env/tracked/test_kept.py": "",
+    })
+    git(tmp_path, "add", "env/tracked/test_kept.py")
+    found = discover_files(tmp_path, [], load_config(tmp_path))
+    assert found.files == ["env/tracked/test_kept.py", "tests/test_own.py"]
+
+
+def test_a_tracked_file_deleted_in_the_work_tree_is_not_a_finding(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # `rm tests/test_old.py` before `git rm`: the run failed with "TG001 file not found".
+    git_init(tmp_path)
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "pkg"\n', "tests/test_old.py": "",
+                     "tests/test_kept.py": "def test_ok():\n    pass\n"})
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "init")
+    (tmp_path / "tests/test_old.py").unlink()
+    assert discover_files(tmp_path, [], load_config(tmp_path)).files == ["tests/test_kept.py"]
+    result = tg(tmp_path, "exits")
+    assert (result.code, result.out) == (0, "All checks passed.\n")
+
+
+def test_a_repository_inside_the_project_is_named_not_passed_over(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # git lists an untracked nested repository as `vendored/` and none of its files: its
+    # tests were skipped without a word.
+    git_init(tmp_path)
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "pkg"\n', "tests/test_ok.py": "",
+                     "vendored/test_exit.py": "import sys\n\n\ndef test_a():\n    sys.exit(1)\n"})
+    git_init(tmp_path / "vendored")
+    result = tg(tmp_path, "exits")
+    assert result.code == 0
+    assert "vendored/: a git repository inside the project (not a submodule)" in result.err
+    assert "name it as a path to check it" in result.err
+    named = tg(tmp_path, "exits", "vendored")
+    assert named.code == 1 and named.out.startswith("vendored/test_exit.py:5:5: TG302")
+
+
+def test_a_symlinked_directory_given_by_name_is_walked(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # `testguard check tests_link` checked nothing and passed: the link was taken for a file,
+    # which no test glob matched.
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "pkg"\n',
+                     "real/test_exit.py": "import sys\n\n\ndef test_a():\n    sys.exit(1)\n"})
+    (tmp_path / "tests").symlink_to("real")
+    (tmp_path / "broken").symlink_to("nowhere")
+    found = discover_files(tmp_path, ["tests", "broken"], load_config(tmp_path))
+    assert found.files == ["tests/test_exit.py", "broken"]
+    result = tg(tmp_path, "exits", "tests/")
+    assert result.code == 1 and result.out.startswith("tests/test_exit.py:5:5: TG302 ")
+
+
 @pytest.mark.parametrize(
     ("tests", "directory", "may_hold"),
     [

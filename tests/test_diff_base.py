@@ -324,3 +324,33 @@ def test_a_repository_git_refuses_is_said_with_gits_fix(
     # a baseline is still written, and the warning says what it lacks
     code, _, err = run(repo, "baseline")
     assert code == 0 and "git refused to record the files' contents for the baseline" in err
+
+
+def test_a_repository_with_no_commit_says_so_not_to_fetch(tmp_path: Path, run: Run) -> None:
+    repo = tmp_path / "fresh"
+    write(repo, "pyproject.toml", '[project]\nname = "x"\n\n[tool.testguard]\nchecks = ["exits"]\n')
+    write(repo, "tests/test_a.py", LEGACY)
+    git(repo, "init", "-q", "-b", "main")
+    code, out, err = run(repo, "exits", "--diff-base", "main")
+    assert code == 2 and out == ""
+    assert "HEAD has no commit yet; commit something first" in err
+    assert "fetch" not in err
+
+
+def test_gits_refusal_quoting_the_path_never_becomes_a_workflow_command(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("making a repository owned by another user needs root (chown)")
+    repo = make_repo(tmp_path / "theirs ##[error]pwned", {"tests/test_legacy.py": LEGACY})
+    for path in [repo, *repo.rglob("*")]:
+        os.lchown(path, 54321, 54321)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no global safe.directory
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    for args in (("exits", "--format", "github"), ("exits", "--diff-base", "main"), ("baseline",)):
+        _, _, err = run(repo, *args)
+        assert "dubious ownership" in err and "pwned" in err
+        assert "##[" not in err, err

@@ -318,3 +318,39 @@ def test_a_file_and_a_symlink_to_it_are_fixed_once(tmp_path: Path, tg: Callable[
     assert run.out.splitlines()[-1] == "Found 2 errors (2 fixed, 0 remaining)."
     assert (root / "tests/test_link.py").is_symlink()
     assert (root / "real/test_target.py").read_text() == "import mypkg.fast\n"
+
+
+def test_a_symlink_to_a_file_outside_the_project_is_not_fixed(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # git tracks the link, not its target: a fix written there would change a file
+    # outside the repository that no diff of the project shows.
+    outside = tmp_path / "elsewhere" / "shared_fallback.py"
+    write(outside.parent, {outside.name: SIMPLE_FALLBACK})
+    root = project(tmp_path / "project", {"tests/test_own.py": SIMPLE_FALLBACK})
+    (root / "tests/test_linked.py").symlink_to(outside)
+    shown = tg(root, "fallbacks", "--diff")
+    assert shown.out.count("+++ ") == 1 and "test_own.py" in shown.out, shown.out
+    run = tg(root, "fallbacks", "--fix")
+    assert run.code == 1, run.out + run.err
+    assert "tests/test_linked.py:" in run.out and "outside the project" in run.out
+    assert run.out.splitlines()[-1] == "Found 2 errors (1 fixed, 1 remaining)."
+    assert outside.read_text() == SIMPLE_FALLBACK
+    assert (root / "tests/test_own.py").read_text() == "import mypkg.fast\n"
+
+
+def test_a_file_that_is_not_utf8_says_why_it_is_not_fixed(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    latin = b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + SIMPLE_FALLBACK.encode()
+    root = project(tmp_path, {"tests/test_latin.py": latin})
+    run = tg(root, "fallbacks", "--fix")
+    assert run.code == 1
+    assert "(not fixed: it is not UTF-8" in run.out
+    assert (root / "tests/test_latin.py").read_bytes() == latin
+
+
+def test_diff_refuses_report_files_it_would_not_write(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # --diff prints diffs and writes nothing: `--diff --report json:fixes.json` left no file.
+    root = project(tmp_path, {"tests/test_t.py": SIMPLE_FALLBACK})
+    refused = tg(root, "fallbacks", "--diff", "--report", "json:fixes.json")
+    assert refused.code == 2 and "--report does not apply" in refused.err
+    assert not (root / "fixes.json").exists()
+    shown = tg(root, "fallbacks", "--diff", "--format", "github")
+    assert shown.code == 1 and "+import mypkg.fast" in shown.out

@@ -135,3 +135,30 @@ def test_baselined_annotations_from_the_environment(
     monkeypatch.setenv("TESTGUARD_ANNOTATE_BASELINED", "error")
     bad = tg(project, "exits", "--format", "github")
     assert bad.code == 2 and "TESTGUARD_ANNOTATE_BASELINED='error'" in bad.err
+
+
+def test_with_fail_on_any_every_report_says_the_baselined_errors_block(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    # --fail-on any (the Action's `fail-on: any`) exits 1 on baselined errors; the reports
+    # said nothing blocked: no text line, a grey notice, "blocking": 0, a green summary,
+    # no JUnit failure, empty statistics.
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "pkg"\n',
+        "tests/test_a.py": "import sys\n\n\ndef test_a():\n    sys.exit(1)\n",
+    })
+    assert tg(tmp_path, "baseline", "exits").code == 0
+    text = tg(tmp_path, "exits", "--fail-on", "any", "--summary", "summary.md",
+              "--report", "json:report.json", "--report", "junit:report.xml")
+    assert text.code == 1
+    assert text.out.splitlines()[0].startswith("tests/test_a.py:5:5: TG302 ")
+    assert json.loads((tmp_path / "report.json").read_text())["summary"]["blocking"] == 1
+    assert (tmp_path / "summary.md").read_text().startswith("### ❌")
+    assert 'failures="1"' in (tmp_path / "report.xml").read_text()
+    github = tg(tmp_path, "exits", "--fail-on", "any", "--format", "github")
+    assert github.code == 1 and github.out.startswith("::error file=tests/test_a.py,line=5,")
+    statistics = tg(tmp_path, "exits", "--fail-on", "any", "--statistics")
+    assert statistics.code == 1 and "1  TG302  exit-in-test" in statistics.out
+    # with --fail-on new (the default) the same findings pass, and every report says so
+    quiet = tg(tmp_path, "exits", "--format", "github")
+    assert quiet.code == 0 and quiet.out.startswith("::notice ")

@@ -289,22 +289,9 @@ def _selected_rules(checks: Sequence[Check], selection: Selection) -> list[Check
     return kept
 
 
-def _write(path: str, text: str, append: bool = False) -> None:
-    # Encoded before the file is opened: a report is written whole or not at all.
-    data = text.encode("utf-8", "backslashreplace")
-    target = Path(path)
-    try:
-        if target.parent and not target.parent.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("ab" if append else "wb") as handle:
-            handle.write(data)
-    except OSError as exc:
-        from testguard.core.container import write_hint
-
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}{write_hint(target.parent, exc)}") from None
-
-
 def _emit(options: RunOptions, report: Report) -> None:
+    from testguard.cli.outputs import to_stdout, write_report
+
     fmt = options.format or ("text" if options.statistics else _default_format())
     if options.statistics:
         from testguard.cli.statistics import render_statistics
@@ -313,15 +300,33 @@ def _emit(options: RunOptions, report: Report) -> None:
     else:
         text = render(fmt, report)
     if options.output:
-        _write(options.output, text)
+        write_report(options.output, text)
     elif text:
-        encoding = sys.stdout.encoding or "utf-8"
-        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
-        sys.stdout.flush()
+        to_stdout(text)
     for extra_fmt, path in options.reports:
-        _write(path, render(extra_fmt, report))
+        write_report(path, render(extra_fmt, report))
     if options.summary:
-        _write(options.summary, write_summary(report), append=True)
+        write_report(options.summary, write_summary(report), append=True)
+
+
+def _check_outputs(options: RunOptions, inputs: dict[str, Path | None]) -> None:
+    """Before the checks run: the report has somewhere to go, no two outputs share a file,
+    and none replaces a file the run reads (``--report json:.testguard-baseline.json``)."""
+    from testguard.cli.outputs import distinct_targets, stdout_or_fail
+
+    if not options.output:
+        stdout_or_fail()
+    named = [("--output", options.output)] if options.output else []
+    named += [(f"--report {fmt}:{path}", path) for fmt, path in options.reports]
+    if options.summary:
+        named.append(("--summary", options.summary))
+    distinct_targets(named)
+    for option, path in named:
+        if path.endswith(("/", os.sep)) or os.path.isdir(path):
+            raise UsageError(f"{option} {path} is a directory: give the name of a file in it")
+        for what, read in inputs.items():
+            if read is not None and os.path.realpath(path) == os.path.realpath(read):
+                raise UsageError(f"{option} would write over {what} ({path}): give the report another file")
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:
@@ -367,6 +372,8 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config(root, explicit, [check.config for check in CHECKS])
     paths = [relpath(root, Path(p)) for p in args.paths]
     if args.command == "baseline":  # records every rule: a selection only narrows what a run reports
+        _no_report_options(options, "testguard baseline writes the baseline file",
+                           "run `testguard run` (or the check) for a report")
         ctx = Context(root=root, config=config, paths=paths, options=options)
         selected = _select(args, root, config, CHECKS)
         from testguard.cli.baseline import record
@@ -381,9 +388,13 @@ def _run(args: argparse.Namespace) -> int:
     # Output options are checked before the checks run, which can take minutes.
     if options.fix and options.diff:
         raise UsageError("--fix writes the fixes, --diff only shows them: give one of them")
+    if options.diff:
+        _no_report_options(options, "--diff prints the fixes as diffs on stdout",
+                           "run without --diff for a report", files_only=True)
     if options.statistics and (options.format or "text") not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints {' or '.join(STATISTICS_FORMATS)}; not --format {options.format}")
     baselined_annotations = _baselined_annotations(options)
+    _check_outputs(options, {"the baseline": ctx.baseline_path, "the config": config.file})
     path_base = Path(options.paths_relative_to) if options.paths_relative_to else None
     if path_base is not None:
         prefix_within(root, path_base)
@@ -412,6 +423,7 @@ def _run(args: argparse.Namespace) -> int:
         given_paths=bool(paths),
         checks=CHECKS,
         fixed_now=fixed,
+        fail_on=options.fail_on,
     )
     _emit(options, report)
     if any(result.error is not None for result in results):
@@ -423,14 +435,35 @@ def _run(args: argparse.Namespace) -> int:
     return exit_code(results, options.fail_on)
 
 
+def _no_report_options(options: RunOptions, command: str, instead: str, files_only: bool = False) -> None:
+    """A command that writes no report (``baseline``, ``--diff``) refuses the report options:
+    ignored, they would leave a CI step waiting for a file that never comes (or an old one).
+    ``files_only``: only the options that name a file (or replace the output) are refused."""
+    flags: list[tuple[str, object]] = [
+        ("--output", options.output), ("--report", options.reports), ("--summary", options.summary),
+        ("--statistics", options.statistics),
+    ]
+    if not files_only:
+        flags += [("--format", options.format), ("--paths-relative-to", options.paths_relative_to),
+                  ("--annotate-baselined", options.annotate_baselined)]
+    given = [flag for flag, value in flags if value]
+    if given:
+        raise UsageError(
+            f"{command}, no report: {', '.join(given)}"
+            f" {'does' if len(given) == 1 else 'do'} not apply; {instead}"
+        )
+
+
 def _show_diffs(diffs: list[str], fixable: int, exit_zero: bool) -> int:
     """``--diff``: the fixes as unified diffs on stdout, what they would do on stderr (as ruff)."""
     from testguard.core.report.escape import encodable, inert
     from testguard.core.wording import plural
 
+    from testguard.cli.outputs import to_stdout
+
     # Lines as they are (tabs, line endings: the patch must apply), made inert for Actions logs.
-    for line in "".join(diffs).splitlines(keepends=True):
-        sys.stdout.write(inert(encodable(line)))
+    if diffs:
+        to_stdout("".join(inert(encodable(line)) for line in "".join(diffs).splitlines(keepends=True)))
     print(f"Would fix {plural(fixable, 'error')}." if fixable else "No fixes available.", file=sys.stderr)
     return 1 if fixable and not exit_zero else 0
 
@@ -438,8 +471,9 @@ def _show_diffs(diffs: list[str], fixable: int, exit_zero: bool) -> int:
 def _rule(args: argparse.Namespace) -> int:
     from testguard.checks import RULES
     from testguard.cli import rule
+    from testguard.cli.outputs import to_stdout
 
-    sys.stdout.write(rule.render(args, RULES))
+    to_stdout(rule.render(args, RULES))
     return 0
 
 
@@ -452,6 +486,19 @@ def _say(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if sys.stderr is None:  # started with stderr closed (2>&-): print(file=None) would go to stdout
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # open for the rest of the process
+    from testguard.cli.outputs import StderrUntilBroken
+
+    original = sys.stderr
+    sys.stderr = StderrUntilBroken.around(original)
+    try:
+        return _main(argv)
+    finally:
+        sys.stderr = original
+
+
+def _main(argv: Sequence[str] | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in arguments if not a.startswith("-")), None)
     parser = build_parser(CHECKS, command)

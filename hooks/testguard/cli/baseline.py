@@ -46,10 +46,15 @@ def _owner(figure_key: str) -> str:
 
 
 def _display(path: Path, root: Path) -> str:
+    """The baseline's path for a message on stderr: on one line, and never a workflow
+    command (the path comes from the project's config, which a pull request can change)."""
+    from testguard.core.report.escape import inert, visible
+
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        shown = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return str(path)
+        shown = str(path)
+    return inert(visible(shown))
 
 
 REFUSED = (
@@ -166,8 +171,10 @@ def _lowering_allowed(changes: list[FigureChange], allow_lower: bool) -> bool:
     """Lists each lowered figure; whether the file may be written."""
     if not allow_lower:
         print(f"testguard baseline: {plural(len(changes), 'recorded figure')} would be lowered:", file=sys.stderr)
-    for change in changes:
-        print(f"  {change.line()}", file=sys.stderr)
+    from testguard.core.report.escape import inert, visible
+
+    for change in changes:  # a figure's key comes from the baseline file, which a pull request can change
+        print(inert(visible(f"  {change.line()}")), file=sys.stderr)
     if not allow_lower:
         print(REFUSED, file=sys.stderr)
     return allow_lower

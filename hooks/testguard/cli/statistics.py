@@ -5,20 +5,20 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from testguard.core.findings import CUSTOM_CHECK, Status
+from testguard.core.findings import CUSTOM_CHECK
 from testguard.core.report.escape import inert, one_line, visible
 from testguard.core.report.model import Report, verdict
 from testguard.core.rulebook import collect
 
 
 def counts(report: Report) -> list[tuple[int, str, str]]:
-    """``(count, code, name)`` of the findings the text report would show (the new ones),
-    by count, most first, then by code."""
+    """``(count, code, name)`` of the findings the text report would show (the new ones,
+    and with ``--fail-on any`` the baselined errors too), by count, most first, then by code."""
     rules = collect(report.checks)
     found: Counter[str] = Counter()
     names: dict[str, str] = {}
     for finding in report.findings():
-        if finding.status is not Status.NEW:
+        if not report.listed(finding):
             continue
         found[finding.code] += 1
         rule = rules.get(finding.code)

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING
 from testguard.core import gitobjects
 from testguard.core.entries import Entry, LineReader, needs_collapse, new_entries
 from testguard.core.findings import CheckResult, Finding, FixedEntry, Status, UsageError
+from testguard.core.report.escape import has_surrogate
 from testguard.core.matching import Matched, match, new_on_changed_lines
 from testguard.core.source import FILES_CHECK, FileTooLarge, NotARegularFile, read_regular
 from testguard.core.wording import plural
@@ -278,7 +279,8 @@ def _entry_problem(item: object) -> str:
     for name in ("occurrence", "line"):
         number = item.get(name, 0)
         if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-            return f"has an \"{name}\" that is not a non-negative integer"
+            article = "an" if name.startswith("o") else "a"
+            return f"has {article} \"{name}\" that is not a non-negative integer"
     for name in ("fingerprint", "message"):
         if item.get(name) is not None and not isinstance(item[name], str):
             return f"has a \"{name}\" that is not a string"
@@ -328,6 +330,14 @@ def _finite(value: float) -> bool:
 # -- writing -------------------------------------------------------------------
 
 
+def _json(value: object) -> str:
+    """JSON that reads as it is (``ensure_ascii=False``), except that a file name that is
+    not UTF-8 (``test_\\udcff.py`` for the byte 0xff) keeps its bytes as ``\\udcff``
+    escapes: UTF-8 has no way to write them, and loading the escape gives the name back."""
+    text = json.dumps(value, ensure_ascii=False)
+    return json.dumps(value) if has_surrogate(text) else text
+
+
 def render(
     entries: Iterable[Entry],
     figures: dict[str, float],
@@ -357,17 +367,17 @@ def render(
     if files:
         lines.append('  "files": {')
         for i, (check, blob_of) in enumerate(files.items()):
-            lines.append(f"    {json.dumps(check, ensure_ascii=False)}: {{")
+            lines.append(f"    {_json(check)}: {{")
             for j, (where, blob) in enumerate(blob_of.items()):
                 comma = "," if j < len(blob_of) - 1 else ""
-                lines.append(f"      {json.dumps(where, ensure_ascii=False)}: \"{blob}\"{comma}")
+                lines.append(f"      {_json(where)}: \"{blob}\"{comma}")
             lines.append("    }," if i < len(files) - 1 else "    }")
         lines.append("  },")
     if ordered:
         lines.append('  "findings": [')
         for i, entry in enumerate(ordered):
             comma = "," if i < len(ordered) - 1 else ""
-            lines.append("    " + json.dumps(entry.to_dict(), ensure_ascii=False) + comma)
+            lines.append("    " + _json(entry.to_dict()) + comma)
         lines.append("  ]")
     else:
         lines.append('  "findings": []')
@@ -415,12 +425,14 @@ def write_atomic(path: Path, text: str) -> None:
             os.umask(umask)
             os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
-    except OSError as exc:
+    except BaseException as exc:  # an interrupt too: no temporary file is left in the project
         if temp:
             try:
                 os.unlink(temp)
             except OSError:
                 pass
+        if not isinstance(exc, OSError):
+            raise
         from testguard.core.container import write_hint
 
         raise UsageError(

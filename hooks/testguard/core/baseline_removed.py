@@ -183,7 +183,9 @@ def note_ignored(ctx: Context) -> None:
     path = ctx.baseline_path
     if ctx.options.no_baseline and (path.exists() or path.is_symlink()):
         located = relative_baseline(ctx)
-        shown = located[1] if located is not None else str(path)
+        from testguard.core.report.escape import inert, visible
+
+        shown = inert(visible(located[1] if located is not None else str(path)))
         print(
             f"testguard: note: --no-baseline: the baseline {shown} is ignored; every finding counts as new",
             file=sys.stderr,

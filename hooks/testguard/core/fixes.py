@@ -23,6 +23,7 @@ from testguard.core.findings import CheckResult, Finding, Status
 
 
 _BOM = "\ufeff"
+_OUTSIDE = "a symbolic link to a file outside the project, which is left as it is"
 
 
 @dataclass
@@ -55,7 +56,7 @@ def _write_atomic(path: Path, text: str) -> None:
             out.write(text)
         os.chmod(temporary, mode & 0o7777)
         os.replace(temporary, path)
-    except OSError:
+    except BaseException:  # an interrupt too: no temporary file is left beside the test
         Path(temporary).unlink(missing_ok=True)
         raise
 
@@ -80,6 +81,7 @@ def _parses(text: str) -> bool:
 def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check], write: bool) -> FixOutcome:
     """Fixes the new findings of every check with a fixer; ``write`` False: only the diffs."""
     outcome = FixOutcome()
+    project = root.resolve()
     for result in results:
         check = find(checks, result.check)
         if check is None or check.fix is None:
@@ -96,9 +98,20 @@ def apply_fixes(root: Path, results: list[CheckResult], checks: Sequence[Check],
             file = root / path
             try:
                 read = file.read_bytes().decode("utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue  # a file that cannot be read back is not touched
+            except (OSError, UnicodeDecodeError) as exc:  # a file that cannot be read back is not touched
+                why = (
+                    "it is not UTF-8 (a coding cookie's encoding is not rewritten); fix it by hand"
+                    if isinstance(exc, UnicodeDecodeError) else f"cannot read it: {exc.strerror or exc}"
+                )
+                for finding in findings:
+                    finding.message = f"{finding.message} (not fixed: {why})"
+                continue
             real = file.resolve()
+            if not real.is_relative_to(project):
+                # git tracks the link, not what it points to: a change there is nobody's to review.
+                for finding in findings:
+                    finding.message = f"{finding.message} (not fixed: {_OUTSIDE})"
+                continue
             before = originals.get(real, read)
             try:
                 change = check.fix(before, findings)

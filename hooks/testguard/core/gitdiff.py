@@ -89,6 +89,10 @@ def merge_base(root: Path, ref: str) -> tuple[str, str]:
         raise UsageError(f"--diff-base {ref}: {root} is not inside a git work tree")
     if ref.startswith("-"):
         raise UsageError(f"--diff-base {ref}: not a git revision")
+    # First: in a repository with no commit, every ref is unknown, and "fetch it" would mislead.
+    head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    if head.returncode != 0:
+        raise UsageError(f"--diff-base {ref}: HEAD has no commit yet; commit something first")
     shallow = _is_shallow(root)
     if _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
         hint = f"fetch it first (e.g. `git fetch origin {ref.removeprefix('origin/')}`)"
@@ -98,9 +102,6 @@ def merge_base(root: Path, ref: str) -> tuple[str, str]:
             f"--diff-base {ref}: unknown revision, not a commit in this clone; {hint};"
             f" {_FETCH_HINT}"
         )
-    head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    if head.returncode != 0:
-        raise UsageError(f"--diff-base {ref}: HEAD has no commit yet; commit something first")
     proc = _git(root, "merge-base", ref, "HEAD")
     if proc.returncode == 0:
         return _out(proc).split()[0], _out(head)

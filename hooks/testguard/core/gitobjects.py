@@ -83,7 +83,8 @@ def _batch(root: Path, names: list[str]) -> dict[str, bytes]:
     """``git cat-file --batch`` for object names (ids, ``rev:./path``); blobs only."""
     if not names:
         return {}
-    out = _git(root, ["cat-file", "--batch"], "".join(f"{n}\n" for n in names).encode())
+    # A path that is not UTF-8 goes to git as the bytes it is (os.fsencode's surrogateescape).
+    out = _git(root, ["cat-file", "--batch"], b"".join(os.fsencode(n) + b"\n" for n in names))
     if out is None:
         return {}
     found: dict[str, bytes] = {}
@@ -97,7 +98,7 @@ def _batch(root: Path, names: list[str]) -> dict[str, bytes]:
         if len(header) != 3 or not header[2].isdigit():
             continue  # "<name> missing": no content follows
         size = int(header[2])
-        if header[1] == b"blob" and (header[0] == name.encode() or not is_object_id(name)):
+        if header[1] == b"blob" and (header[0] == os.fsencode(name) or not is_object_id(name)):
             found[name] = out[pos : pos + size]
         pos += size + 1
     return found

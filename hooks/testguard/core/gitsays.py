@@ -39,5 +39,8 @@ def warn_refused(doing: str, stderr: bytes | str, instead: str) -> bool:
     message = refusal(stderr)
     if message is None:
         return False
-    print(f"testguard: warning: git refused to {doing}: {message}; {instead}", file=sys.stderr)
+    from testguard.core.report.escape import inert, visible
+
+    # git quotes the repository's path, which can hold anything (`##[error]` too).
+    print(inert(visible(f"testguard: warning: git refused to {doing}: {message}; {instead}")), file=sys.stderr)
     return True

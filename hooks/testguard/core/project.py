@@ -83,14 +83,63 @@ _GIT_UNREADABLE = re.compile(r"^warning: could not open directory '(.*)/': (.*)$
 
 
 def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
+    """git's tracked files and its untracked, not ignored ones; None without git.
+
+    An untracked file below a directory a walk never enters (``SKIP_DIRS``: a
+    ``.venv`` nobody put in ``.gitignore``, ``build``, ``node_modules``) is left
+    out, as the walk leaves it out: it is not the project's code.  A tracked one is
+    the project's, wherever it is, unless it was deleted.
+    """
     top = _git_top(root)
     if top is None:
         return None
+    tracked = _ls_files(root, "--cached")
+    others = _ls_files(root, "--others", "--exclude-standard") if tracked is not None else None
+    if tracked is None or others is None:
+        return None
+    # git names directories from the top of the work tree, files from the cwd.
+    prefix = os.path.relpath(root, top).replace(os.sep, "/")
+    prefix = "" if prefix == "." else prefix + "/"
+    for line in others[1].decode("utf-8", "surrogateescape").splitlines():
+        match = _GIT_UNREADABLE.match(line)
+        if match and match.group(1).startswith(prefix):
+            unreadable[match.group(1)[len(prefix):]] = match.group(2)
+    # A tracked file deleted in the work tree (not yet `git rm`-ed) is no file to check.
+    names = {n for n in _names(tracked[0]) if os.path.lexists(root / n)}
+    untracked = [n for n in _names(others[0]) if not _in_skipped_dir(n)]
+    names.update(n for n in untracked if not n.endswith("/"))
+    _note_nested_repositories(root, [n for n in untracked if n.endswith("/")])
+    return sorted(names)
+
+
+_NOTED: set[Path] = set()
+
+
+def _note_nested_repositories(root: Path, nested: list[str]) -> None:
+    """git lists an untracked repository inside the project (no submodule) as ``dir/`` and
+    none of its files: say so once, rather than pass over its tests in silence."""
+    if not nested or root in _NOTED:
+        return
+    _NOTED.add(root)
+    import sys
+
+    from testguard.core.report.escape import inert, visible
+
+    shown = ", ".join(visible(n) for n in nested[:5]) + (f" and {len(nested) - 5} more" if len(nested) > 5 else "")
+    print(inert(
+        f"testguard: note: {shown}: a git repository inside the project (not a submodule), so"
+        " git lists none of its files and they are not checked; name it as a path to check it,"
+        " or add it to .gitignore"
+    ), file=sys.stderr)
+
+
+def _ls_files(root: Path, *options: str) -> tuple[bytes, bytes] | None:
+    """``git ls-files -z OPTIONS``: its output and its warnings, None when git cannot say."""
     import subprocess
 
     try:
         proc = subprocess.run(
-            ["git", "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"],
+            ["git", "ls-files", "-z", *options],
             cwd=root,
             capture_output=True,
             check=False,
@@ -102,24 +151,14 @@ def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
         warn_refused("list the project's files", proc.stderr,
                      "looking at every file under the project instead (.gitignore is not honoured)")
         return None
-    # git names directories from the top of the work tree, files from the cwd.
-    prefix = os.path.relpath(root, top).replace(os.sep, "/")
-    prefix = "" if prefix == "." else prefix + "/"
-    for line in proc.stderr.decode("utf-8", "surrogateescape").splitlines():
-        match = _GIT_UNREADABLE.match(line)
-        if match and match.group(1).startswith(prefix):
-            unreadable[match.group(1)[len(prefix):]] = match.group(2)
-    # -t tags each name: "? " for a file git does not track.  An untracked file under a
-    # directory the walk skips (a virtualenv nobody put in .gitignore, build output) is not
-    # the project's; a tracked one is, wherever it is.
-    entries = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
-    return sorted({
-        entry[2:] for entry in entries
-        if len(entry) > 2 and not (entry[0] == "?" and _under_skipped_dir(entry[2:]))
-    })
+    return proc.stdout, proc.stderr
 
 
-def _under_skipped_dir(path: str) -> bool:
+def _names(listing: bytes) -> list[str]:
+    return [n for n in listing.decode("utf-8", "surrogateescape").split("\0") if n]
+
+
+def _in_skipped_dir(path: str) -> bool:
     return any(_skipped_dir(part) for part in path.split("/")[:-1])
 
 
@@ -188,6 +227,11 @@ def _kind(path: Path) -> str:
         return "missing"
     except OSError:
         return "file"
+    if stat.S_ISLNK(info.st_mode):  # a link given by name is followed (a broken one: "file")
+        try:
+            info = os.stat(path)
+        except OSError:
+            return "file"
     return "dir" if stat.S_ISDIR(info.st_mode) else "file"
 
 

@@ -22,7 +22,7 @@ def clean(text: str) -> str:
     return _NOT_XML.sub("\ufffd", encodable(text))
 
 
-def _testcase(suite: ET.Element, f: Finding) -> None:
+def _testcase(suite: ET.Element, f: Finding, blocks: bool) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
@@ -34,7 +34,7 @@ def _testcase(suite: ET.Element, f: Finding) -> None:
             "time": "0",
         },
     )
-    if f.blocking:
+    if blocks:
         failure = ET.SubElement(
             case, "failure", {"message": clean(f.message), "type": clean(f.code)}
         )
@@ -57,7 +57,7 @@ def render(report: Report) -> str:
         findings = by_check.pop(name, [])
         suite = ET.SubElement(root, "testsuite", {"name": clean(f"testguard.{name}")})
         for f in findings:
-            _testcase(suite, f)
+            _testcase(suite, f, report.blocks(f))
         if name in errors:
             case = ET.SubElement(
                 suite, "testcase", {"classname": clean(f"testguard.{name}"), "name": "could not run", "time": "0"}
@@ -75,8 +75,8 @@ def render(report: Report) -> str:
                 },
             )
         tests = max(1, len(findings))
-        failures = sum(1 for f in findings if f.blocking)
-        skipped = sum(1 for f in findings if f.status is Status.BASELINED)
+        failures = sum(1 for f in findings if report.blocks(f))
+        skipped = sum(1 for f in findings if f.status is Status.BASELINED and not report.blocks(f))
         props = ET.Element("properties")
         for key, value in (
             ("files_checked", counts.files_checked),

@@ -58,6 +58,8 @@ class Report:
     checks: Sequence[Check] = ()
     # --fix: how many findings it fixed (None: no --fix); the count line says so, as ruff does.
     fixed_now: int | None = None
+    # --fail-on: "new" (baselined findings do not block) or "any" (every error blocks).
+    fail_on: str = "new"
     path_prefix: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
@@ -92,9 +94,18 @@ class Report:
     def baselined_findings(self) -> list[Finding]:
         return [f for f in self.findings() if f.status is Status.BASELINED]
 
+    def blocks(self, f: Finding) -> bool:
+        """Whether ``f`` makes the run exit 1 (as ``runner.exit_code`` decides): every
+        report says so of exactly the findings that do."""
+        return f.blocking or (self.fail_on == "any" and f.severity is Severity.ERROR)
+
+    def listed(self, f: Finding) -> bool:
+        """Whether the text report lists ``f``: the new findings, and any other that blocks."""
+        return f.status is Status.NEW or self.blocks(f)
+
     @property
     def blocking(self) -> int:
-        return sum(1 for r in self.results for f in r.findings if f.blocking)
+        return sum(1 for r in self.results for f in r.findings if self.blocks(f))
 
     @property
     def fixed_count(self) -> int:
@@ -118,7 +129,7 @@ class Report:
                     c.new += 1
                 else:
                     c.baselined += 1
-                if f.blocking:
+                if self.blocks(f):
                     c.blocking += 1
         return out
 
@@ -135,7 +146,7 @@ class Report:
 
     def annotation_level(self, f: Finding) -> str | None:
         """The workflow command that annotates ``f``; None: not annotated."""
-        if f.status is Status.BASELINED:
+        if f.status is Status.BASELINED and not self.blocks(f):
             return "notice" if self.baselined_annotations == "notice" else None
         return _LEVEL[f.severity]
 

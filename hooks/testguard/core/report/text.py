@@ -7,7 +7,7 @@ be read as a GitHub workflow command when a user picks text output in Actions.
 from __future__ import annotations
 
 from testguard.core.check import find
-from testguard.core.findings import Finding, Status
+from testguard.core.findings import Finding
 from testguard.core.report.escape import inert, one_line, visible
 from testguard.core.report.model import Report, verdict
 
@@ -43,7 +43,7 @@ def section_texts(report: Report) -> list[str]:
 
 
 def render(report: Report) -> str:
-    lines = [finding_line(f) for f in report.findings() if f.status is Status.NEW]
+    lines = [finding_line(f) for f in report.findings() if report.listed(f)]
     for result in report.results:
         for entry in report.fixed_entries(result):
             lines.append(
