@@ -330,3 +330,19 @@ def _parent_pid(_: int) -> int:
 def test_pool_workers_run_in_forked_children() -> None:
     with processes.process_pool(2) as pool:
         assert set(pool.map(_parent_pid, range(4))) == {os.getpid()}
+
+
+def test_what_is_kept_of_a_commands_output_is_bounded(tmp_path: Path) -> None:
+    """A project's tests that print without end (gigabytes until the timeout) must not fill
+    testguard's memory: the start and the end of the output are kept, the middle is counted."""
+    script = tmp_path / "prints.py"
+    script.write_text(
+        "import os\nos.write(1, b'FIRST\\n')\n"
+        "for _ in range(40):\n    os.write(1, b'x' * (1 << 20) + b'\\n')\n"
+        "os.write(1, b'LAST\\n')\n"
+    )
+    completed = run_python(Path(sys.executable), [str(script)], tmp_path, timeout=120)
+    assert completed.returncode == 0
+    assert len(completed.output) < 3 * (1 << 20)
+    assert completed.output.startswith("FIRST\n") and completed.output.endswith("LAST\n")
+    assert "bytes of output left out" in completed.output
