@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Run, write
+from conftest import Run, run_testguard, write
 
 PY = sys.executable
 
@@ -188,3 +188,13 @@ def test_arguments_pytest_rejects_are_a_usage_error(tmp_path: Path, tg: Callable
     run = tg(root, "collect")
     assert run.code == 2
     assert "pytest rejected its arguments" in run.err and "--no-such-option" in run.err
+
+
+def test_a_very_long_line_of_output_does_not_stall_the_run(tmp_path: Path) -> None:
+    """400 KB without a space, printed at exit (a dump, a minified payload): reading pytest's
+    output for traceback locations backtracked over the line quadratically, for hours."""
+    dump = "import atexit, os\n\natexit.register(lambda: os.write(1, b'x' * 400_000 + b'.py\\n'))\n"
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD, "tests/conftest.py": dump})
+    run = run_testguard(root, "collect", "--format", "json", timeout=120)
+    assert run.code == 0, run.err
+    assert run.json()["checks"]["collect"]["figures"] == {"collect:tests": 2.0}

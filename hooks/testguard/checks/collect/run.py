@@ -130,8 +130,10 @@ def _raise_usage(outcome: CollectOutcome, python: Path, args: list[str]) -> None
 
 
 # ``path:12: in <module>`` (pytest short tracebacks) and ``File "path", line 12`` (Python's).
+# A short-traceback path starts only where a word does: tried at every character of a long
+# word (a dump printed on one line), the match would backtrack over the rest of it each time.
 _LOCATION = re.compile(
-    r'File "(?P<file>[^"]+)", line (?P<line>\d+)|(?P<file2>[^\s:"]+\.py):(?P<line2>\d+)\b'
+    r'File "(?P<file>[^"]+)", line (?P<line>\d+)|(?<![^\s:"])(?P<file2>[^\s:"]+\.py):(?P<line2>\d+)\b'
 )
 
 
