@@ -198,3 +198,20 @@ def test_a_very_long_line_of_output_does_not_stall_the_run(tmp_path: Path) -> No
     run = run_testguard(root, "collect", "--format", "json", timeout=120)
     assert run.code == 0, run.err
     assert run.json()["checks"]["collect"]["figures"] == {"collect:tests": 2.0}
+
+
+@pytest.mark.parametrize("crash", ["import ctypes\n\nctypes.string_at(0)\n", "import os\n\nos.killpg(0, 9)\n"])
+def test_a_crash_while_collecting_names_the_file_and_the_signal(
+    tmp_path: Path, tg: Callable[..., Run], crash: str
+) -> None:
+    """A segfault (or a kill of pytest's process group) was 'killed by signal 11 while collecting: '
+    at the config, with nothing after the colon: now at the module that crashed."""
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD, "tests/test_crash.py": crash})
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1, run.err
+    [finding] = findings(run)
+    assert (finding["code"], finding["path"]) == ("TG701", "tests/test_crash.py"), run.out
+    signal_name = "SIGSEGV" if "ctypes" in crash else "SIGKILL"
+    assert f"pytest was killed by signal {11 if 'ctypes' in crash else 9} ({signal_name})" in finding["message"]
+    assert "while collecting tests/test_crash.py" in finding["message"]
+    assert not finding["message"].rstrip().endswith(":")

@@ -33,6 +33,17 @@ class Completed:
         return text if len(text) <= chars else "…" + text[-chars:]
 
 
+def signal_text(returncode: int) -> str:
+    """``signal 11 (SIGSEGV)`` for a process killed by that signal (a negative return code)."""
+    import signal
+
+    number = -returncode
+    try:
+        return f"signal {number} ({signal.Signals(number).name})"
+    except ValueError:
+        return f"signal {number}"
+
+
 def run_python(
     python: Path,
     args: Sequence[str],

@@ -15,6 +15,7 @@ from testguard.checks.collect.run import (
 from testguard.checks.collect.settings import DEFAULT_TIMEOUT, SECTION, CollectOptions
 from testguard.core.context import Context
 from testguard.core import settings_place
+from testguard.core.project_process import signal_text
 from testguard.core.findings import CheckResult, Finding, Scope
 from testguard.core.settings_place import Place
 from testguard.core.wording import plural
@@ -91,8 +92,18 @@ def _crash_finding(ctx: Context, outcome: CollectOutcome, timeout: float) -> Fin
         return _finding(ctx, [], "", f"pytest did not finish collecting within {timeout:g}s"
                         " (a test module or conftest hangs at import?)", returncode=None)
     if completed.returncode < 0:
-        return _finding(ctx, frames, "", f"pytest was killed by signal {-completed.returncode}"
-                        f" while collecting:\n{tail}", returncode=completed.returncode)
+        collecting = _rel(ctx.root, Path(outcome.current)) if outcome.current else ""
+        if not frames and collecting:
+            frames = [(outcome.current, 0)]  # killed with nothing said: the file being collected
+        if collecting:
+            when = f"while collecting {collecting}"
+        elif outcome.stage in ("not started", "startup"):
+            when = "before collecting (loading conftest.py files and plugins)"
+        else:
+            when = "while collecting"
+        said = f":\n{tail}" if tail else ""
+        return _finding(ctx, frames, "", f"pytest was killed by {signal_text(completed.returncode)}"
+                        f" {when}{said}", returncode=completed.returncode)
     if outcome.errors:
         return None
     if outcome.current and outcome.stage != "finished" and not frames:

@@ -85,6 +85,7 @@ def collect(root: Path, python: Path, args: list[str], timeout: float) -> Collec
         env = dict(os.environ)
         env["TESTGUARD_COLLECT_OUT"] = str(state_file)
         env.pop("PYTEST_XDIST_WORKER", None)
+        env["PYTHONFAULTHANDLER"] = "1"  # a crash prints the Python lines it crashed on
         pytest_args = ["--collect-only", "-q", "--color=no", "-p", PLUGIN_MODULE, *args]
         command = [str(python), "-m", "pytest", *pytest_args]
         completed = run_python(

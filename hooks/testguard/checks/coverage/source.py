@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import signal
 import stat
 import sys
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from testguard.checks.coverage.model import CoverageSet
 from testguard.checks.coverage.settings import CoverageConfig
 from testguard.core.context import Context
 from testguard.core.findings import UsageError
-from testguard.core.project_process import Completed, missing_module, run_python
+from testguard.core.project_process import Completed, missing_module, run_python, signal_text
 
 
 def run_command(run: str) -> list[str]:
@@ -70,11 +69,7 @@ def _data_files(data_file: Path) -> dict[Path, tuple[int, int, int, int]]:
 def _how_it_ended(returncode: int) -> str:
     if returncode >= 0:
         return f"exit code {returncode}"
-    try:
-        name = f" ({signal.Signals(-returncode).name})"
-    except ValueError:
-        name = ""
-    return f"the tests were killed by signal {-returncode}{name} before coverage.py could save"
+    return f"the tests were killed by {signal_text(returncode)} before coverage.py could save"
 
 
 def run_tests(root: Path, python: Path, config: CoverageConfig, settings: Settings) -> MeasuredRun:
