@@ -346,3 +346,28 @@ def test_what_is_kept_of_a_commands_output_is_bounded(tmp_path: Path) -> None:
     assert len(completed.output) < 3 * (1 << 20)
     assert completed.output.startswith("FIRST\n") and completed.output.endswith("LAST\n")
     assert "bytes of output left out" in completed.output
+
+
+def test_a_command_that_kills_its_parent_leaves_nothing_behind(tmp_path: Path, tracked: dict[int, str]) -> None:
+    """A test module that starts a daemon and a child, then kills its parent process (the guard
+    that would end them): the daemon lived on after testguard, and collect said pytest was
+    killed when pytest had collected its tests."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    write(tmp_path, {
+        "tests/test_kills.py": hanging(pids, "kills", "os.kill(os.getppid(), 9)\n")
+        + "\n\ndef test_x():\n    pass\n",
+    })
+    (tmp_path / "pyproject.toml").write_text(
+        f"[tool.testguard]\npython = {sys.executable!r}\n[tool.testguard.collect]\n"
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
+    )
+    run = run_testguard(tmp_path, "collect", "--format", "json", timeout=120)
+    assert set(recorded(pids)) == expected("kills")
+    track(tracked, set(recorded(pids).values()))
+    deadline = time.monotonic() + GONE_WITHIN
+    while alive(tracked) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alive(tracked) == {}
+    assert run.code == 0, run.out + run.err
+    assert run.json()["checks"]["collect"]["figures"] == {"collect:tests": 1.0}

@@ -14,7 +14,9 @@ process group.  When the command ends first, the guard kills whatever it left
 running, then ends the way the command ended (the same exit status or the same
 signal), so the caller sees the command's own return code.  On Linux the guard
 is a child subreaper: processes that left the command's group (a daemon, a
-new session) come to it as orphans once their parents die, and die too.
+new session) come to it as orphans once their parents die, and die too.  The
+command's parent is a forked shim, not the guard, so a command that kills its
+parent does not take its guard with it.
 """
 
 from __future__ import annotations
@@ -134,29 +136,108 @@ def silence_stdio() -> None:
     os.close(devnull)
 
 
-def reap(command: int) -> int | None:
-    """Reap the children that have ended (orphans adopted meanwhile too): the command's status if it has."""
+def start_shim(argv: list[str]) -> tuple[int, int]:
+    """Fork a shim that starts the command and waits for it: (the shim's pid, the command's).
+
+    The command's parent is the shim, not the guard: a command that kills its parent
+    (``os.kill(os.getppid(), 9)``) kills the shim, its orphans come to the guard (a
+    subreaper), and the guard is still there to end them.  The shim ends the way the
+    command ended.  Raises OSError when the command cannot start."""
+    read_end, write_end = os.pipe()
+    shim = os.fork()
+    if shim == 0:
+        try:
+            os.close(read_end)
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            try:
+                command = spawn(argv)
+            except OSError as exc:
+                answer(write_end, "error " + error_text(exc, argv))
+                os._exit(127)
+            answer(write_end, f"ok {command}")
+            os.close(write_end)
+            silence_stdio()
+            end_like(os.waitstatus_to_exitcode(os.waitpid(command, 0)[1]))
+        finally:
+            os._exit(127)
+    os.close(write_end)
+    data = b""
     while True:
-        pid, status = os.waitpid(-1, os.WNOHANG)
-        if pid == command:
-            return status
+        chunk = os.read(read_end, 4096)
+        if not chunk:
+            break
+        data += chunk
+    os.close(read_end)
+    word, _, rest = data.decode("utf-8", "surrogateescape").strip().partition(" ")
+    if word == "ok" and rest.isdigit():
+        return shim, int(rest)
+    os.waitpid(shim, 0)
+    if word == "error":
+        import json
+
+        error = json.loads(rest)
+        raise OSError(error["errno"], error["strerror"], error["filename"])
+    raise OSError(f"the shim did not start the command: {data[:200]!r}")
+
+
+def error_text(exc: OSError, argv: list[str]) -> str:
+    import json
+
+    filename = argv[0] if exc.filename is None else exc.filename
+    return json.dumps({"errno": exc.errno, "strerror": exc.strerror, "filename": filename})
+
+
+def reap(statuses: dict[int, int]) -> None:
+    """Reap the children that have ended (orphans adopted meanwhile too), noting their status."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
         if pid == 0:
-            return None
+            return
+        statuses[pid] = status
 
 
-def wait(command: int, lifeline: int, wakeup: int) -> int:
+def ended(shim: int, command: int, statuses: dict[int, int]) -> int | None:
+    """The command's wait status once it has ended, else None.
+
+    The shim ends the way the command did; a shim that was killed has left the command
+    (if it still runs) to the guard, which then waits for the command itself."""
+    if command in statuses:
+        return statuses[command]
+    if shim not in statuses:
+        return None
+    try:
+        pid, status = os.waitpid(command, os.WNOHANG)
+    except ChildProcessError:
+        return statuses[shim]  # the shim reaped it: its status is the command's
+    if pid == 0:
+        return None  # adopted, still running
+    statuses[command] = status
+    return status
+
+
+def wait(shim: int, command: int, lifeline: int, wakeup: int) -> int:
     """The command's wait status; if the lifeline closes first, kill the command's group."""
+    statuses: dict[int, int] = {}
     while True:
         readable, _, _ = select.select([lifeline, wakeup], [], [])
         if wakeup in readable:
             os.read(wakeup, 4096)  # a SIGCHLD arrived
-        status = reap(command)
+        reap(statuses)
+        status = ended(shim, command, statuses)
         if status is not None:
             return status
         if lifeline in readable and not os.read(lifeline, 4096):
             kill_group(command)
             kill(command)
-            return os.waitpid(command, 0)[1]
+            kill(shim)
+            while ended(shim, command, statuses) is None:
+                pid, status = os.waitpid(-1, 0)
+                statuses[pid] = status
+            return ended(shim, command, statuses) or 0
 
 
 def main(argv: list[str]) -> None:
@@ -169,13 +250,9 @@ def main(argv: list[str]) -> None:
     signal.set_wakeup_fd(wakeup_write)
     signal.signal(signal.SIGCHLD, lambda number, frame: None)  # wakes select() up
     try:
-        command = spawn(command_line)
+        shim, command = start_shim(command_line)
     except OSError as exc:
-        import json
-
-        filename = command_line[0] if exc.filename is None else exc.filename
-        error = {"errno": exc.errno, "strerror": exc.strerror, "filename": filename}
-        answer(lifeline, "error " + json.dumps(error))
+        answer(lifeline, "error " + error_text(exc, command_line))
         os._exit(127)
     answer(lifeline, f"ok {command}")
     silence_stdio()
@@ -185,7 +262,7 @@ def main(argv: list[str]) -> None:
 
     for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(number, stop)
-    status = wait(command, lifeline, wakeup_read)
+    status = wait(shim, command, lifeline, wakeup_read)
     kill_everything(command)
     end_like(os.waitstatus_to_exitcode(status))
 
