@@ -215,3 +215,31 @@ def test_a_crash_while_collecting_names_the_file_and_the_signal(
     assert f"pytest was killed by signal {11 if 'ctypes' in crash else 9} ({signal_name})" in finding["message"]
     assert "while collecting tests/test_crash.py" in finding["message"]
     assert not finding["message"].rstrip().endswith(":")
+
+
+def test_a_thread_that_keeps_pytest_from_exiting_is_not_called_a_hang_at_import(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    """Collection finished, but a non-daemon thread a conftest started kept pytest from exiting:
+    the finding said 'a test module or conftest hangs at import?'."""
+    conftest = "import threading, time\n\nthreading.Thread(target=time.sleep, args=(60,)).start()\n"
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD, "tests/conftest.py": conftest})
+    run = tg(root, "collect", "--timeout", "3", "--format", "json")
+    assert run.code == 1
+    [finding] = findings(run)
+    assert finding["code"] == "TG701"
+    assert "pytest collected 2 tests but did not exit within 3s" in finding["message"]
+    assert "hangs at import" not in finding["message"]
+
+
+@pytest.mark.parametrize("program", ["/bin/true", "/bin/false"])
+def test_an_interpreter_that_does_not_run_pytest_is_a_usage_error(
+    tmp_path: Path, tg: Callable[..., Run], program: str
+) -> None:
+    """'python' pointing at something that is no Python (or dies before pytest starts) was a TG701
+    blaming the tests: 'a hard process exit such as os._exit?'."""
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD})
+    run = tg(root, "collect", "--python", program)
+    assert run.code == 2, run.out + run.err
+    assert f"the project's interpreter {program} did not start pytest" in run.err
+    assert "TG701" not in run.out and "Traceback" not in run.err

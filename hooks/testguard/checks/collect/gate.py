@@ -88,6 +88,10 @@ def _crash_finding(ctx: Context, outcome: CollectOutcome, timeout: float) -> Fin
     completed = outcome.completed
     frames = locations_in_output(completed.output)
     tail = completed.tail(1500)
+    if completed.timed_out and outcome.items is not None:
+        return _finding(ctx, [], "", f"pytest collected {plural(outcome.items, 'test')} but did not"
+                        f" exit within {timeout:g}s: a thread, a child process or an atexit handler"
+                        " that a conftest or test module started keeps it running", returncode=None)
     if completed.timed_out:
         return _finding(ctx, [], "", f"pytest did not finish collecting within {timeout:g}s"
                         " (a test module or conftest hangs at import?)", returncode=None)

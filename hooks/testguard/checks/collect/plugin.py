@@ -39,6 +39,7 @@ def _write() -> None:
 
 
 atexit.register(_write)
+_write()  # the plugin is loaded: pytest started (no state file means it never did)
 
 
 def _cause(exc: BaseException) -> BaseException:

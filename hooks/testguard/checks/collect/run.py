@@ -128,6 +128,13 @@ def _raise_usage(outcome: CollectOutcome, python: Path, args: list[str]) -> None
     if rejected and "while loading conftest" not in text:
         where = f" (with [tool.testguard.collect] args = {args!r})" if args else ""
         raise UsageError(f"pytest rejected its arguments{where}:\n{completed.tail(1500)}")
+    if outcome.stage == "not started" and completed.returncode >= 0:
+        said = f":\n{completed.tail(1500)}" if completed.tail() else " and printed nothing"
+        raise UsageError(
+            f"the project's interpreter {python} did not start pytest (exit code"
+            f" {completed.returncode}){said}\npoint 'python' in [tool.testguard] (or --python) at"
+            " the project's Python, the one that has pytest"
+        )
 
 
 # ``path:12: in <module>`` (pytest short tracebacks) and ``File "path", line 12`` (Python's).
