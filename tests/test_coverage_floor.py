@@ -543,3 +543,19 @@ def test_run_in_parallel_mode_reads_only_the_files_this_run_wrote(tmp_path: Path
     [total] = findings(run, "TG601")
     assert "total coverage 75% is below the floor of 80%" in total["message"]
     assert "1 parallel .coverage.* files" in total["message"]
+
+
+@pytest.mark.parametrize("program", ["/bin/false", "/bin/true"])
+def test_run_with_an_interpreter_that_is_no_python_says_so(
+    tmp_path: Path, tg: Callable[..., Run], program: str
+) -> None:
+    """/bin/false was said to lack coverage.py ('install it there'); /bin/true ended the message
+    with a colon and nothing after it."""
+    root = make_project(tmp_path, 'fail-under = 80\nrun = "pytest -q"\n')
+    run = tg(root, "coverage", "--python", program)
+    assert run.code == 2
+    assert "coverage.py is not installed" not in run.err and "Traceback" not in run.err
+    if program == "/bin/false":
+        assert f"the project's interpreter {program} cannot import coverage.py (exit code 1)" in run.err
+    else:
+        assert "wrote no coverage data (exit code 0) and printed nothing" in run.err

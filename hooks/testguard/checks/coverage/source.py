@@ -78,6 +78,13 @@ def run_tests(root: Path, python: Path, config: CoverageConfig, settings: Settin
     Only data this run wrote is read: a data file left by an earlier run is no measurement
     of these tests (a run that crashed, or ended with ``os._exit``, saves nothing)."""
     probe = run_python(python, ["-c", "import coverage"], root)
+    if probe.returncode != 0 and not missing_module(probe, "coverage"):
+        said = f":\n{probe.tail(1500)}" if probe.tail() else " and printed nothing"
+        raise UsageError(
+            f"the project's interpreter {python} cannot import coverage.py (exit code"
+            f" {probe.returncode}){said}\npoint 'python' in [tool.testguard] (or --python) at the"
+            " project's Python, the one that has coverage.py and the test dependencies"
+        )
     if probe.returncode != 0:
         raise UsageError(
             f"coverage.py is not installed in the project's interpreter {python}, so"
@@ -109,9 +116,10 @@ def run_tests(root: Path, python: Path, config: CoverageConfig, settings: Settin
         f"; the coverage data already in {settings.data_file.parent} is from an earlier run, not used"
         if before else ""
     )
+    said = f":\n{completed.tail(1500)}" if completed.tail() else " and printed nothing"
     raise UsageError(
         f"'coverage run {' '.join(module)}' wrote no coverage data"
-        f" ({_how_it_ended(completed.returncode)}){earlier}:\n{completed.tail(1500)}"
+        f" ({_how_it_ended(completed.returncode)}){earlier}{said}"
     )
 
 
