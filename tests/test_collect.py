@@ -243,3 +243,17 @@ def test_an_interpreter_that_does_not_run_pytest_is_a_usage_error(
     assert run.code == 2, run.out + run.err
     assert f"the project's interpreter {program} did not start pytest" in run.err
     assert "TG701" not in run.out and "Traceback" not in run.err
+
+
+def test_a_conftest_that_clears_the_environment_is_still_counted(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """A conftest that makes the tests hermetic (os.environ cleared, a few names put back) also
+    took away where testguard's plugin reports: 'pytest stopped before collecting' although
+    pytest collected every test."""
+    conftest = (
+        "import os\n\nKEEP = {k: os.environ[k] for k in ('PATH', 'HOME') if k in os.environ}\n"
+        "os.environ.clear()\nos.environ.update(KEEP)\n"
+    )
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD, "tests/conftest.py": conftest})
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 0, run.out + run.err
+    assert run.json()["checks"]["collect"]["figures"] == {"collect:tests": 2.0}

@@ -23,11 +23,13 @@ import pytest
 
 _STATE: dict[str, Any] = {"stage": "startup", "items": None, "exitstatus": None, "errors": []}
 _SEEN: set[str] = set()  # nodeids already recorded
+# Read once, when the plugin loads: a conftest may clear os.environ to make the tests hermetic.
+_OUT = "" if os.environ.get("PYTEST_XDIST_WORKER") else os.environ.get("TESTGUARD_COLLECT_OUT", "")
 
 
 def _write() -> None:
-    out = os.environ.get("TESTGUARD_COLLECT_OUT")
-    if not out or os.environ.get("PYTEST_XDIST_WORKER"):
+    out = _OUT
+    if not out:
         return  # only the main pytest process reports
     tmp = out + ".tmp"
     try:
@@ -111,8 +113,8 @@ def pytest_configure() -> None:
 def pytest_collectstart(collector: Any) -> None:
     # Kept up to date so that a hard exit (os._exit, a crash) still names the file.
     path = getattr(collector, "path", None)
-    out = os.environ.get("TESTGUARD_COLLECT_OUT")
-    if out and path is not None and str(path).endswith(".py") and not os.environ.get("PYTEST_XDIST_WORKER"):
+    out = _OUT
+    if out and path is not None and str(path).endswith(".py"):
         try:
             # A file name that is not UTF-8 (PEP 383 surrogates) is written as its bytes.
             with open(out + ".current", "w", encoding="utf-8", errors="surrogateescape") as handle:
