@@ -371,3 +371,10 @@ def test_a_command_that_kills_its_parent_leaves_nothing_behind(tmp_path: Path, t
     assert alive(tracked) == {}
     assert run.code == 0, run.out + run.err
     assert run.json()["checks"]["collect"]["figures"] == {"collect:tests": 1.0}
+
+
+def test_a_command_that_kills_its_parent_still_reports_its_own_exit_code() -> None:
+    """Its parent is the guard's shim: the guard adopts it and waits for it, so the caller sees
+    the command's own status (it saw -9, the guard's death)."""
+    finished = processes.run(["sh", "-c", "kill -9 $PPID; sleep 0.2; exit 7"])
+    assert finished.returncode == 7
