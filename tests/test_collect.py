@@ -257,3 +257,19 @@ def test_a_conftest_that_clears_the_environment_is_still_counted(tmp_path: Path,
     run = tg(root, "collect", "--format", "json")
     assert run.code == 0, run.out + run.err
     assert run.json()["checks"]["collect"]["figures"] == {"collect:tests": 2.0}
+
+
+def test_pytest_exit_while_collecting_records_no_partial_count(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """pytest.exit() in a test module stops the whole collection: it was 'failed to collect', and
+    the tests counted before it became the figure (a floor a baseline would record)."""
+    root = make_project(tmp_path, {
+        "tests/test_a.py": GOOD,
+        "tests/test_b.py": "import pytest\n\npytest.exit('not on this machine', returncode=0)\n",
+        "tests/test_c.py": GOOD,
+    })
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1
+    [finding] = findings(run)
+    assert (finding["code"], finding["path"], finding["line"]) == ("TG701", "tests/test_b.py", 3)
+    assert "pytest.exit() while collecting tests/test_b.py (not on this machine)" in finding["message"]
+    assert run.json()["checks"]["collect"]["figures"] == {}

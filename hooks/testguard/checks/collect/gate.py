@@ -50,6 +50,11 @@ def _finding(ctx: Context, frames: list[tuple[str, int]], fallback: str, message
                    details=dict(details), scope=scope)
 
 
+def _stops_pytest(error: CollectError) -> bool:
+    """``pytest.exit()`` (``_pytest.outcomes.Exit``): the collection ends there."""
+    return error.pytest_exit
+
+
 def _error_finding(ctx: Context, error: CollectError) -> Finding:
     root = ctx.root
     frames = error.frames or locations_in_output(error.longrepr)
@@ -69,6 +74,8 @@ def _error_finding(ctx: Context, error: CollectError) -> Finding:
         message = f"pytest could not load {collecting}: {what}"
     elif error.type == "SystemExit":
         message = f"process exit while collecting {collecting} ({what})"
+    elif _stops_pytest(error):
+        message = f"pytest.exit() while collecting {collecting} ({error.message or what})"
     else:
         message = f"{collecting} failed to collect: {what}"
     if error.stage == "internal":
@@ -77,6 +84,8 @@ def _error_finding(ctx: Context, error: CollectError) -> Finding:
         message += ": pytest stopped before collecting any test"
     elif error.type == "SystemExit":
         message += ": none of its tests are collected"
+    elif _stops_pytest(error):
+        message += ": pytest stopped, so the modules after it were not collected"
     finding = _finding(ctx, frames, collecting if collector else "", message,
                        nodeid=error.nodeid, exception=error.type, stage=error.stage)
     if collector is not None and finding.path != collecting:
@@ -171,7 +180,7 @@ def run(ctx: Context) -> CheckResult:
     if crash is not None:
         result.findings.append(crash)
     if outcome.items is None or crash is not None or any(
-        e.stage in ("internal", "conftest") for e in outcome.errors
+        e.stage in ("internal", "conftest") or _stops_pytest(e) for e in outcome.errors
     ):
         return result  # collection did not complete: its count means nothing
     count = outcome.items

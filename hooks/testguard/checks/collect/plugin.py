@@ -90,6 +90,7 @@ def _record(stage: str, exc: BaseException | None, nodeid: str, path: str, longr
     if exc is not None:
         real = _cause(exc)
         entry["type"] = type(real).__name__
+        entry["pytest_exit"] = isinstance(real, getattr(pytest.exit, "Exception", ()))
         entry["message"] = _message(real)[:2000]
         entry["frames"] = _frames(real)
     _STATE["errors"].append(entry)

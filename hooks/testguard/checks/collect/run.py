@@ -28,6 +28,7 @@ class CollectError:
     message: str
     frames: list[tuple[str, int]]
     longrepr: str
+    pytest_exit: bool = False  # pytest.exit(): the collection ended there
 
 
 @dataclass
@@ -71,6 +72,7 @@ def _error(raw: Any) -> CollectError | None:
         message=str(raw.get("message", "")),
         frames=frames,
         longrepr=str(raw.get("longrepr", "")),
+        pytest_exit=raw.get("pytest_exit") is True,
     )
 
 
