@@ -111,15 +111,20 @@ def end_like(returncode: int) -> None:
     os._exit(128 + number)
 
 
-def spawn(argv: list[str]) -> int:
-    """Start ``argv`` in a new session, with the signal dispositions a fresh process has."""
-    defaults = {signal.SIGPIPE, signal.SIGXFSZ}  # Python ignores these; restore them, as Popen does
+def exec_when_told(argv: list[str], gate: int, errors: int) -> None:
+    """In the command's process: wait until the shim has told the guard this pid, then run
+    ``argv`` in a new session with the signal dispositions a fresh process has (Python ignores
+    SIGPIPE and SIGXFSZ; restore them, as Popen does).  An exec error goes to ``errors``."""
     try:
-        return os.posix_spawnp(argv[0], argv, os.environ, setsid=True, setsigdef=defaults)
-    except (AttributeError, NotImplementedError):  # no posix_spawnp or no POSIX_SPAWN_SETSID
-        import subprocess
-
-        return subprocess.Popen(argv, start_new_session=True).pid
+        os.read(gate, 1)
+        os.setsid()
+        for number in (signal.SIGPIPE, signal.SIGXFSZ):
+            signal.signal(number, signal.SIG_DFL)
+        os.execvp(argv[0], argv)
+    except OSError as exc:
+        answer(errors, error_text(exc, argv))
+    finally:
+        os._exit(127)
 
 
 def answer(fd: int, text: str) -> None:
@@ -150,35 +155,52 @@ def start_shim(argv: list[str]) -> tuple[int, int]:
             os.close(read_end)
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            try:
-                command = spawn(argv)
-            except OSError as exc:
-                answer(write_end, "error " + error_text(exc, argv))
+            gate_read, gate_write = os.pipe()
+            errors_read, errors_write = os.pipe()  # closed by a successful exec
+            command = os.fork()
+            if command == 0:
+                exec_when_told(argv, gate_read, errors_write)
+            os.close(gate_read)
+            os.close(errors_write)
+            # The pid first: once the gate opens, the command may kill this shim at once.
+            answer(write_end, f"pid {command}")
+            os.write(gate_write, b"x")
+            os.close(gate_write)
+            failed = read_all(errors_read)
+            if failed:
+                answer(write_end, "error " + failed.decode("utf-8", "surrogateescape").strip())
+                os.waitpid(command, 0)
                 os._exit(127)
-            answer(write_end, f"ok {command}")
+            answer(write_end, "ok")
             os.close(write_end)
             silence_stdio()
             end_like(os.waitstatus_to_exitcode(os.waitpid(command, 0)[1]))
         finally:
             os._exit(127)
     os.close(write_end)
-    data = b""
-    while True:
-        chunk = os.read(read_end, 4096)
-        if not chunk:
-            break
-        data += chunk
-    os.close(read_end)
-    word, _, rest = data.decode("utf-8", "surrogateescape").strip().partition(" ")
-    if word == "ok" and rest.isdigit():
-        return shim, int(rest)
+    lines = read_all(read_end).decode("utf-8", "surrogateescape").splitlines()
+    first, _, pid = (lines[0] if lines else "").partition(" ")
+    word, _, rest = (lines[1] if len(lines) > 1 else "").partition(" ")
+    if first == "pid" and pid.isdigit() and word != "error":
+        return shim, int(pid)  # "ok", or the command killed the shim: it runs
     os.waitpid(shim, 0)
     if word == "error":
         import json
 
         error = json.loads(rest)
         raise OSError(error["errno"], error["strerror"], error["filename"])
-    raise OSError(f"the shim did not start the command: {data[:200]!r}")
+    raise OSError(f"the shim did not start the command: {lines[:2]!r}")
+
+
+def read_all(fd: int) -> bytes:
+    data = b""
+    while True:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    os.close(fd)
+    return data
 
 
 def error_text(exc: OSError, argv: list[str]) -> str:
