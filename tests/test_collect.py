@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Run, write
+from conftest import Run, run_testguard, write
 
 PY = sys.executable
 
@@ -188,3 +188,88 @@ def test_arguments_pytest_rejects_are_a_usage_error(tmp_path: Path, tg: Callable
     run = tg(root, "collect")
     assert run.code == 2
     assert "pytest rejected its arguments" in run.err and "--no-such-option" in run.err
+
+
+def test_a_very_long_line_of_output_does_not_stall_the_run(tmp_path: Path) -> None:
+    """400 KB without a space, printed at exit (a dump, a minified payload): reading pytest's
+    output for traceback locations backtracked over the line quadratically, for hours."""
+    dump = "import atexit, os\n\natexit.register(lambda: os.write(1, b'x' * 400_000 + b'.py\\n'))\n"
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD, "tests/conftest.py": dump})
+    run = run_testguard(root, "collect", "--format", "json", timeout=120)
+    assert run.code == 0, run.err
+    assert run.json()["checks"]["collect"]["figures"] == {"collect:tests": 2.0}
+
+
+@pytest.mark.parametrize("crash", ["import ctypes\n\nctypes.string_at(0)\n", "import os\n\nos.killpg(0, 9)\n"])
+def test_a_crash_while_collecting_names_the_file_and_the_signal(
+    tmp_path: Path, tg: Callable[..., Run], crash: str
+) -> None:
+    """A segfault (or a kill of pytest's process group) was 'killed by signal 11 while collecting: '
+    at the config, with nothing after the colon: now at the module that crashed."""
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD, "tests/test_crash.py": crash})
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1, run.err
+    [finding] = findings(run)
+    assert (finding["code"], finding["path"]) == ("TG701", "tests/test_crash.py"), run.out
+    signal_name = "SIGSEGV" if "ctypes" in crash else "SIGKILL"
+    assert f"pytest was killed by signal {11 if 'ctypes' in crash else 9} ({signal_name})" in finding["message"]
+    assert "while collecting tests/test_crash.py" in finding["message"]
+    assert not finding["message"].rstrip().endswith(":")
+
+
+def test_a_thread_that_keeps_pytest_from_exiting_is_not_called_a_hang_at_import(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    """Collection finished, but a non-daemon thread a conftest started kept pytest from exiting:
+    the finding said 'a test module or conftest hangs at import?'."""
+    conftest = "import threading, time\n\nthreading.Thread(target=time.sleep, args=(60,)).start()\n"
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD, "tests/conftest.py": conftest})
+    run = tg(root, "collect", "--timeout", "3", "--format", "json")
+    assert run.code == 1
+    [finding] = findings(run)
+    assert finding["code"] == "TG701"
+    assert "pytest collected 2 tests but did not exit within 3s" in finding["message"]
+    assert "hangs at import" not in finding["message"]
+
+
+@pytest.mark.parametrize("program", ["/bin/true", "/bin/false"])
+def test_an_interpreter_that_does_not_run_pytest_is_a_usage_error(
+    tmp_path: Path, tg: Callable[..., Run], program: str
+) -> None:
+    """'python' pointing at something that is no Python (or dies before pytest starts) was a TG701
+    blaming the tests: 'a hard process exit such as os._exit?'."""
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD})
+    run = tg(root, "collect", "--python", program)
+    assert run.code == 2, run.out + run.err
+    assert f"the project's interpreter {program} did not start pytest" in run.err
+    assert "TG701" not in run.out and "Traceback" not in run.err
+
+
+def test_a_conftest_that_clears_the_environment_is_still_counted(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """A conftest that makes the tests hermetic (os.environ cleared, a few names put back) also
+    took away where testguard's plugin reports: 'pytest stopped before collecting' although
+    pytest collected every test."""
+    conftest = (
+        "import os\n\nKEEP = {k: os.environ[k] for k in ('PATH', 'HOME') if k in os.environ}\n"
+        "os.environ.clear()\nos.environ.update(KEEP)\n"
+    )
+    root = make_project(tmp_path, {"tests/test_a.py": GOOD, "tests/conftest.py": conftest})
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 0, run.out + run.err
+    assert run.json()["checks"]["collect"]["figures"] == {"collect:tests": 2.0}
+
+
+def test_pytest_exit_while_collecting_records_no_partial_count(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """pytest.exit() in a test module stops the whole collection: it was 'failed to collect', and
+    the tests counted before it became the figure (a floor a baseline would record)."""
+    root = make_project(tmp_path, {
+        "tests/test_a.py": GOOD,
+        "tests/test_b.py": "import pytest\n\npytest.exit('not on this machine', returncode=0)\n",
+        "tests/test_c.py": GOOD,
+    })
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1
+    [finding] = findings(run)
+    assert (finding["code"], finding["path"], finding["line"]) == ("TG701", "tests/test_b.py", 3)
+    assert "pytest.exit() while collecting tests/test_b.py (not on this machine)" in finding["message"]
+    assert run.json()["checks"]["collect"]["figures"] == {}

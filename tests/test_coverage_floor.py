@@ -507,3 +507,55 @@ def test_the_table_says_what_blocks_in_the_words_of_the_exit_code(tmp_path: Path
     verdicts = {cells[1].strip()[len("<code>"):-len("</code>")]: cells[-2].strip() for cells in table}
     assert verdicts == {"pkg/util/text.py": "❌", "pkg/core/calc.py": "baselined", "TOTAL": "baselined",
                         "pkg/__init__.py": "✅", "pkg/core/__init__.py": "✅", "pkg/util/__init__.py": "✅"}
+
+
+CRASHING_TEST = "import ctypes\n\nctypes.string_at(0)  # the test run segfaults: coverage.py saves nothing\n"
+
+
+def test_run_that_saves_no_data_never_reads_an_earlier_runs_data(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """A .coverage left by an earlier run (75%, at the floor) must not stand in for a run that
+    crashed before coverage.py could save: that run measured nothing."""
+    root = make_project(tmp_path, 'fail-under = 75\nrun = "pytest -q -p no:cacheprovider"\n')
+    measure_coverage(root)
+    stale = (root / ".coverage").read_bytes()
+    (root / "tests/test_crash.py").write_text(CRASHING_TEST)
+    run = tg(root, "coverage")
+    assert run.code == 2, run.out + run.err
+    assert "wrote no coverage data" in run.err
+    assert "killed by signal 11 (SIGSEGV)" in run.err
+    assert "earlier run" in run.err and "Traceback" not in run.err
+    assert (root / ".coverage").read_bytes() == stale  # the user's file is left as it was
+
+
+def test_run_in_parallel_mode_reads_only_the_files_this_run_wrote(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """Parallel data files and a combined .coverage from earlier runs (all tests: 100%) are not
+    this run's measurement: this run (75%) is below the floor of 80."""
+    extra_test = "from pkg.core.calc import mul, sub\n\n\ndef test_more():\n    assert sub(3, 1) == 2 and mul(2, 2) == 4\n"
+    root = make_project(tmp_path, 'fail-under = 80\nrun = "pytest -q -p no:cacheprovider"\n',
+                        "parallel = true\n", {"tests/test_more.py": extra_test})
+    measure_coverage(root)
+    subprocess.run([PY, "-m", "coverage", "combine", "--keep"], cwd=root, check=True,
+                   capture_output=True, env=project_env())
+    measure_coverage(root)  # one more parallel file of the full run, not combined
+    (root / "tests/test_more.py").unlink()
+    run = tg(root, "coverage", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    [total] = findings(run, "TG601")
+    assert "total coverage 75% is below the floor of 80%" in total["message"]
+    assert "1 parallel .coverage.* files" in total["message"]
+
+
+@pytest.mark.parametrize("program", ["/bin/false", "/bin/true"])
+def test_run_with_an_interpreter_that_is_no_python_says_so(
+    tmp_path: Path, tg: Callable[..., Run], program: str
+) -> None:
+    """/bin/false was said to lack coverage.py ('install it there'); /bin/true ended the message
+    with a colon and nothing after it."""
+    root = make_project(tmp_path, 'fail-under = 80\nrun = "pytest -q"\n')
+    run = tg(root, "coverage", "--python", program)
+    assert run.code == 2
+    assert "coverage.py is not installed" not in run.err and "Traceback" not in run.err
+    if program == "/bin/false":
+        assert f"the project's interpreter {program} cannot import coverage.py (exit code 1)" in run.err
+    else:
+        assert "wrote no coverage data (exit code 0) and printed nothing" in run.err

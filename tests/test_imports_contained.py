@@ -426,3 +426,31 @@ def test_an_exception_without_text_or_line_says_when_it_came(
             "(no message), raised before any line of the module ran: CPython could not"
             " compile its source (nested too deeply for its parser)"
         )
+
+
+def test_huge_and_unprintable_exit_values_keep_the_finding_whole(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    """A 3 MB exception text was copied whole into the finding (every format, every annotation);
+    a sys.exit() value whose repr() raises lost the line and the exit it came from."""
+    write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/huge.py": "x = 1\nraise ValueError('e' * 3_000_000)\n",
+        "pkg/hugeexit.py": "import sys\n\nsys.exit('e' * 3_000_000)\n",
+        "pkg/norepr.py": (
+            "import sys\n\n\nclass Code:\n    def __repr__(self):\n        raise RuntimeError('no repr')\n\n\n"
+            "sys.exit(Code())\n"
+        ),
+    })
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n'
+    )
+    run = tg(tmp_path, "imports", "--format", "json")
+    found = {f["path"]: (f["code"], f["line"], f["message"]) for f in run.json()["findings"]}
+    code, line, message = found["pkg/huge.py"]
+    assert (code, line) == ("TG102", 2) and len(message) < 3000
+    assert message.startswith("ValueError: eee") and "characters left out" in message
+    code, line, message = found["pkg/hugeexit.py"]
+    assert (code, line) == ("TG103", 3) and len(message) < 3000 and "sys.exit('eee" in message
+    code, line, message = found["pkg/norepr.py"]
+    assert (code, line) == ("TG103", 9) and "sys.exit(<unprintable Code>)" in message

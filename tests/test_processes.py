@@ -330,3 +330,51 @@ def _parent_pid(_: int) -> int:
 def test_pool_workers_run_in_forked_children() -> None:
     with processes.process_pool(2) as pool:
         assert set(pool.map(_parent_pid, range(4))) == {os.getpid()}
+
+
+def test_what_is_kept_of_a_commands_output_is_bounded(tmp_path: Path) -> None:
+    """A project's tests that print without end (gigabytes until the timeout) must not fill
+    testguard's memory: the start and the end of the output are kept, the middle is counted."""
+    script = tmp_path / "prints.py"
+    script.write_text(
+        "import os\nos.write(1, b'FIRST\\n')\n"
+        "for _ in range(40):\n    os.write(1, b'x' * (1 << 20) + b'\\n')\n"
+        "os.write(1, b'LAST\\n')\n"
+    )
+    completed = run_python(Path(sys.executable), [str(script)], tmp_path, timeout=120)
+    assert completed.returncode == 0
+    assert len(completed.output) < 3 * (1 << 20)
+    assert completed.output.startswith("FIRST\n") and completed.output.endswith("LAST\n")
+    assert "bytes of output left out" in completed.output
+
+
+def test_a_command_that_kills_its_parent_leaves_nothing_behind(tmp_path: Path, tracked: dict[int, str]) -> None:
+    """A test module that starts a daemon and a child, then kills its parent process (the guard
+    that would end them): the daemon lived on after testguard, and collect said pytest was
+    killed when pytest had collected its tests."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    write(tmp_path, {
+        "tests/test_kills.py": hanging(pids, "kills", "os.kill(os.getppid(), 9)\n")
+        + "\n\ndef test_x():\n    pass\n",
+    })
+    (tmp_path / "pyproject.toml").write_text(
+        f"[tool.testguard]\npython = {sys.executable!r}\n[tool.testguard.collect]\n"
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
+    )
+    run = run_testguard(tmp_path, "collect", "--format", "json", timeout=120)
+    assert set(recorded(pids)) == expected("kills")
+    track(tracked, set(recorded(pids).values()))
+    deadline = time.monotonic() + GONE_WITHIN
+    while alive(tracked) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alive(tracked) == {}
+    assert run.code == 0, run.out + run.err
+    assert run.json()["checks"]["collect"]["figures"] == {"collect:tests": 1.0}
+
+
+def test_a_command_that_kills_its_parent_still_reports_its_own_exit_code() -> None:
+    """Its parent is the guard's shim: the guard adopts it and waits for it, so the caller sees
+    the command's own status (it saw -9, the guard's death)."""
+    finished = processes.run(["sh", "-c", "kill -9 $PPID; sleep 0.2; exit 7"])
+    assert finished.returncode == 7

@@ -14,7 +14,9 @@ process group.  When the command ends first, the guard kills whatever it left
 running, then ends the way the command ended (the same exit status or the same
 signal), so the caller sees the command's own return code.  On Linux the guard
 is a child subreaper: processes that left the command's group (a daemon, a
-new session) come to it as orphans once their parents die, and die too.
+new session) come to it as orphans once their parents die, and die too.  The
+command's parent is a forked shim, not the guard, so a command that kills its
+parent does not take its guard with it.
 """
 
 from __future__ import annotations
@@ -109,15 +111,20 @@ def end_like(returncode: int) -> None:
     os._exit(128 + number)
 
 
-def spawn(argv: list[str]) -> int:
-    """Start ``argv`` in a new session, with the signal dispositions a fresh process has."""
-    defaults = {signal.SIGPIPE, signal.SIGXFSZ}  # Python ignores these; restore them, as Popen does
+def exec_when_told(argv: list[str], gate: int, errors: int) -> None:
+    """In the command's process: wait until the shim has told the guard this pid, then run
+    ``argv`` in a new session with the signal dispositions a fresh process has (Python ignores
+    SIGPIPE and SIGXFSZ; restore them, as Popen does).  An exec error goes to ``errors``."""
     try:
-        return os.posix_spawnp(argv[0], argv, os.environ, setsid=True, setsigdef=defaults)
-    except (AttributeError, NotImplementedError):  # no posix_spawnp or no POSIX_SPAWN_SETSID
-        import subprocess
-
-        return subprocess.Popen(argv, start_new_session=True).pid
+        os.read(gate, 1)
+        os.setsid()
+        for number in (signal.SIGPIPE, signal.SIGXFSZ):
+            signal.signal(number, signal.SIG_DFL)
+        os.execvp(argv[0], argv)
+    except OSError as exc:
+        answer(errors, error_text(exc, argv))
+    finally:
+        os._exit(127)
 
 
 def answer(fd: int, text: str) -> None:
@@ -134,29 +141,125 @@ def silence_stdio() -> None:
     os.close(devnull)
 
 
-def reap(command: int) -> int | None:
-    """Reap the children that have ended (orphans adopted meanwhile too): the command's status if it has."""
+def start_shim(argv: list[str]) -> tuple[int, int]:
+    """Fork a shim that starts the command and waits for it: (the shim's pid, the command's).
+
+    The command's parent is the shim, not the guard: a command that kills its parent
+    (``os.kill(os.getppid(), 9)``) kills the shim, its orphans come to the guard (a
+    subreaper), and the guard is still there to end them.  The shim ends the way the
+    command ended.  Raises OSError when the command cannot start."""
+    read_end, write_end = os.pipe()
+    shim = os.fork()
+    if shim == 0:
+        try:
+            os.close(read_end)
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            gate_read, gate_write = os.pipe()
+            errors_read, errors_write = os.pipe()  # closed by a successful exec
+            command = os.fork()
+            if command == 0:
+                exec_when_told(argv, gate_read, errors_write)
+            os.close(gate_read)
+            os.close(errors_write)
+            # The pid first: once the gate opens, the command may kill this shim at once.
+            answer(write_end, f"pid {command}")
+            os.write(gate_write, b"x")
+            os.close(gate_write)
+            failed = read_all(errors_read)
+            if failed:
+                answer(write_end, "error " + failed.decode("utf-8", "surrogateescape").strip())
+                os.waitpid(command, 0)
+                os._exit(127)
+            answer(write_end, "ok")
+            os.close(write_end)
+            silence_stdio()
+            end_like(os.waitstatus_to_exitcode(os.waitpid(command, 0)[1]))
+        finally:
+            os._exit(127)
+    os.close(write_end)
+    lines = read_all(read_end).decode("utf-8", "surrogateescape").splitlines()
+    first, _, pid = (lines[0] if lines else "").partition(" ")
+    word, _, rest = (lines[1] if len(lines) > 1 else "").partition(" ")
+    if first == "pid" and pid.isdigit() and word != "error":
+        return shim, int(pid)  # "ok", or the command killed the shim: it runs
+    os.waitpid(shim, 0)
+    if word == "error":
+        import json
+
+        error = json.loads(rest)
+        raise OSError(error["errno"], error["strerror"], error["filename"])
+    raise OSError(f"the shim did not start the command: {lines[:2]!r}")
+
+
+def read_all(fd: int) -> bytes:
+    data = b""
     while True:
-        pid, status = os.waitpid(-1, os.WNOHANG)
-        if pid == command:
-            return status
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    os.close(fd)
+    return data
+
+
+def error_text(exc: OSError, argv: list[str]) -> str:
+    import json
+
+    filename = argv[0] if exc.filename is None else exc.filename
+    return json.dumps({"errno": exc.errno, "strerror": exc.strerror, "filename": filename})
+
+
+def reap(statuses: dict[int, int]) -> None:
+    """Reap the children that have ended (orphans adopted meanwhile too), noting their status."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
         if pid == 0:
-            return None
+            return
+        statuses[pid] = status
 
 
-def wait(command: int, lifeline: int, wakeup: int) -> int:
+def ended(shim: int, command: int, statuses: dict[int, int]) -> int | None:
+    """The command's wait status once it has ended, else None.
+
+    The shim ends the way the command did; a shim that was killed has left the command
+    (if it still runs) to the guard, which then waits for the command itself."""
+    if command in statuses:
+        return statuses[command]
+    if shim not in statuses:
+        return None
+    try:
+        pid, status = os.waitpid(command, os.WNOHANG)
+    except ChildProcessError:
+        return statuses[shim]  # the shim reaped it: its status is the command's
+    if pid == 0:
+        return None  # adopted, still running
+    statuses[command] = status
+    return status
+
+
+def wait(shim: int, command: int, lifeline: int, wakeup: int) -> int:
     """The command's wait status; if the lifeline closes first, kill the command's group."""
+    statuses: dict[int, int] = {}
     while True:
         readable, _, _ = select.select([lifeline, wakeup], [], [])
         if wakeup in readable:
             os.read(wakeup, 4096)  # a SIGCHLD arrived
-        status = reap(command)
+        reap(statuses)
+        status = ended(shim, command, statuses)
         if status is not None:
             return status
         if lifeline in readable and not os.read(lifeline, 4096):
             kill_group(command)
             kill(command)
-            return os.waitpid(command, 0)[1]
+            kill(shim)
+            while ended(shim, command, statuses) is None:
+                pid, status = os.waitpid(-1, 0)
+                statuses[pid] = status
+            return ended(shim, command, statuses) or 0
 
 
 def main(argv: list[str]) -> None:
@@ -169,13 +272,9 @@ def main(argv: list[str]) -> None:
     signal.set_wakeup_fd(wakeup_write)
     signal.signal(signal.SIGCHLD, lambda number, frame: None)  # wakes select() up
     try:
-        command = spawn(command_line)
+        shim, command = start_shim(command_line)
     except OSError as exc:
-        import json
-
-        filename = command_line[0] if exc.filename is None else exc.filename
-        error = {"errno": exc.errno, "strerror": exc.strerror, "filename": filename}
-        answer(lifeline, "error " + json.dumps(error))
+        answer(lifeline, "error " + error_text(exc, command_line))
         os._exit(127)
     answer(lifeline, f"ok {command}")
     silence_stdio()
@@ -185,7 +284,7 @@ def main(argv: list[str]) -> None:
 
     for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(number, stop)
-    status = wait(command, lifeline, wakeup_read)
+    status = wait(shim, command, lifeline, wakeup_read)
     kill_everything(command)
     end_like(os.waitstatus_to_exitcode(status))
 

@@ -15,6 +15,7 @@ from testguard.checks.collect.run import (
 from testguard.checks.collect.settings import DEFAULT_TIMEOUT, SECTION, CollectOptions
 from testguard.core.context import Context
 from testguard.core import settings_place
+from testguard.core.project_process import signal_text
 from testguard.core.findings import CheckResult, Finding, Scope
 from testguard.core.settings_place import Place
 from testguard.core.wording import plural
@@ -49,6 +50,11 @@ def _finding(ctx: Context, frames: list[tuple[str, int]], fallback: str, message
                    details=dict(details), scope=scope)
 
 
+def _stops_pytest(error: CollectError) -> bool:
+    """``pytest.exit()`` (``_pytest.outcomes.Exit``): the collection ends there."""
+    return error.pytest_exit
+
+
 def _error_finding(ctx: Context, error: CollectError) -> Finding:
     root = ctx.root
     frames = error.frames or locations_in_output(error.longrepr)
@@ -68,6 +74,8 @@ def _error_finding(ctx: Context, error: CollectError) -> Finding:
         message = f"pytest could not load {collecting}: {what}"
     elif error.type == "SystemExit":
         message = f"process exit while collecting {collecting} ({what})"
+    elif _stops_pytest(error):
+        message = f"pytest.exit() while collecting {collecting} ({error.message or what})"
     else:
         message = f"{collecting} failed to collect: {what}"
     if error.stage == "internal":
@@ -76,6 +84,8 @@ def _error_finding(ctx: Context, error: CollectError) -> Finding:
         message += ": pytest stopped before collecting any test"
     elif error.type == "SystemExit":
         message += ": none of its tests are collected"
+    elif _stops_pytest(error):
+        message += ": pytest stopped, so the modules after it were not collected"
     finding = _finding(ctx, frames, collecting if collector else "", message,
                        nodeid=error.nodeid, exception=error.type, stage=error.stage)
     if collector is not None and finding.path != collecting:
@@ -87,12 +97,26 @@ def _crash_finding(ctx: Context, outcome: CollectOutcome, timeout: float) -> Fin
     completed = outcome.completed
     frames = locations_in_output(completed.output)
     tail = completed.tail(1500)
+    if completed.timed_out and outcome.items is not None:
+        return _finding(ctx, [], "", f"pytest collected {plural(outcome.items, 'test')} but did not"
+                        f" exit within {timeout:g}s: a thread, a child process or an atexit handler"
+                        " that a conftest or test module started keeps it running", returncode=None)
     if completed.timed_out:
         return _finding(ctx, [], "", f"pytest did not finish collecting within {timeout:g}s"
                         " (a test module or conftest hangs at import?)", returncode=None)
     if completed.returncode < 0:
-        return _finding(ctx, frames, "", f"pytest was killed by signal {-completed.returncode}"
-                        f" while collecting:\n{tail}", returncode=completed.returncode)
+        collecting = _rel(ctx.root, Path(outcome.current)) if outcome.current else ""
+        if not frames and collecting:
+            frames = [(outcome.current, 0)]  # killed with nothing said: the file being collected
+        if collecting:
+            when = f"while collecting {collecting}"
+        elif outcome.stage in ("not started", "startup"):
+            when = "before collecting (loading conftest.py files and plugins)"
+        else:
+            when = "while collecting"
+        said = f":\n{tail}" if tail else ""
+        return _finding(ctx, frames, "", f"pytest was killed by {signal_text(completed.returncode)}"
+                        f" {when}{said}", returncode=completed.returncode)
     if outcome.errors:
         return None
     if outcome.current and outcome.stage != "finished" and not frames:
@@ -156,7 +180,7 @@ def run(ctx: Context) -> CheckResult:
     if crash is not None:
         result.findings.append(crash)
     if outcome.items is None or crash is not None or any(
-        e.stage in ("internal", "conftest") for e in outcome.errors
+        e.stage in ("internal", "conftest") or _stops_pytest(e) for e in outcome.errors
     ):
         return result  # collection did not complete: its count means nothing
     count = outcome.items

@@ -23,11 +23,13 @@ import pytest
 
 _STATE: dict[str, Any] = {"stage": "startup", "items": None, "exitstatus": None, "errors": []}
 _SEEN: set[str] = set()  # nodeids already recorded
+# Read once, when the plugin loads: a conftest may clear os.environ to make the tests hermetic.
+_OUT = "" if os.environ.get("PYTEST_XDIST_WORKER") else os.environ.get("TESTGUARD_COLLECT_OUT", "")
 
 
 def _write() -> None:
-    out = os.environ.get("TESTGUARD_COLLECT_OUT")
-    if not out or os.environ.get("PYTEST_XDIST_WORKER"):
+    out = _OUT
+    if not out:
         return  # only the main pytest process reports
     tmp = out + ".tmp"
     try:
@@ -39,6 +41,7 @@ def _write() -> None:
 
 
 atexit.register(_write)
+_write()  # the plugin is loaded: pytest started (no state file means it never did)
 
 
 def _cause(exc: BaseException) -> BaseException:
@@ -87,6 +90,7 @@ def _record(stage: str, exc: BaseException | None, nodeid: str, path: str, longr
     if exc is not None:
         real = _cause(exc)
         entry["type"] = type(real).__name__
+        entry["pytest_exit"] = isinstance(real, getattr(pytest.exit, "Exception", ()))
         entry["message"] = _message(real)[:2000]
         entry["frames"] = _frames(real)
     _STATE["errors"].append(entry)
@@ -110,8 +114,8 @@ def pytest_configure() -> None:
 def pytest_collectstart(collector: Any) -> None:
     # Kept up to date so that a hard exit (os._exit, a crash) still names the file.
     path = getattr(collector, "path", None)
-    out = os.environ.get("TESTGUARD_COLLECT_OUT")
-    if out and path is not None and str(path).endswith(".py") and not os.environ.get("PYTEST_XDIST_WORKER"):
+    out = _OUT
+    if out and path is not None and str(path).endswith(".py"):
         try:
             # A file name that is not UTF-8 (PEP 383 surrogates) is written as its bytes.
             with open(out + ".current", "w", encoding="utf-8", errors="surrogateescape") as handle:

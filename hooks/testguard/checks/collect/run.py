@@ -28,6 +28,7 @@ class CollectError:
     message: str
     frames: list[tuple[str, int]]
     longrepr: str
+    pytest_exit: bool = False  # pytest.exit(): the collection ended there
 
 
 @dataclass
@@ -71,6 +72,7 @@ def _error(raw: Any) -> CollectError | None:
         message=str(raw.get("message", "")),
         frames=frames,
         longrepr=str(raw.get("longrepr", "")),
+        pytest_exit=raw.get("pytest_exit") is True,
     )
 
 
@@ -85,6 +87,7 @@ def collect(root: Path, python: Path, args: list[str], timeout: float) -> Collec
         env = dict(os.environ)
         env["TESTGUARD_COLLECT_OUT"] = str(state_file)
         env.pop("PYTEST_XDIST_WORKER", None)
+        env["PYTHONFAULTHANDLER"] = "1"  # a crash prints the Python lines it crashed on
         pytest_args = ["--collect-only", "-q", "--color=no", "-p", PLUGIN_MODULE, *args]
         command = [str(python), "-m", "pytest", *pytest_args]
         completed = run_python(
@@ -127,11 +130,20 @@ def _raise_usage(outcome: CollectOutcome, python: Path, args: list[str]) -> None
     if rejected and "while loading conftest" not in text:
         where = f" (with [tool.testguard.collect] args = {args!r})" if args else ""
         raise UsageError(f"pytest rejected its arguments{where}:\n{completed.tail(1500)}")
+    if outcome.stage == "not started" and completed.returncode >= 0:
+        said = f":\n{completed.tail(1500)}" if completed.tail() else " and printed nothing"
+        raise UsageError(
+            f"the project's interpreter {python} did not start pytest (exit code"
+            f" {completed.returncode}){said}\npoint 'python' in [tool.testguard] (or --python) at"
+            " the project's Python, the one that has pytest"
+        )
 
 
 # ``path:12: in <module>`` (pytest short tracebacks) and ``File "path", line 12`` (Python's).
+# A short-traceback path starts only where a word does: tried at every character of a long
+# word (a dump printed on one line), the match would backtrack over the rest of it each time.
 _LOCATION = re.compile(
-    r'File "(?P<file>[^"]+)", line (?P<line>\d+)|(?P<file2>[^\s:"]+\.py):(?P<line2>\d+)\b'
+    r'File "(?P<file>[^"]+)", line (?P<line>\d+)|(?<![^\s:"])(?P<file2>[^\s:"]+\.py):(?P<line2>\d+)\b'
 )
 
 

@@ -246,9 +246,11 @@ def _project_failure(python: Path, data_file: Path, output: str, why: str) -> Us
     )
 
 
-def load_sqlite(root: Path, data_file: Path, settings: Settings) -> CoverageSet:
-    """A ``.coverage`` file (or its parallel files); ``Unreadable`` when this coverage.py cannot read it."""
-    parallel = [] if data_file.is_file() else parallel_files(data_file)
+def load_sqlite(root: Path, data_file: Path, settings: Settings, parallel: list[Path] | None = None) -> CoverageSet:
+    """A ``.coverage`` file (or its parallel files, or the ones given); ``Unreadable`` when this
+    coverage.py cannot read it."""
+    if parallel is None:
+        parallel = [] if data_file.is_file() else parallel_files(data_file)
     return _analyse(root, data_file, settings, parallel)
 
 

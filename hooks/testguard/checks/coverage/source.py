@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shlex
+import stat
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from testguard.checks.coverage.data import (
@@ -22,7 +24,7 @@ from testguard.checks.coverage.model import CoverageSet
 from testguard.checks.coverage.settings import CoverageConfig
 from testguard.core.context import Context
 from testguard.core.findings import UsageError
-from testguard.core.project_process import Completed, missing_module, run_python
+from testguard.core.project_process import Completed, missing_module, run_python, signal_text
 
 
 def run_command(run: str) -> list[str]:
@@ -42,9 +44,47 @@ def run_command(run: str) -> list[str]:
     return ["-m", *words]
 
 
-def run_tests(root: Path, python: Path, config: CoverageConfig, settings: Settings) -> Completed:
-    """``<python> -m coverage run -m pytest ...`` in the project root."""
+@dataclass
+class MeasuredRun:
+    """The test run under coverage and the data it wrote: the data file, or else only the
+    parallel files this run wrote (``None``: the data file)."""
+
+    completed: Completed
+    parallel: list[Path] | None
+
+
+def _data_files(data_file: Path) -> dict[Path, tuple[int, int, int, int]]:
+    """The data file and its parallel files, each with what changes when coverage.py writes it."""
+    found: dict[Path, tuple[int, int, int, int]] = {}
+    for path in (data_file, *parallel_files(data_file)):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            found[path] = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return found
+
+
+def _how_it_ended(returncode: int) -> str:
+    if returncode >= 0:
+        return f"exit code {returncode}"
+    return f"the tests were killed by {signal_text(returncode)} before coverage.py could save"
+
+
+def run_tests(root: Path, python: Path, config: CoverageConfig, settings: Settings) -> MeasuredRun:
+    """``<python> -m coverage run -m pytest ...`` in the project root.
+
+    Only data this run wrote is read: a data file left by an earlier run is no measurement
+    of these tests (a run that crashed, or ended with ``os._exit``, saves nothing)."""
     probe = run_python(python, ["-c", "import coverage"], root)
+    if probe.returncode != 0 and not missing_module(probe, "coverage"):
+        said = f":\n{probe.tail(1500)}" if probe.tail() else " and printed nothing"
+        raise UsageError(
+            f"the project's interpreter {python} cannot import coverage.py (exit code"
+            f" {probe.returncode}){said}\npoint 'python' in [tool.testguard] (or --python) at the"
+            " project's Python, the one that has coverage.py and the test dependencies"
+        )
     if probe.returncode != 0:
         raise UsageError(
             f"coverage.py is not installed in the project's interpreter {python}, so"
@@ -58,6 +98,7 @@ def run_tests(root: Path, python: Path, config: CoverageConfig, settings: Settin
     args = ["-m", "coverage", "run", *run_command(config.run or "")]
     if sys.stderr.isatty():
         print(f"testguard: running {config.run} under coverage…", file=sys.stderr, flush=True)
+    before = _data_files(settings.data_file)
     completed = run_python(python, args, root, env=env)
     module = run_command(config.run or "")
     if module[0] == "-m" and missing_module(completed, module[1]):
@@ -66,17 +107,25 @@ def run_tests(root: Path, python: Path, config: CoverageConfig, settings: Settin
             f" (run = {config.run!r}): install it there, or point 'python' in"
             " [tool.testguard] at the environment that has the project's test dependencies"
         )
-    if not settings.data_file.is_file() and not parallel_files(settings.data_file):
-        raise UsageError(
-            f"'coverage run {' '.join(run_command(config.run or ''))}' wrote no coverage data"
-            f" (exit code {completed.returncode}):\n{completed.tail(1500)}"
-        )
-    return completed
+    written = [path for path, state in _data_files(settings.data_file).items() if before.get(path) != state]
+    if settings.data_file in written:
+        return MeasuredRun(completed, None)
+    if written:
+        return MeasuredRun(completed, sorted(written))
+    earlier = (
+        f"; the coverage data already in {settings.data_file.parent} is from an earlier run, not used"
+        if before else ""
+    )
+    said = f":\n{completed.tail(1500)}" if completed.tail() else " and printed nothing"
+    raise UsageError(
+        f"'coverage run {' '.join(module)}' wrote no coverage data"
+        f" ({_how_it_ended(completed.returncode)}){earlier}{said}"
+    )
 
 
-def _sqlite(ctx: Context, data_file: Path, settings: Settings) -> CoverageSet:
+def _sqlite(ctx: Context, data_file: Path, settings: Settings, parallel: list[Path] | None = None) -> CoverageSet:
     try:
-        return load_sqlite(ctx.root, data_file, settings)
+        return load_sqlite(ctx.root, data_file, settings, parallel)
     except Unreadable as exc:
         return read_with_project_coverage(ctx.root, ctx.interpreter, data_file, exc.parallel, settings, exc.why)
 
@@ -118,8 +167,8 @@ def _load(ctx: Context, config: CoverageConfig) -> tuple[CoverageSet, Completed 
                 f"[tool.testguard.coverage] data-file = {configured!r} is a report, but run"
                 " writes coverage data: drop data-file, or point it at a .coverage file"
             )
-        completed = run_tests(root, ctx.interpreter, config, settings)
-        return _sqlite(ctx, settings.data_file, settings), completed
+        tests = run_tests(root, ctx.interpreter, config, settings)
+        return _sqlite(ctx, settings.data_file, settings, tests.parallel), tests.completed
     if configured:
         path = root / configured
         if not path.is_file() and not (not report_file and parallel_files(path)):

@@ -74,11 +74,28 @@ def qualified_name(exc: BaseException) -> str:
     return cls.__module__ + "." + cls.__qualname__
 
 
+# An exception's text in a finding: enough to see what it says, not a megabyte dump.
+TEXT_LIMIT = 2000
+
+
+def bounded(text: str) -> str:
+    if len(text) <= TEXT_LIMIT:
+        return text
+    return f"{text[:TEXT_LIMIT]}… ({len(text) - TEXT_LIMIT} characters left out)"
+
+
 def safe_str(value: object) -> str:
     try:
-        return str(value)
+        return bounded(str(value))
     except BaseException:  # noqa: BLE001 -- a broken __str__ must not break the report
         return "<unprintable>"
+
+
+def safe_repr(value: object) -> str:
+    try:
+        return bounded(repr(value))
+    except BaseException:  # noqa: BLE001 -- a broken __repr__ must not break the report
+        return f"<unprintable {type(value).__name__}>"
 
 
 def frames_of(tb: Any) -> list[list[Any]]:
@@ -119,9 +136,9 @@ def describe(exc: BaseException) -> Message:
         "frames": frames_of(exc.__traceback__),
     }
     if isinstance(exc, SystemExit):
-        message["how"] = "sys.exit(%s)" % ("" if exc.code is None else repr(exc.code))
+        message["how"] = "sys.exit(%s)" % ("" if exc.code is None else safe_repr(exc.code))
     elif message["status"] == "exit":
-        message["how"] = f"pytest.exit({safe_str(exc)!r})"
+        message["how"] = f"pytest.exit({safe_repr(safe_str(exc))})"
     if isinstance(exc, SyntaxError):
         message["syntax"] = {
             "filename": exc.filename,
