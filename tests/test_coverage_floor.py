@@ -299,6 +299,27 @@ def test_ratchet_lets_coverage_rise(tmp_path: Path, tg: Callable[..., Run]) -> N
     assert run.code == 0, run.out
 
 
+def test_a_rise_note_never_starts_a_workflow_command(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    # The glob is the config's, which a pull request can change.  The Actions runner reads
+    # stderr too, and honours the legacy `##[command]` anywhere in a line: `[error]` is a
+    # glob class here (one of e, r, o), so the glob matches pkg/core/##e.py.
+    def calls(*values: int) -> str:
+        body = "".join(f"    assert module['f']({v}) == {2 - bool(v)}\n" for v in values)
+        return f"import runpy\n\n\ndef test_hash():\n    module = runpy.run_path('pkg/core/##e.py')\n{body}"
+
+    root = make_project(tmp_path, 'paths = { "pkg/core/##[error]*" = 10 }\n', extra={
+        "pkg/core/##e.py": "def f(x):\n    if x:\n        return 1\n    return 2\n",
+        "tests/test_hash.py": calls(0),
+    })
+    measure_coverage(root)
+    assert tg(root, "baseline", "coverage").code == 0
+    (root / "tests/test_hash.py").write_text(calls(0, 1))
+    measure_coverage(root)
+    run = tg(root, "coverage")
+    assert "is above the recorded floor (pkg/core/##" in run.err, run.err
+    assert "##[" not in run.err, run.err
+
+
 # --- bad input -----------------------------------------------------------------
 
 
