@@ -454,3 +454,22 @@ def test_pre_commit_hook_reports_a_staged_test_of_a_stub(tmp_path: Path) -> None
     result = try_repo(tmp_path, "production-hygiene")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "app/engine.py:1:1: TG802 placeholder class 'Engine'" in result.stdout
+
+
+def test_a_thousand_stubs_that_a_test_imports_are_read_without_parsing_each_module_per_stub(
+    tmp_path: Path,
+) -> None:
+    """Plugin modules with a stub ``main`` each, all imported by a test: each production module
+    was parsed once per stub to see whether it uses the name (a million parses, minutes)."""
+    helpers = "".join(f"def helper{j}(x):\n    return x + {j}\n\n" for j in range(30))
+    plugin = helpers + "def main():\n    pass\n\nif __name__ == '__main__':\n    main()\n"
+    files: dict[str, str | bytes] = {f"app/plugin{i}.py": plugin for i in range(1000)}
+    files["pyproject.toml"] = '[project]\nname = "app"\n'
+    files["app/__init__.py"] = ""
+    files["tests/test_plugins.py"] = "".join(f"from app.plugin{i} import main as main{i}\n" for i in range(1000))
+    write(tmp_path, files)
+    run = run_testguard(tmp_path, "hygiene", "--format", "json", timeout=60)  # took minutes
+    assert run.code == 1, run.err
+    got = findings(run)
+    assert len(got) == 1000 and {code for _, _, code in got} == {"TG802"}
+    assert ("app/plugin7.py", 91, "TG802") in got
