@@ -70,9 +70,10 @@ class _Definitions:
             nodes = list(ast.walk(tree))
             called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
             for node in nodes:
-                name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
-                if name in names and id(node) not in called:
-                    self.uses[name].append((module, node.lineno))
+                if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in called:
+                    name = node.id if isinstance(node, ast.Name) else node.attr
+                    if name in names:
+                        self.uses[name].append((module, node.lineno))
 
     def used_in_production(self, module: str, placeholder: Placeholder) -> bool:
         """Whether production code uses the name other than by calling it, outside its
