@@ -330,6 +330,30 @@ def test_a_broken_setup_is_exit_2_with_a_message_never_a_pass(
         assert "RuntimeError: plugin bug" in run.err
 
 
+HANGING_PLUGIN = """\
+import os
+import time
+
+with open("plugin.pid", "w") as handle:
+    handle.write(str(os.getpid()))
+time.sleep(600)
+"""
+
+
+def test_a_mypy_plugin_that_hangs_is_stopped_at_the_timeout_with_exit_2(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
+) -> None:
+    app_project(tmp_path, project_python, "X = 1\n",
+                {"mypy.ini": "[mypy]\nplugins = hang_plugin.py\n", "hang_plugin.py": HANGING_PLUGIN})
+    run = tgm(tmp_path, "mypy", "--timeout", "5")  # it waited forever
+    assert run.code == 2, run.out + run.err
+    assert "mypy did not finish within 5s and was stopped" in run.err
+    assert "raise --timeout" in run.err and "Traceback" not in run.err
+    pid = int((tmp_path / "plugin.pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # mypy is gone with the run
+
+
 def test_a_file_name_that_is_not_utf8_is_named_with_what_to_do(
     tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
 ) -> None:
