@@ -473,3 +473,33 @@ def test_a_thousand_stubs_that_a_test_imports_are_read_without_parsing_each_modu
     got = findings(run)
     assert len(got) == 1000 and {code for _, _, code in got} == {"TG802"}
     assert ("app/plugin7.py", 91, "TG802") in got
+
+
+def test_a_module_of_unclosed_parenthesised_imports_is_read_in_one_pass(tmp_path: Path) -> None:
+    """Each ``from m import (`` without its ``)`` was followed to the end of the file: a
+    generated or damaged module of 60,000 of them took minutes to read."""
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/generated.py": "from app.models import (\n" * 60_000,
+    })
+    run = run_testguard(tmp_path, "hygiene", "--format", "json", "app/generated.py", timeout=60)
+    assert run.code == 1, run.err
+    assert [(f["path"], f["code"], f["message"].split(";")[0]) for f in run.json()["findings"]] == [
+        ("app/generated.py", "TG001", "syntax error: too many nested parentheses")
+    ]
+
+
+def test_a_parenthesis_in_a_comment_of_an_import_list_does_not_hide_the_import(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/core.py": "from tests.helpers import (  # noqa: F401 (re-exported)\n    fake,\n)\n",
+        "tests/__init__.py": "",
+        "tests/helpers.py": "def fake():\n    return 1\n",
+    })
+    run = tg(tmp_path, "hygiene", "--format", "json")
+    assert run.code == 1, run.out + run.err  # it passed: the statement read up to the comment's ')'
+    assert findings(run) == [("app/core.py", 1, "TG801")]
