@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import Run, git, git_init, run_testguard, try_repo, write
+from conftest import Run, git, git_init, run_testguard, testguard_env, try_repo, without_root_powers, write
 
 # One project with every pattern, and next to each what must not be reported.
 LYING: dict[str, str | bytes] = {
@@ -503,3 +505,35 @@ def test_a_parenthesis_in_a_comment_of_an_import_list_does_not_hide_the_import(
     run = tg(tmp_path, "hygiene", "--format", "json")
     assert run.code == 1, run.out + run.err  # it passed: the statement read up to the comment's ')'
     assert findings(run) == [("app/core.py", 1, "TG801")]
+
+
+def test_a_package_directory_that_cannot_be_listed_is_tg001_and_the_rest_is_checked(tmp_path: Path) -> None:
+    prefix = without_root_powers()
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/core.py": "import tests.helpers\n",
+        "app/secret/__init__.py": "import tests.helpers\n",
+        "tests/__init__.py": "",
+        "tests/helpers.py": "",
+        "tests/private/test_p.py": "",
+        "pgdata/base.py": "",
+    })
+    locked = [tmp_path / "app" / "secret", tmp_path / "tests" / "private", tmp_path / "pgdata"]
+    for directory in locked:
+        directory.chmod(0)
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "testguard", "hygiene", "--format", "json"],
+            cwd=tmp_path, capture_output=True, text=True, env=testguard_env(), timeout=120, check=False,
+        )
+    finally:
+        for directory in locked:
+            directory.chmod(0o755)
+    assert proc.returncode == 1, proc.stderr
+    got = [(f["path"], f["code"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
+    assert got == [  # app/secret was passed over in silence
+        ("app/core.py", "TG801", got[0][2]),
+        ("app/secret", "TG001", "cannot read directory: Permission denied; the modules in it are not checked"
+         " — make it readable, or add it to 'exclude' in [tool.testguard]"),
+    ]

@@ -11,7 +11,7 @@ from pathlib import Path
 from testguard.core.config import Config
 from testguard.core.globs import GlobSet
 from testguard.core.importgraph import DepGraph
-from testguard.core.project import TestFileMatcher, discover_files, relpath, source_roots
+from testguard.core.project import TestFileMatcher, discover_files, first_party, relpath, source_roots
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ class Project:
     modules are not given such names: ``tests/sphinx/`` would be ``sphinx``."""
     skipped: dict[str, str]
     """Files not read, and why (larger than ``max-file-size``)."""
+    unlisted: dict[str, str]
+    """Directories of first-party packages that could not be listed, and why: the
+    modules in them are unknown."""
 
     @property
     def production(self) -> list[ProjectModule]:
@@ -98,10 +101,26 @@ def _pytest_name(file: str, packages: set[str]) -> str | None:
     return _dotted(relative, "")
 
 
+def _unlisted(
+    unreadable: dict[str, str], root_dirs: list[str], packages: frozenset[str], is_test: Callable[[str], bool]
+) -> dict[str, str]:
+    """The unreadable directories that would hold production modules of a first-party package."""
+    found: dict[str, str] = {}
+    for directory, why in unreadable.items():
+        inside = f"{directory}/__init__.py"
+        for root_dir in root_dirs:
+            name = _dotted(inside, root_dir)
+            if name is not None and name.split(".")[0] in packages and not is_test(inside):
+                found[directory] = why
+                break
+    return found
+
+
 def load(root: Path, config: Config, extra_test_code: list[str]) -> Project:
     files: list[str] = []
     skipped: dict[str, str] = {}
-    for file in discover_files(root, [], config).files:
+    discovered = discover_files(root, [], config)
+    for file in discovered.files:
         try:
             size = os.stat(root / file).st_size
         except OSError:
@@ -145,4 +164,5 @@ def load(root: Path, config: Config, extra_test_code: list[str]) -> Project:
             names[alias] = ProjectModule(alias, module.path, module.is_package, module.file, True)
             aliases.append(names[alias])
     modules.sort(key=lambda m: m.file)
-    return Project(root, modules, DepGraph([*modules, *aliases]), skipped)
+    unlisted = _unlisted(discovered.unreadable, root_dirs, first_party(root, config).names, is_test)
+    return Project(root, modules, DepGraph([*modules, *aliases]), skipped, unlisted)
