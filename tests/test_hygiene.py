@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, git, git_init, run_testguard, testguard_env, try_repo, without_root_powers, write
+from conftest import Run, git, git_init, run_testguard, try_repo, without_root_powers, write
+from conftest import testguard_env as _testguard_env  # not a test, despite its name
 
 # One project with every pattern, and next to each what must not be reported.
 LYING: dict[str, str | bytes] = {
@@ -525,7 +526,7 @@ def test_a_package_directory_that_cannot_be_listed_is_tg001_and_the_rest_is_chec
     try:
         proc = subprocess.run(
             [*prefix, sys.executable, "-m", "testguard", "hygiene", "--format", "json"],
-            cwd=tmp_path, capture_output=True, text=True, env=testguard_env(), timeout=120, check=False,
+            cwd=tmp_path, capture_output=True, text=True, env=_testguard_env(), timeout=120, check=False,
         )
     finally:
         for directory in locked:
