@@ -538,3 +538,33 @@ def test_a_package_directory_that_cannot_be_listed_is_tg001_and_the_rest_is_chec
         ("app/secret", "TG001", "cannot read directory: Permission denied; the modules in it are not checked"
          " — make it readable, or add it to 'exclude' in [tool.testguard]"),
     ]
+
+
+def test_a_package_reached_through_a_symbolic_link_is_read_once_and_links_out_are_not_followed(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    """``app -> ../shared/app`` (a package shared between projects): Python imports through the
+    link, so its modules are production code; discovery does not follow links, so they passed."""
+    project, shared = tmp_path / "project", tmp_path / "shared"
+    write(shared, {
+        "app/__init__.py": "",
+        "app/core.py": "from tests.helpers import fake\n",
+        "plugins/__init__.py": "",
+        "plugins/extra.py": "import tests.helpers\n",
+        "data/notes.py": "import tests.helpers\n",
+    })
+    write(project, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "tests/__init__.py": "",
+        "tests/helpers.py": "def fake():\n    return 1\n",
+    })
+    os.symlink(shared / "app", project / "app")
+    os.symlink(shared / "plugins", shared / "app" / "plugins")  # a package: followed
+    os.symlink(shared / "data", shared / "app" / "data")  # no package: not followed
+    os.symlink(".", shared / "app" / "loop")  # a loop: each directory is read once
+    expected = [("app/core.py", 1, "TG801"), ("app/plugins/extra.py", 1, "TG801")]
+    run = tg(project, "hygiene", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    assert findings(run) == expected
+    hook = tg(project, "hygiene", "--format", "json", "app/core.py")
+    assert findings(hook) == expected[:1]

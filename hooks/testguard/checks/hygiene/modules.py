@@ -11,7 +11,14 @@ from pathlib import Path
 from testguard.core.config import Config
 from testguard.core.globs import GlobSet
 from testguard.core.importgraph import DepGraph
-from testguard.core.project import TestFileMatcher, discover_files, first_party, relpath, source_roots
+from testguard.core.project import (
+    SKIP_DIRS,
+    TestFileMatcher,
+    discover_files,
+    first_party,
+    relpath,
+    source_roots,
+)
 
 
 @dataclass(frozen=True)
@@ -116,11 +123,55 @@ def _unlisted(
     return found
 
 
+def _linked_files(root: Path, starts: list[Path], exclude: GlobSet) -> list[str]:
+    """The ``.py`` files of the first-party packages at ``starts`` that are reached through a
+    symbolic link to a directory (``src/shop -> ../../libs/shop``), root-relative: discovery
+    does not follow such links, and Python imports through them.  Inside a package, only a
+    link to a package is followed; each real directory is read once, so a loop ends."""
+    found: list[str] = []
+    seen: set[str] = set()
+    work = [(start, start.is_symlink()) for start in starts]
+    while work:
+        directory, linked = work.pop()
+        real = os.path.realpath(directory)
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:
+            continue  # unreadable: what discovery reports, or one link too far
+        for entry in entries:
+            if entry.name in SKIP_DIRS or entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                link = entry.is_symlink()
+                if link and not os.path.isfile(os.path.join(entry.path, "__init__.py")):
+                    continue  # a link to a tree that is no package (``/usr``) is not followed
+                work.append((Path(entry.path), linked or link))
+            elif linked and entry.name.endswith(".py"):
+                file = Path(entry.path).relative_to(root).as_posix()
+                if not exclude.match(file):
+                    found.append(file)
+    return sorted(found)
+
+
 def load(root: Path, config: Config, extra_test_code: list[str]) -> Project:
     files: list[str] = []
     skipped: dict[str, str] = {}
     discovered = discover_files(root, [], config)
-    for file in discovered.files:
+    root_dirs = [relpath(root, base) for base in source_roots(root, config)]
+    root_dirs = ["" if directory == "." else directory for directory in root_dirs]
+    first_party_names = first_party(root, config).names
+    starts = [root / directory / name for directory in root_dirs for name in sorted(first_party_names)]
+    linked = _linked_files(root, [start for start in starts if start.is_dir()], GlobSet(config.exclude))
+    known = set(discovered.files)
+    for file in [*discovered.files, *(file for file in linked if file not in known)]:
         try:
             size = os.stat(root / file).st_size
         except OSError:
@@ -130,8 +181,6 @@ def load(root: Path, config: Config, extra_test_code: list[str]) -> Project:
         else:
             files.append(file)
     is_test = test_code_matcher(root, config, extra_test_code)
-    root_dirs = [relpath(root, base) for base in source_roots(root, config)]
-    root_dirs = ["" if directory == "." else directory for directory in root_dirs]
     modules: list[ProjectModule] = []
     names: dict[str, ProjectModule] = {}
     # A name goes to the file under the earliest source root (src/ before the root).
@@ -164,5 +213,5 @@ def load(root: Path, config: Config, extra_test_code: list[str]) -> Project:
             names[alias] = ProjectModule(alias, module.path, module.is_package, module.file, True)
             aliases.append(names[alias])
     modules.sort(key=lambda m: m.file)
-    unlisted = _unlisted(discovered.unreadable, root_dirs, first_party(root, config).names, is_test)
+    unlisted = _unlisted(discovered.unreadable, root_dirs, first_party_names, is_test)
     return Project(root, modules, DepGraph([*modules, *aliases]), skipped, unlisted)
