@@ -411,6 +411,19 @@ def test_targets_follow_the_test_discovery_of_the_other_checks(
     assert run.json()["checks"]["mypy"]["sections"]["mypy"]["targets"] == ["app", "testing"]
 
 
+def test_a_test_directory_without_python_files_is_no_default_target(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
+) -> None:
+    """tests/ holding only data: mypy, given it, stopped with "There are no .py[i] files"
+    and the gate was exit 2 over a directory the user never named."""
+    app_project(tmp_path, project_python, "def one() -> int:\n    return '1'\n",
+                {"tests/data/sample.json": "{}\n"})
+    run = tgm(tmp_path, "mypy", "--format", "json")
+    assert run.code == 1, run.err
+    assert [(f["path"], f["line"]) for f in run.json()["findings"]] == [("app/core.py", 2)]
+    assert run.json()["checks"]["mypy"]["sections"]["mypy"]["targets"] == ["app"]
+
+
 def test_a_json_message_with_a_line_that_is_not_a_number_is_read_not_a_crash() -> None:
     # mypy = "..." in [tool.testguard.mypy] may name any program; its output is not trusted.
     lines = '{"file": "app/core.py", "line": "seven", "message": "odd"}\n{"file": "app/core.py", "line": [1]}\n'

@@ -17,7 +17,7 @@ from testguard.checks.mypy.settings import SECTION
 from testguard.core import processes
 from testguard.core.context import Context
 from testguard.core.findings import UsageError
-from testguard.core.project import detect_packages, source_roots, test_directories
+from testguard.core.project import SKIP_DIRS, detect_packages, source_roots, test_directories
 
 JSON_SINCE = (1, 11)  # mypy's -O json
 # Without JSON output: one line per message, with columns, ends and codes, nothing else.
@@ -219,6 +219,16 @@ def config_sets_targets(ctx: Context, args: Sequence[str]) -> bool:
     return False
 
 
+def _holds_python(directory: Path) -> bool:
+    """Whether mypy finds a file to check under ``directory``: given one with none (a
+    ``tests/`` of data files), mypy stops with "There are no .py[i] files"."""
+    for _, dirs, files in os.walk(directory):
+        if any(f.endswith((".py", ".pyi")) for f in files):
+            return True
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")]
+    return False
+
+
 def default_targets(ctx: Context) -> list[str]:
     """The project's packages (as paths) plus its test directories, as every check finds
     them (pytest's ``testpaths``, ``tests`` in [tool.testguard], else ``tests/``)."""
@@ -233,7 +243,8 @@ def default_targets(ctx: Context) -> list[str]:
                 targets.append(found.relative_to(ctx.root).as_posix())
                 break
     for directory in test_directories(ctx.root, ctx.config):
-        if not any(directory == t or directory.startswith(t + "/") for t in targets):
+        inside = any(directory == t or directory.startswith(t + "/") for t in targets)
+        if not inside and _holds_python(ctx.root / directory):
             targets.append(directory)
     if not targets:
         raise UsageError(
