@@ -568,3 +568,22 @@ def test_a_package_reached_through_a_symbolic_link_is_read_once_and_links_out_ar
     assert findings(run) == expected
     hook = tg(project, "hygiene", "--format", "json", "app/core.py")
     assert findings(hook) == expected[:1]
+
+
+@pytest.mark.parametrize("importer", ["package", "module"])
+def test_a_package_and_a_module_of_the_same_name_the_package_is_the_one_imported(
+    tmp_path: Path, tg: Callable[..., Run], importer: str
+) -> None:
+    """``app/util/__init__.py`` beside ``app/util.py``: ``import app.util`` runs the package; the
+    module was taken for it (a cycle through the package was missed, one through the module made up)."""
+    cycle = "import app.core\n"
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/core.py": "import app.util\n",
+        "app/util/__init__.py": cycle if importer == "package" else "X = 1\n",
+        "app/util.py": cycle if importer == "module" else "X = 1\n",
+    })
+    run = tg(tmp_path, "hygiene", "--format", "json")
+    expected = [("app/util/__init__.py", 1, "TG803")] if importer == "package" else []
+    assert findings(run) == expected, run.out + run.err

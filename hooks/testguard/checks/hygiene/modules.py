@@ -183,11 +183,13 @@ def load(root: Path, config: Config, extra_test_code: list[str]) -> Project:
     is_test = test_code_matcher(root, config, extra_test_code)
     modules: list[ProjectModule] = []
     names: dict[str, ProjectModule] = {}
-    # A name goes to the file under the earliest source root (src/ before the root).
+    # A name goes to the file under the earliest source root (src/ before the root), and
+    # there to the package: Python imports ``util/__init__.py``, never ``util.py`` beside it.
     ranked = sorted(
         files,
-        key=lambda file: next(
-            (rank for rank, directory in enumerate(root_dirs) if _dotted(file, directory)), len(root_dirs)
+        key=lambda file: (
+            next((rank for rank, directory in enumerate(root_dirs) if _dotted(file, directory)), len(root_dirs)),
+            posixpath.basename(file) != "__init__.py",
         ),
     )
     for file in ranked:
