@@ -587,3 +587,27 @@ def test_a_package_and_a_module_of_the_same_name_the_package_is_the_one_imported
     run = tg(tmp_path, "hygiene", "--format", "json")
     expected = [("app/util/__init__.py", 1, "TG803")] if importer == "package" else []
     assert findings(run) == expected, run.out + run.err
+
+
+@pytest.mark.parametrize(
+    "source",
+    [b"\xef\xbb\xbfimport tests.helpers\r\n", b"x = 1\rimport tests.helpers\r", b"x = 1\n\x0cimport tests.helpers\n",
+     b"x = 1\n  \x0cimport tests.helpers\n"],
+    ids=["byte-order-mark", "carriage-returns", "form-feed", "form-feed-in-indent"],
+)
+def test_an_import_that_python_runs_is_read_whatever_the_line_ends_and_marks(
+    tmp_path: Path, tg: Callable[..., Run], source: bytes
+) -> None:
+    """CPython skips a BOM, ends lines at a lone CR and resets the indentation at a form
+    feed; the statement reader did not, and the import of test code passed."""
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/core.py": source,
+        "tests/__init__.py": "",
+        "tests/helpers.py": "",
+    })
+    compile(source, "core.py", "exec")  # Python runs it
+    run = tg(tmp_path, "hygiene", "--format", "json")
+    line = 1 if source.startswith(b"\xef") else 2
+    assert findings(run) == [("app/core.py", line, "TG801")], run.out + run.err

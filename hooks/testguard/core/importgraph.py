@@ -137,11 +137,28 @@ def imported_modules(
     return found
 
 
+# Whitespace before the last form feed that starts a line: CPython's tokenizer resets the
+# indentation there (``\f    import x`` is indented by four).
+_FORM_FEED_INDENT = re.compile(r"^[ \t\f]*\f", re.MULTILINE)
+
+
+def python_text(data: bytes) -> str:
+    """Source as the statement reader sees what CPython does: bytes that are not UTF-8
+    replaced, no byte order mark, ``\n`` for every line end (``\r\n`` and a lone ``\r`` end
+    lines too), and no form feed in the indentation."""
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\f" in text:
+        text = _FORM_FEED_INDENT.sub("", text)
+    return text
+
+
 def _read(path: Path) -> str | Finding:
-    """The text of ``path`` (bytes that are not UTF-8 replaced), or why it cannot be read
-    (``read_bytes``: a named pipe is not waited on)."""
+    """The text of ``path`` (``python_text``), or why it cannot be read (``read_bytes``: a
+    named pipe is not waited on)."""
     data = read_bytes(path.parent, path.name, sys.maxsize)
-    return data if isinstance(data, Finding) else data.decode("utf-8", "replace")
+    return data if isinstance(data, Finding) else python_text(data)
 
 
 # --- Every import statement, with its line and when it runs; edges; cycles ---
