@@ -174,7 +174,8 @@ def test_the_projects_own_older_mypy_runs_and_its_text_output_is_read(
     assert run.code == 1, run.err
     sections = run.json()["checks"]["mypy"]["sections"]["mypy"]
     assert sections["version"] == "1.10.1"
-    assert sections["command"][:3] == [str(python), "-m", "mypy"]
+    assert sections["command"][:2] == [str(python), "-c"]  # runs mypy as -m would, project root last
+    assert "runpy.run_module('mypy'" in sections["command"][2]
     assert "--show-error-end" in sections["command"]
     found = by_line(run)
     assert [(line, f["col"], f["end_col"], f["title"], f["severity"]) for (_, line), f in sorted(found.items())] == [
@@ -352,6 +353,33 @@ def test_a_mypy_plugin_that_hangs_is_stopped_at_the_timeout_with_exit_2(
     pid = int((tmp_path / "plugin.pid").read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # mypy is gone with the run
+
+
+def test_a_mypy_py_in_the_project_root_does_not_run_instead_of_mypy(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
+) -> None:
+    """``python -m mypy`` in the project root ran the project's own mypy.py, which printed a
+    line, exited 0, and the gate passed."""
+    app_project(tmp_path, project_python, "def one() -> int:\n    return '1'\n",
+                {"mypy.py": "print('type-check with: tox -e mypy')\n", "plugin_here.py": PLUGIN_MODULE,
+                 "mypy.ini": "[mypy]\nplugins = plugin_here\n"})
+    run = tgm(tmp_path, "mypy", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    assert [(f["path"], f["line"]) for f in run.json()["findings"]] == [("app/core.py", 2)]
+    assert (tmp_path / "plugin.loaded").is_file()  # a plugin named as a module of the project still loads
+
+
+PLUGIN_MODULE = """\
+from pathlib import Path
+
+from mypy.plugin import Plugin
+
+Path("plugin.loaded").write_text("yes")
+
+
+def plugin(version):
+    return Plugin
+"""
 
 
 def test_a_file_name_that_is_not_utf8_is_named_with_what_to_do(

@@ -44,6 +44,22 @@ _PROBE = (
 )
 
 
+# ``python -m mypy``, but with the working directory (the project root) after the installed
+# packages on sys.path: a project's own mypy.py must not run instead of mypy (it passed the
+# gate by printing nothing), and a plugin named as a module of the project still imports.
+_RUN_MYPY = (
+    "import runpy, sys\n"
+    "if sys.path[:1] == ['']:\n"
+    "    sys.path.append(sys.path.pop(0))\n"
+    "runpy.run_module('mypy', run_name='__main__', alter_sys=True)\n"
+)
+
+
+def run_mypy(python: str) -> list[str]:
+    """The command that runs the mypy installed for ``python``."""
+    return [python, "-c", _RUN_MYPY]
+
+
 @dataclass
 class Mypy:
     """How to start mypy and what it supports."""
@@ -118,7 +134,7 @@ def _own_mypy() -> Mypy:
         from mypy.version import __version__
 
         version = __version__
-    return Mypy([sys.executable, "-m", "mypy"], parse_version(version), version)
+    return Mypy(run_mypy(sys.executable), parse_version(version), version)
 
 
 def _same_environment(python: Path) -> bool:
@@ -163,7 +179,7 @@ def find_mypy(ctx: Context, python: Path) -> Mypy:
     if version is None:
         version = _probe([str(python), "-c", _PROBE], "the project interpreter")
     if version:
-        return Mypy([str(python), "-m", "mypy"], parse_version(version), version)
+        return Mypy(run_mypy(str(python)), parse_version(version), version)
     return _own_mypy()
 
 
