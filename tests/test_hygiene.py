@@ -328,6 +328,14 @@ def test_given_files_report_the_findings_that_rest_on_them(lying: Path, tg: Call
     assert (run.code, run.out) == (0, "")
 
 
+@pytest.mark.parametrize("given", [".", "./", "app/.."])
+def test_the_project_root_given_reports_every_finding(lying: Path, tg: Callable[..., Run], given: str) -> None:
+    """``testguard hygiene .``: no finding rested on a file under "./", so none was reported, exit 0."""
+    whole = tg(lying, "hygiene", "--format", "json")
+    run = tg(lying, "hygiene", "--format", "json", given)
+    assert run.code == 1 and findings(run) == findings(whole) and len(findings(run)) == 9
+
+
 def test_baseline_then_only_new_findings_block(lying: Path, tg: Callable[..., Run]) -> None:
     assert tg(lying, "baseline").code == 0
     entries = json.loads((lying / ".testguard-baseline.json").read_text())["findings"]
