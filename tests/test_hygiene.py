@@ -619,3 +619,25 @@ def test_an_import_that_python_runs_is_read_whatever_the_line_ends_and_marks(
     run = tg(tmp_path, "hygiene", "--format", "json")
     line = 1 if source.startswith(b"\xef") else 2
     assert findings(run) == [("app/core.py", line, "TG801")], run.out + run.err
+
+
+@pytest.mark.parametrize("nested", ["1+" * 100_000 + "1", "-" * 100_000 + "1", "a." * 100_000 + "b"])
+def test_a_module_nested_too_deeply_for_the_parser_is_read_from_its_text(
+    tmp_path: Path, tg: Callable[..., Run], nested: str
+) -> None:
+    """CPython's parser gives up with RecursionError or a bare MemoryError: that ended the run
+    with an internal error."""
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/core.py": f"import tests.helpers\n\nclass Engine:\n    pass\n\nx = {nested}\n",
+        "tests/__init__.py": "",
+        "tests/helpers.py": "",
+        "tests/test_core.py": "from app.core import Engine\n",
+    })
+    run = tg(tmp_path, "hygiene", "--format", "json")
+    assert run.code == 1 and "internal error" not in run.err, run.err
+    assert findings(run) == [("app/core.py", 1, "TG801")]
+    hook = tg(tmp_path, "hygiene", "--format", "json", "app/core.py")
+    assert hook.code == 1 and "internal error" not in hook.err, hook.err
+    assert findings(hook) == [("app/core.py", 1, "TG001"), ("app/core.py", 1, "TG801")]

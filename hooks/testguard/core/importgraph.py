@@ -45,6 +45,10 @@ class Module(Protocol):
     def is_package(self) -> bool: ...
 
 
+UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+"""What ``ast.parse`` raises on source it cannot read: CPython's parser gives up on deep
+nesting (``1+1+...``, ``----1``) with RecursionError or a bare MemoryError."""
+
 _WORD = re.compile(r"\w+")
 # An import statement at the start of a line, with its parenthesised or
 # backslash-continued rest.  Reading statements from the text instead of
@@ -105,13 +109,13 @@ def _resolve_relative(
 def _nodes(statements: list[str]) -> list[ast.stmt]:
     try:
         return ast.parse("\n".join(s.strip() for s in statements)).body
-    except (SyntaxError, ValueError):
+    except UNPARSABLE:
         pass
     nodes: list[ast.stmt] = []
     for statement in statements:  # one odd statement must not hide the others
         try:
             nodes += ast.parse(statement.strip()).body
-        except (SyntaxError, ValueError):
+        except UNPARSABLE:
             continue
     return nodes
 
@@ -303,12 +307,12 @@ def _parsed(statements: list[tuple[int, When, str]]) -> list[ImportSite]:
         row += text.count("\n") + 1
     try:
         body = ast.parse("\n".join(joined)).body
-    except (SyntaxError, ValueError):
+    except UNPARSABLE:
         body = []
         for start, text in zip(starts, joined):  # one odd statement must not hide the others
             try:
                 nodes = ast.parse(text).body
-            except (SyntaxError, ValueError):
+            except UNPARSABLE:
                 continue
             for node in nodes:
                 node.lineno += start - 1
@@ -383,7 +387,7 @@ def exact_sites(text: str) -> list[ImportSite] | None:
     """Every import statement of a module, from its syntax tree (None: it does not parse)."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except UNPARSABLE:
         return None
     # Expressions are walked only when a call could import (``import_module("m")``):
     # statements alone are a small part of a tree.

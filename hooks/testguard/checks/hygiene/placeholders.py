@@ -11,6 +11,8 @@ import ast
 import re
 from dataclasses import dataclass
 
+from testguard.core.importgraph import UNPARSABLE
+
 _DEFINITION = re.compile(r"^(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.MULTILINE)
 _DECORATOR = re.compile(r"^@", re.MULTILINE)
 _ABSTRACT = frozenset({"abstractmethod", "abstractproperty", "abstractclassmethod", "abstractstaticmethod"})
@@ -170,7 +172,7 @@ class Definitions:
         if self._tree is False:
             try:
                 self._tree = ast.parse(self.text)
-            except (SyntaxError, ValueError):
+            except UNPARSABLE:
                 self._tree = None
         if not isinstance(self._tree, ast.Module):
             return None
@@ -198,7 +200,7 @@ class Definitions:
         segment = self.text[first:end]
         try:
             body = ast.parse(segment).body
-        except (SyntaxError, ValueError):
+        except UNPARSABLE:
             return self._located(name)
         if len(body) != 1 or not isinstance(body[0], (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             return self._located(name)

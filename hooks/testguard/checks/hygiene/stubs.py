@@ -11,7 +11,7 @@ from testguard.checks.hygiene.modules import Project
 from testguard.checks.hygiene.placeholders import Definitions, Placeholder
 from testguard.checks.hygiene.uses import Uses
 from testguard.core.findings import Finding
-from testguard.core.importgraph import IMPORT_TIME
+from testguard.core.importgraph import IMPORT_TIME, UNPARSABLE
 
 _WORD = re.compile(r"\w+")
 
@@ -65,7 +65,7 @@ class _Definitions:
                 continue
             try:
                 tree = ast.parse(text)
-            except (SyntaxError, ValueError):
+            except UNPARSABLE:
                 continue
             nodes = list(ast.walk(tree))
             called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}

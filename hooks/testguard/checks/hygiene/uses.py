@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from testguard.core.importgraph import DepGraph, When, ancestors
+from testguard.core.importgraph import UNPARSABLE, DepGraph, When, ancestors
 
 RUNS: tuple[When, ...] = ("import", "function")
 
@@ -31,7 +31,7 @@ def _attribute_chains(text: str) -> Iterator[tuple[str, int]]:
     """Every dotted name the module's code uses (``a.b.C``), from its syntax tree."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except UNPARSABLE:
         return
     for node in ast.walk(tree):
         if not isinstance(node, ast.Attribute) or not isinstance(node.ctx, ast.Load):
