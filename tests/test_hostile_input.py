@@ -370,3 +370,22 @@ def test_a_coding_cookie_cpython_refuses_is_tg001_and_the_rest_is_checked(
     assert run.code == 1 and "internal error" not in run.err, run.err
     got = {f["path"]: (f["code"], f["message"]) for f in run.json()["findings"]}
     assert got == {"tests/test_coded.py": ("TG001", expected), "tests/test_exit.py": ("TG301", got["tests/test_exit.py"][1])}
+
+
+def test_source_nested_too_deeply_says_why_it_cannot_be_parsed(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """CPython 3.11 gives up on ``----...1`` with a bare MemoryError: the finding said
+    "cannot parse: ; not checked"."""
+    source = "import sys\nx = " + "-" * 100_000 + "1\n"
+    try:
+        compile(source, "test_deep.py", "exec")
+    except MemoryError as exc:
+        if str(exc):
+            pytest.skip(f"this CPython says why: {exc}")
+    else:
+        pytest.skip("this CPython parses it")
+    write(tmp_path, {"pyproject.toml": "[project]\nname = 'shop'\n", "tests/test_deep.py": source})
+    run = tg(tmp_path, "check", "--format", "json", "tests/test_deep.py")
+    assert run.code == 1, run.err
+    assert [(f["code"], f["message"]) for f in run.json()["findings"]] == [
+        ("TG001", "cannot parse: CPython's parser gave up (MemoryError): nested too deeply; not checked")
+    ]

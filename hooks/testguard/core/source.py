@@ -176,5 +176,7 @@ def compile_error(source: Source) -> Finding | None:
             exc.offset or 1,
         )
     except (ValueError, RecursionError, MemoryError) as exc:
-        return bad_file(source.path, f"cannot parse: {exc}; not checked")
+        # CPython 3.11's parser gives up on deep nesting (``----1``) with a bare MemoryError.
+        reason = str(exc) or f"CPython's parser gave up ({type(exc).__name__}): nested too deeply"
+        return bad_file(source.path, f"cannot parse: {reason}; not checked")
     return None
