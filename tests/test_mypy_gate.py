@@ -382,6 +382,26 @@ def plugin(version):
 """
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+@pytest.mark.parametrize("where", ["mypy.ini", "setup.cfg", "args:pipe.toml", "args:/dev/zero"])
+def test_a_mypy_configuration_that_is_a_pipe_or_a_device_is_exit_2_not_a_hang(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run], where: str
+) -> None:
+    """testguard read it to see whether it names targets: a pipe waited forever, /dev/zero
+    filled the memory."""
+    app_project(tmp_path, project_python, "X = 1\n")
+    name = where.removeprefix("args:")
+    if where.startswith("args:"):
+        with (tmp_path / "pyproject.toml").open("a") as handle:
+            handle.write(f'\n[tool.testguard.mypy]\nargs = ["--config-file", "{name}"]\n')
+    if not name.startswith("/"):
+        os.mkfifo(tmp_path / name)
+    run = tgm(tmp_path, "mypy")
+    assert run.code == 2, run.out + run.err
+    shown = name if name.startswith("/") else str(tmp_path / name)
+    assert f"the mypy configuration {shown} is not a regular file (a pipe or a device)" in run.err
+
+
 def test_a_file_name_that_is_not_utf8_is_named_with_what_to_do(
     tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
 ) -> None:

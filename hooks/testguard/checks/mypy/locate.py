@@ -18,6 +18,7 @@ from testguard.core import processes
 from testguard.core.context import Context
 from testguard.core.findings import UsageError
 from testguard.core.project import SKIP_DIRS, detect_packages, source_roots, test_directories
+from testguard.core.source import NotARegularFile, read_regular
 
 JSON_SINCE = (1, 11)  # mypy's -O json
 # Without JSON output: one line per message, with columns, ends and codes, nothing else.
@@ -192,12 +193,31 @@ def _config_file_arg(args: Sequence[str]) -> str | None:
     return None
 
 
-def _ini_targets(file: Path, shared: bool) -> bool | None:
+def _config_text(file: Path, max_size: int) -> str | None:
+    """The text of a mypy configuration file; None when there is none.  Only a regular file is
+    read (a named pipe would hang testguard and mypy, /dev/zero never end); one that cannot be
+    read is "" (mypy then says why, and that is a usage error)."""
+    if not os.path.exists(file):
+        return None
+    try:
+        return read_regular(str(file), max_size).decode("utf-8", "replace")
+    except NotARegularFile:
+        if os.path.isdir(file):
+            return ""
+        raise UsageError(
+            f"the mypy configuration {file} is not a regular file (a pipe or a device): mypy would"
+            " wait on it forever; use a regular file (or point --config-file at one)"
+        ) from None
+    except OSError:
+        return ""
+
+
+def _ini_targets(text: str, shared: bool) -> bool | None:
     """Whether an ini file names targets; None when mypy would not use it (no [mypy] in setup.cfg)."""
     parser = configparser.RawConfigParser()
     try:
-        parser.read(file, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
+        parser.read_string(text)
+    except configparser.Error:
         return False  # mypy says what is wrong, and that is a usage error
     if not parser.has_section("mypy"):
         return None if shared else False
@@ -214,25 +234,29 @@ def _toml_targets(data: dict[str, Any]) -> bool | None:
 
 def config_sets_targets(ctx: Context, args: Sequence[str]) -> bool:
     """Whether the configuration mypy reads (found as mypy finds it) names files/modules/packages."""
+    limit = ctx.config.max_file_size
     explicit = _config_file_arg(args)
     if explicit:
         file = Path(explicit) if Path(explicit).is_absolute() else ctx.root / explicit
+        text = _config_text(file, limit)
+        if text is None:
+            return False  # mypy: "Cannot find config file"
         if file.suffix != ".toml":
-            return bool(_ini_targets(file, shared=False))
+            return bool(_ini_targets(text, shared=False))
         try:
-            return bool(_toml_targets(tomllib.loads(file.read_text(encoding="utf-8"))))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return bool(_toml_targets(tomllib.loads(text)))
+        except tomllib.TOMLDecodeError:
             return False
     for name in _INI_NAMES:
-        if (ctx.root / name).is_file():
-            return bool(_ini_targets(ctx.root / name, shared=False))
+        text = _config_text(ctx.root / name, limit)
+        if text is not None:
+            return bool(_ini_targets(text, shared=False))
     if (ctx.root / "pyproject.toml").is_file():
         found = _toml_targets(ctx.config.pyproject)
         if found is not None:
             return found
-    if (ctx.root / "setup.cfg").is_file():
-        return bool(_ini_targets(ctx.root / "setup.cfg", shared=True))
-    return False
+    text = _config_text(ctx.root / "setup.cfg", limit)
+    return text is not None and bool(_ini_targets(text, shared=True))
 
 
 def _holds_python(directory: Path) -> bool:
