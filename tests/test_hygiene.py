@@ -641,3 +641,13 @@ def test_a_module_nested_too_deeply_for_the_parser_is_read_from_its_text(
     hook = tg(tmp_path, "hygiene", "--format", "json", "app/core.py")
     assert hook.code == 1 and "internal error" not in hook.err, hook.err
     assert findings(hook) == [("app/core.py", 1, "TG001"), ("app/core.py", 1, "TG801")]
+
+
+def test_a_source_root_reached_through_a_symbolic_link_is_read(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """``src -> ../shared/src``: the package below it is no link itself, and was passed over."""
+    project, shared = tmp_path / "project", tmp_path / "shared"
+    write(shared, {"src/app/__init__.py": "", "src/app/core.py": "import tests.helpers\n"})
+    write(project, {"pyproject.toml": '[project]\nname = "app"\n', "tests/__init__.py": "", "tests/helpers.py": ""})
+    os.symlink(shared / "src", project / "src")
+    run = tg(project, "hygiene", "--format", "json")
+    assert findings(run) == [("src/app/core.py", 1, "TG801")], run.out + run.err

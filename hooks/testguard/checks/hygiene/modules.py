@@ -130,7 +130,9 @@ def _linked_files(root: Path, starts: list[Path], exclude: GlobSet) -> list[str]
     link to a package is followed; each real directory is read once, so a loop ends."""
     found: list[str] = []
     seen: set[str] = set()
-    work = [(start, start.is_symlink()) for start in starts]
+    real_root = os.path.realpath(root)
+    # a start is linked when a directory on its way from the root is (``src -> ../shared/src``)
+    work = [(start, os.path.realpath(start) != os.path.join(real_root, start.relative_to(root))) for start in starts]
     while work:
         directory, linked = work.pop()
         real = os.path.realpath(directory)
