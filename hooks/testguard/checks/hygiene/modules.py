@@ -131,8 +131,12 @@ def _linked_files(root: Path, starts: list[Path], exclude: GlobSet) -> list[str]
     found: list[str] = []
     seen: set[str] = set()
     real_root = os.path.realpath(root)
-    # a start is linked when a directory on its way from the root is (``src -> ../shared/src``)
-    work = [(start, os.path.realpath(start) != os.path.join(real_root, start.relative_to(root))) for start in starts]
+    work: list[tuple[Path, bool]] = []
+    for start in starts:
+        inside = os.path.relpath(start, root)
+        if not inside.startswith(".."):
+            # linked when a directory on its way from the root is (``src -> ../shared/src``)
+            work.append((start, os.path.realpath(start) != os.path.normpath(os.path.join(real_root, inside))))
     while work:
         directory, linked = work.pop()
         real = os.path.realpath(directory)
