@@ -651,3 +651,20 @@ def test_a_source_root_reached_through_a_symbolic_link_is_read(tmp_path: Path, t
     os.symlink(shared / "src", project / "src")
     run = tg(project, "hygiene", "--format", "json")
     assert findings(run) == [("src/app/core.py", 1, "TG801")], run.out + run.err
+
+
+def test_a_stub_a_test_takes_through_a_star_import_is_reported(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """``from app.limits import *`` then ``RateLimiter()``: the star import bound no name the
+    check looked at, so the stub passed."""
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/limits.py": "class RateLimiter:\n    pass\n\n\ndef _hidden():\n    pass\n\n\ndef unused():\n    pass\n",
+        "tests/test_limits.py": "from app.limits import *\n\n\ndef test_limit():\n    assert RateLimiter()\n"
+                                "    assert _hidden\n",
+    })
+    run = tg(tmp_path, "hygiene", "--format", "json")
+    assert findings(run) == [("app/limits.py", 1, "TG802")], run.out + run.err
+    assert "is imported by tests/test_limits.py" in run.json()["findings"][0]["message"]
+    hook = tg(tmp_path, "hygiene", "--format", "json", "tests/test_limits.py")
+    assert findings(hook) == [("app/limits.py", 1, "TG802")]

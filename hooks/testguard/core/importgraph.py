@@ -130,7 +130,7 @@ def imported_modules(
             for alias in node.names:
                 found.update(p for p in _prefixes(alias.name) if p in known)
         elif isinstance(node, ast.ImportFrom):
-            base = _base(node, spec)
+            base = from_base(node, spec)
             if not base:
                 continue
             found.update(p for p in _prefixes(base) if p in known)
@@ -424,7 +424,7 @@ def ancestors(module: str) -> set[str]:
     return set(list(_prefixes(module))[:-1])
 
 
-def _base(node: ast.ImportFrom, spec: Module) -> str | None:
+def from_base(node: ast.ImportFrom, spec: Module) -> str | None:
     if node.level:
         return _resolve_relative(spec.name, spec.is_package, node.level, node.module)
     return node.module
@@ -448,7 +448,7 @@ def statement_targets(node: ast.Import | ast.ImportFrom, spec: Module, known: se
                 if prefix in known and (prefix == alias.name or prefix not in containing):
                     found.append(prefix)
     else:
-        base = _base(node, spec)
+        base = from_base(node, spec)
         if not base:
             return []
         submodules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in known]
@@ -474,7 +474,7 @@ def statement_bindings(site: ImportSite, spec: Module, known: set[str]) -> list[
                 top = alias.name.split(".", 1)[0]
                 found.append(Binding(top, top, None, site.line, site.when))
         return found
-    base = _base(node, spec)
+    base = from_base(node, spec)
     if not base:
         return found
     for alias in node.names:
