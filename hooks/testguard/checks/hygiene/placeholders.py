@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from testguard.core.importgraph import UNPARSABLE
 
-_DEFINITION = re.compile(r"^(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.MULTILINE)
+DEFINITION = re.compile(r"^(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.MULTILINE)
 _DECORATOR = re.compile(r"^@", re.MULTILINE)
 _ABSTRACT = frozenset({"abstractmethod", "abstractproperty", "abstractclassmethod", "abstractstaticmethod"})
 
@@ -160,7 +160,7 @@ class Definitions:
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts: dict[str, int] = {}
-        for match in _DEFINITION.finditer(text):
+        for match in DEFINITION.finditer(text):
             self.starts[match[1]] = match.start()  # the last one wins, as when the module runs
         self._tree: ast.Module | None | bool = False
 

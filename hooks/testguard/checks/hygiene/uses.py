@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from testguard.checks.hygiene.placeholders import DEFINITION
 from testguard.core.importgraph import UNPARSABLE, DepGraph, When, ancestors, from_base
 
 RUNS: tuple[When, ...] = ("import", "function")
@@ -108,6 +109,7 @@ class Uses:
         # Namespace directories are no module, but a dotted name goes through them.
         self.through = {prefix for known in graph.known for prefix in ancestors(known)} | graph.known
         self._seen: dict[tuple[str, bool], list[Reference]] = {}
+        self._definitions: dict[str, set[str]] = {}
 
     def references(self, name: str, exact: bool = False) -> list[Reference]:
         """The names module ``name`` takes from known modules.  ``exact``: read from its
@@ -116,6 +118,13 @@ class Uses:
         if key not in self._seen:
             self._seen[key] = list(self._references(name, exact))
         return self._seen[key]
+
+    def _defined(self, module: str) -> set[str]:
+        """The top-level classes and functions of ``module`` (what a star import of it can bind
+        that could be a stub), read once."""
+        if module not in self._definitions:
+            self._definitions[module] = {m[1] for m in DEFINITION.finditer(self.graph.text(module))}
+        return self._definitions[module]
 
     def _starred(self, name: str) -> list[str]:
         """The known modules module ``name`` star-imports (``from mypkg.limits import *``)."""
@@ -134,8 +143,10 @@ class Uses:
         if starred:
             names = list(_public_names(self.graph.text(name), exact))
             for starred_module in starred:
+                defined = self._defined(starred_module)
                 for word, line in names:
-                    yield Reference(starred_module, word, line)
+                    if word in defined:
+                        yield Reference(starred_module, word, line)
         modules: dict[str, str] = {}
         for binding in self.graph.bindings(name, RUNS):
             if binding.name is not None:
