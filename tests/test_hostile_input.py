@@ -339,3 +339,53 @@ def test_a_cache_written_elsewhere_is_never_trusted(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "ci-machine"))
     again = tg(project, "exits", "--format", "json")
     assert again.code == 1 and [f["code"] for f in again.json()["findings"]] == ["TG301"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"# coding: rot13\nvzcbeg flf\n", "'rot13' in coding cookie is not a text encoding; not checked"),
+        (b"# -*- coding: hex -*-\nimport sys\n", "'hex' in coding cookie is not a text encoding; not checked"),
+        (b"\xef\xbb\xbf# -*- coding: latin-1 -*-\nimport sys\nsys.exit(1)\n",
+         "a UTF-8 byte order mark with a coding cookie for 'latin-1' (CPython refuses the file); not checked"
+         " — remove one of them"),
+    ],
+    ids=["rot13", "hex", "bom-and-latin-1"],
+)
+@pytest.mark.parametrize("given", [True, False], ids=["given", "project"])
+def test_a_coding_cookie_cpython_refuses_is_tg001_and_the_rest_is_checked(
+    tmp_path: Path, tg: Callable[..., Run], content: bytes, expected: str, given: bool
+) -> None:
+    """A codec that is no text encoding ended the run with an internal error (LookupError);
+    a BOM with a latin-1 cookie was read as UTF-8, though CPython will not import it."""
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'shop'\n",
+        "tests/test_coded.py": content,
+        "tests/test_exit.py": "import sys\nsys.exit(1)\n",
+    })
+    with pytest.raises(SyntaxError):
+        compile(content, "test_coded.py", "exec")
+    paths = ["tests/test_coded.py", "tests/test_exit.py"] if given else []
+    run = tg(tmp_path, "check", "--format", "json", *paths)
+    assert run.code == 1 and "internal error" not in run.err, run.err
+    got = {f["path"]: (f["code"], f["message"]) for f in run.json()["findings"]}
+    assert got == {"tests/test_coded.py": ("TG001", expected), "tests/test_exit.py": ("TG301", got["tests/test_exit.py"][1])}
+
+
+def test_source_nested_too_deeply_says_why_it_cannot_be_parsed(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """CPython 3.11 gives up on ``----...1`` with a bare MemoryError: the finding said
+    "cannot parse: ; not checked"."""
+    source = "import sys\nx = " + "-" * 100_000 + "1\n"
+    try:
+        compile(source, "test_deep.py", "exec")
+    except MemoryError as exc:
+        if str(exc):
+            pytest.skip(f"this CPython says why: {exc}")
+    else:
+        pytest.skip("this CPython parses it")
+    write(tmp_path, {"pyproject.toml": "[project]\nname = 'shop'\n", "tests/test_deep.py": source})
+    run = tg(tmp_path, "check", "--format", "json", "tests/test_deep.py")
+    assert run.code == 1, run.err
+    assert [(f["code"], f["message"]) for f in run.json()["findings"]] == [
+        ("TG001", "cannot parse: CPython's parser gave up (MemoryError): nested too deeply; not checked")
+    ]

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import Run, git, git_init, run_testguard, try_repo, write
+from conftest import Run, git, git_init, run_testguard, try_repo, without_root_powers, write
+from conftest import testguard_env as _testguard_env  # not a test, despite its name
 
 # One project with every pattern, and next to each what must not be reported.
 LYING: dict[str, str | bytes] = {
@@ -325,6 +328,14 @@ def test_given_files_report_the_findings_that_rest_on_them(lying: Path, tg: Call
     assert (run.code, run.out) == (0, "")
 
 
+@pytest.mark.parametrize("given", [".", "./", "app/.."])
+def test_the_project_root_given_reports_every_finding(lying: Path, tg: Callable[..., Run], given: str) -> None:
+    """``testguard hygiene .``: no finding rested on a file under "./", so none was reported, exit 0."""
+    whole = tg(lying, "hygiene", "--format", "json")
+    run = tg(lying, "hygiene", "--format", "json", given)
+    assert run.code == 1 and findings(run) == findings(whole) and len(findings(run)) == 9
+
+
 def test_baseline_then_only_new_findings_block(lying: Path, tg: Callable[..., Run]) -> None:
     assert tg(lying, "baseline").code == 0
     entries = json.loads((lying / ".testguard-baseline.json").read_text())["findings"]
@@ -454,3 +465,206 @@ def test_pre_commit_hook_reports_a_staged_test_of_a_stub(tmp_path: Path) -> None
     result = try_repo(tmp_path, "production-hygiene")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "app/engine.py:1:1: TG802 placeholder class 'Engine'" in result.stdout
+
+
+def test_a_thousand_stubs_that_a_test_imports_are_read_without_parsing_each_module_per_stub(
+    tmp_path: Path,
+) -> None:
+    """Plugin modules with a stub ``main`` each, all imported by a test: each production module
+    was parsed once per stub to see whether it uses the name (a million parses, minutes)."""
+    helpers = "".join(f"def helper{j}(x):\n    return x + {j}\n\n" for j in range(30))
+    plugin = helpers + "def main():\n    pass\n\nif __name__ == '__main__':\n    main()\n"
+    files: dict[str, str | bytes] = {f"app/plugin{i}.py": plugin for i in range(1000)}
+    files["pyproject.toml"] = '[project]\nname = "app"\n'
+    files["app/__init__.py"] = ""
+    files["tests/test_plugins.py"] = "".join(f"from app.plugin{i} import main as main{i}\n" for i in range(1000))
+    write(tmp_path, files)
+    run = run_testguard(tmp_path, "hygiene", "--format", "json", timeout=60)  # took minutes
+    assert run.code == 1, run.err
+    got = findings(run)
+    assert len(got) == 1000 and {code for _, _, code in got} == {"TG802"}
+    assert ("app/plugin7.py", 91, "TG802") in got
+
+
+def test_a_module_of_unclosed_parenthesised_imports_is_read_in_one_pass(tmp_path: Path) -> None:
+    """Each ``from m import (`` without its ``)`` was followed to the end of the file: a
+    generated or damaged module of 60,000 of them took minutes to read."""
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/generated.py": "from app.models import (\n" * 60_000,
+    })
+    run = run_testguard(tmp_path, "hygiene", "--format", "json", "app/generated.py", timeout=60)
+    assert run.code == 1, run.err
+    assert [(f["path"], f["code"], f["message"].split(";")[0]) for f in run.json()["findings"]] == [
+        ("app/generated.py", "TG001", "syntax error: too many nested parentheses")
+    ]
+
+
+def test_a_parenthesis_in_a_comment_of_an_import_list_does_not_hide_the_import(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/core.py": "from tests.helpers import (  # noqa: F401 (re-exported)\n    fake,\n)\n",
+        "tests/__init__.py": "",
+        "tests/helpers.py": "def fake():\n    return 1\n",
+    })
+    run = tg(tmp_path, "hygiene", "--format", "json")
+    assert run.code == 1, run.out + run.err  # it passed: the statement read up to the comment's ')'
+    assert findings(run) == [("app/core.py", 1, "TG801")]
+
+
+def test_a_package_directory_that_cannot_be_listed_is_tg001_and_the_rest_is_checked(tmp_path: Path) -> None:
+    prefix = without_root_powers()
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/core.py": "import tests.helpers\n",
+        "app/secret/__init__.py": "import tests.helpers\n",
+        "tests/__init__.py": "",
+        "tests/helpers.py": "",
+        "tests/private/test_p.py": "",
+        "pgdata/base.py": "",
+    })
+    locked = [tmp_path / "app" / "secret", tmp_path / "tests" / "private", tmp_path / "pgdata"]
+    for directory in locked:
+        directory.chmod(0)
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "testguard", "hygiene", "--format", "json"],
+            cwd=tmp_path, capture_output=True, text=True, env=_testguard_env(), timeout=120, check=False,
+        )
+    finally:
+        for directory in locked:
+            directory.chmod(0o755)
+    assert proc.returncode == 1, proc.stderr
+    got = [(f["path"], f["code"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
+    assert got == [  # app/secret was passed over in silence
+        ("app/core.py", "TG801", got[0][2]),
+        ("app/secret", "TG001", "cannot read directory: Permission denied; the modules in it are not checked"
+         " — make it readable, or add it to 'exclude' in [tool.testguard]"),
+    ]
+
+
+def test_a_package_reached_through_a_symbolic_link_is_read_once_and_links_out_are_not_followed(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    """``app -> ../shared/app`` (a package shared between projects): Python imports through the
+    link, so its modules are production code; discovery does not follow links, so they passed."""
+    project, shared = tmp_path / "project", tmp_path / "shared"
+    write(shared, {
+        "app/__init__.py": "",
+        "app/core.py": "from tests.helpers import fake\n",
+        "plugins/__init__.py": "",
+        "plugins/extra.py": "import tests.helpers\n",
+        "data/notes.py": "import tests.helpers\n",
+    })
+    write(project, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "tests/__init__.py": "",
+        "tests/helpers.py": "def fake():\n    return 1\n",
+    })
+    os.symlink(shared / "app", project / "app")
+    os.symlink(shared / "plugins", shared / "app" / "plugins")  # a package: followed
+    os.symlink(shared / "data", shared / "app" / "data")  # no package: not followed
+    os.symlink(".", shared / "app" / "loop")  # a loop: each directory is read once
+    expected = [("app/core.py", 1, "TG801"), ("app/plugins/extra.py", 1, "TG801")]
+    run = tg(project, "hygiene", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    assert findings(run) == expected
+    hook = tg(project, "hygiene", "--format", "json", "app/core.py")
+    assert findings(hook) == expected[:1]
+
+
+@pytest.mark.parametrize("importer", ["package", "module"])
+def test_a_package_and_a_module_of_the_same_name_the_package_is_the_one_imported(
+    tmp_path: Path, tg: Callable[..., Run], importer: str
+) -> None:
+    """``app/util/__init__.py`` beside ``app/util.py``: ``import app.util`` runs the package; the
+    module was taken for it (a cycle through the package was missed, one through the module made up)."""
+    cycle = "import app.core\n"
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/core.py": "import app.util\n",
+        "app/util/__init__.py": cycle if importer == "package" else "X = 1\n",
+        "app/util.py": cycle if importer == "module" else "X = 1\n",
+    })
+    run = tg(tmp_path, "hygiene", "--format", "json")
+    expected = [("app/util/__init__.py", 1, "TG803")] if importer == "package" else []
+    assert findings(run) == expected, run.out + run.err
+
+
+@pytest.mark.parametrize(
+    "source",
+    [b"\xef\xbb\xbfimport tests.helpers\r\n", b"x = 1\rimport tests.helpers\r", b"x = 1\n\x0cimport tests.helpers\n",
+     b"x = 1\n  \x0cimport tests.helpers\n"],
+    ids=["byte-order-mark", "carriage-returns", "form-feed", "form-feed-in-indent"],
+)
+def test_an_import_that_python_runs_is_read_whatever_the_line_ends_and_marks(
+    tmp_path: Path, tg: Callable[..., Run], source: bytes
+) -> None:
+    """CPython skips a BOM, ends lines at a lone CR and resets the indentation at a form
+    feed; the statement reader did not, and the import of test code passed."""
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/core.py": source,
+        "tests/__init__.py": "",
+        "tests/helpers.py": "",
+    })
+    compile(source, "core.py", "exec")  # Python runs it
+    run = tg(tmp_path, "hygiene", "--format", "json")
+    line = 1 if source.startswith(b"\xef") else 2
+    assert findings(run) == [("app/core.py", line, "TG801")], run.out + run.err
+
+
+@pytest.mark.parametrize("nested", ["1+" * 100_000 + "1", "-" * 100_000 + "1", "a." * 100_000 + "b"])
+def test_a_module_nested_too_deeply_for_the_parser_is_read_from_its_text(
+    tmp_path: Path, tg: Callable[..., Run], nested: str
+) -> None:
+    """CPython's parser gives up with RecursionError or a bare MemoryError: that ended the run
+    with an internal error."""
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/core.py": f"import tests.helpers\n\nclass Engine:\n    pass\n\nx = {nested}\n",
+        "tests/__init__.py": "",
+        "tests/helpers.py": "",
+        "tests/test_core.py": "from app.core import Engine\n",
+    })
+    run = tg(tmp_path, "hygiene", "--format", "json")
+    assert run.code == 1 and "internal error" not in run.err, run.err
+    assert findings(run) == [("app/core.py", 1, "TG801")]
+    hook = tg(tmp_path, "hygiene", "--format", "json", "app/core.py")
+    assert hook.code == 1 and "internal error" not in hook.err, hook.err
+    assert findings(hook) == [("app/core.py", 1, "TG001"), ("app/core.py", 1, "TG801")]
+
+
+def test_a_source_root_reached_through_a_symbolic_link_is_read(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """``src -> ../shared/src``: the package below it is no link itself, and was passed over."""
+    project, shared = tmp_path / "project", tmp_path / "shared"
+    write(shared, {"src/app/__init__.py": "", "src/app/core.py": "import tests.helpers\n"})
+    write(project, {"pyproject.toml": '[project]\nname = "app"\n', "tests/__init__.py": "", "tests/helpers.py": ""})
+    os.symlink(shared / "src", project / "src")
+    run = tg(project, "hygiene", "--format", "json")
+    assert findings(run) == [("src/app/core.py", 1, "TG801")], run.out + run.err
+
+
+def test_a_stub_a_test_takes_through_a_star_import_is_reported(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """``from app.limits import *`` then ``RateLimiter()``: the star import bound no name the
+    check looked at, so the stub passed."""
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/limits.py": "class RateLimiter:\n    pass\n\n\ndef _hidden():\n    pass\n\n\ndef unused():\n    pass\n",
+        "tests/test_limits.py": "from app.limits import *\n\n\ndef test_limit():\n    assert RateLimiter()\n"
+                                "    assert _hidden\n",
+    })
+    run = tg(tmp_path, "hygiene", "--format", "json")
+    assert findings(run) == [("app/limits.py", 1, "TG802")], run.out + run.err
+    assert "is imported by tests/test_limits.py" in run.json()["findings"][0]["message"]
+    hook = tg(tmp_path, "hygiene", "--format", "json", "tests/test_limits.py")
+    assert findings(hook) == [("app/limits.py", 1, "TG802")]

@@ -178,3 +178,22 @@ def test_imports_check_reading_skips_a_function_whose_header_spans_lines() -> No
     assert import_statements(source) == ["import a", "import b"]
     crlf = "import a\r\ndef work():\r\n    x = 1\r\n\r\n    import inside\r\n"
     assert [statement.strip() for statement in import_statements(crlf)] == ["import a"]
+
+
+def test_a_parenthesised_import_spans_lines_and_an_unclosed_one_does_not_swallow_the_next() -> None:
+    text = textwrap.dedent("""\
+        from app.models import (
+            Order,  # see (the) schema
+            Item,
+        )
+        from app.broken import (
+        import app.after
+        from app.later import x
+    """)
+    read = [(s.line, ast.unparse(s.node)) for s in read_sites(text)]
+    assert read == [
+        (1, "from app.models import Order, Item"),
+        (6, "import app.after"),
+        (7, "from app.later import x"),
+    ]
+    assert import_statements(text)[-2:] == ["import app.after", "from app.later import x"]

@@ -174,7 +174,8 @@ def test_the_projects_own_older_mypy_runs_and_its_text_output_is_read(
     assert run.code == 1, run.err
     sections = run.json()["checks"]["mypy"]["sections"]["mypy"]
     assert sections["version"] == "1.10.1"
-    assert sections["command"][:3] == [str(python), "-m", "mypy"]
+    assert sections["command"][:2] == [str(python), "-c"]  # runs mypy as -m would, project root last
+    assert "runpy.run_module('mypy'" in sections["command"][2]
     assert "--show-error-end" in sections["command"]
     found = by_line(run)
     assert [(line, f["col"], f["end_col"], f["title"], f["severity"]) for (_, line), f in sorted(found.items())] == [
@@ -330,6 +331,77 @@ def test_a_broken_setup_is_exit_2_with_a_message_never_a_pass(
         assert "RuntimeError: plugin bug" in run.err
 
 
+HANGING_PLUGIN = """\
+import os
+import time
+
+with open("plugin.pid", "w") as handle:
+    handle.write(str(os.getpid()))
+time.sleep(600)
+"""
+
+
+def test_a_mypy_plugin_that_hangs_is_stopped_at_the_timeout_with_exit_2(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
+) -> None:
+    app_project(tmp_path, project_python, "X = 1\n",
+                {"mypy.ini": "[mypy]\nplugins = hang_plugin.py\n", "hang_plugin.py": HANGING_PLUGIN})
+    run = tgm(tmp_path, "mypy", "--timeout", "5")  # it waited forever
+    assert run.code == 2, run.out + run.err
+    assert "mypy did not finish within 5s and was stopped" in run.err
+    assert "raise --timeout" in run.err and "Traceback" not in run.err
+    pid = int((tmp_path / "plugin.pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # mypy is gone with the run
+
+
+def test_a_mypy_py_in_the_project_root_does_not_run_instead_of_mypy(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
+) -> None:
+    """``python -m mypy`` in the project root ran the project's own mypy.py, which printed a
+    line, exited 0, and the gate passed."""
+    app_project(tmp_path, project_python, "def one() -> int:\n    return '1'\n",
+                {"mypy.py": "print('type-check with: tox -e mypy')\n", "plugin_here.py": PLUGIN_MODULE,
+                 "mypy.ini": "[mypy]\nplugins = plugin_here\n"})
+    run = tgm(tmp_path, "mypy", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    assert [(f["path"], f["line"]) for f in run.json()["findings"]] == [("app/core.py", 2)]
+    assert (tmp_path / "plugin.loaded").is_file()  # a plugin named as a module of the project still loads
+
+
+PLUGIN_MODULE = """\
+from pathlib import Path
+
+from mypy.plugin import Plugin
+
+Path("plugin.loaded").write_text("yes")
+
+
+def plugin(version):
+    return Plugin
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+@pytest.mark.parametrize("where", ["mypy.ini", "setup.cfg", "args:pipe.toml", "args:/dev/zero"])
+def test_a_mypy_configuration_that_is_a_pipe_or_a_device_is_exit_2_not_a_hang(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run], where: str
+) -> None:
+    """testguard read it to see whether it names targets: a pipe waited forever, /dev/zero
+    filled the memory."""
+    app_project(tmp_path, project_python, "X = 1\n")
+    name = where.removeprefix("args:")
+    if where.startswith("args:"):
+        with (tmp_path / "pyproject.toml").open("a") as handle:
+            handle.write(f'\n[tool.testguard.mypy]\nargs = ["--config-file", "{name}"]\n')
+    if not name.startswith("/"):
+        os.mkfifo(tmp_path / name)
+    run = tgm(tmp_path, "mypy")
+    assert run.code == 2, run.out + run.err
+    shown = name if name.startswith("/") else str(tmp_path / name)
+    assert f"the mypy configuration {shown} is not a regular file (a pipe or a device)" in run.err
+
+
 def test_a_file_name_that_is_not_utf8_is_named_with_what_to_do(
     tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
 ) -> None:
@@ -385,6 +457,19 @@ def test_targets_follow_the_test_discovery_of_the_other_checks(
     assert run.code == 1, run.err
     assert [(f["path"], f["line"]) for f in run.json()["findings"]] == [("testing/test_core.py", 5)]
     assert run.json()["checks"]["mypy"]["sections"]["mypy"]["targets"] == ["app", "testing"]
+
+
+def test_a_test_directory_without_python_files_is_no_default_target(
+    tmp_path: Path, project_python: Path, tgm: Callable[..., Run]
+) -> None:
+    """tests/ holding only data: mypy, given it, stopped with "There are no .py[i] files"
+    and the gate was exit 2 over a directory the user never named."""
+    app_project(tmp_path, project_python, "def one() -> int:\n    return '1'\n",
+                {"tests/data/sample.json": "{}\n"})
+    run = tgm(tmp_path, "mypy", "--format", "json")
+    assert run.code == 1, run.err
+    assert [(f["path"], f["line"]) for f in run.json()["findings"]] == [("app/core.py", 2)]
+    assert run.json()["checks"]["mypy"]["sections"]["mypy"]["targets"] == ["app"]
 
 
 def test_a_json_message_with_a_line_that_is_not_a_number_is_read_not_a_crash() -> None:

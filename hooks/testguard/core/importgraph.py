@@ -45,13 +45,21 @@ class Module(Protocol):
     def is_package(self) -> bool: ...
 
 
+UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+"""What ``ast.parse`` raises on source it cannot read: CPython's parser gives up on deep
+nesting (``1+1+...``, ``----1``) with RecursionError or a bare MemoryError."""
+
 _WORD = re.compile(r"\w+")
 # An import statement at the start of a line, with its parenthesised or
 # backslash-continued rest.  Reading statements from the text instead of
 # parsing whole files keeps the graph of a 1,500-module package under a second.
+# A parenthesis is not followed past a line that starts another import (no name
+# in the list can be ``from`` or ``import``): a file of unclosed ones must not be
+# read to its end once for each.  A comment in the list may hold a ``)``.
 _STATEMENT = re.compile(
     r"^(?P<indent>[ \t]*)(?P<stmt>"
-    r"from[ \t]+[.\w]+[ \t]+import[ \t]*(?:\([^)]*\)|[^\\\n]*(?:\\[\s\S][^\\\n]*)*)"
+    r"from[ \t]+[.\w]+[ \t]+import[ \t]*"
+    r"(?:\([^)#\n]*(?:(?:#[^\n]*|\n(?![ \t]*(?:from|import)[ \t]))[^)#\n]*)*\)|[^\\\n]*(?:\\[\s\S][^\\\n]*)*)"
     r"|import[ \t]+[^\\\n]*(?:\\[\s\S][^\\\n]*)*)",
     re.MULTILINE,
 )
@@ -101,13 +109,13 @@ def _resolve_relative(
 def _nodes(statements: list[str]) -> list[ast.stmt]:
     try:
         return ast.parse("\n".join(s.strip() for s in statements)).body
-    except (SyntaxError, ValueError):
+    except UNPARSABLE:
         pass
     nodes: list[ast.stmt] = []
     for statement in statements:  # one odd statement must not hide the others
         try:
             nodes += ast.parse(statement.strip()).body
-        except (SyntaxError, ValueError):
+        except UNPARSABLE:
             continue
     return nodes
 
@@ -122,7 +130,7 @@ def imported_modules(
             for alias in node.names:
                 found.update(p for p in _prefixes(alias.name) if p in known)
         elif isinstance(node, ast.ImportFrom):
-            base = _base(node, spec)
+            base = from_base(node, spec)
             if not base:
                 continue
             found.update(p for p in _prefixes(base) if p in known)
@@ -133,11 +141,28 @@ def imported_modules(
     return found
 
 
+# Whitespace before the last form feed that starts a line: CPython's tokenizer resets the
+# indentation there (``\f    import x`` is indented by four).
+_FORM_FEED_INDENT = re.compile(r"^[ \t\f]*\f", re.MULTILINE)
+
+
+def python_text(data: bytes) -> str:
+    """Source as the statement reader sees what CPython does: bytes that are not UTF-8
+    replaced, no byte order mark, ``\n`` for every line end (``\r\n`` and a lone ``\r`` end
+    lines too), and no form feed in the indentation."""
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\f" in text:
+        text = _FORM_FEED_INDENT.sub("", text)
+    return text
+
+
 def _read(path: Path) -> str | Finding:
-    """The text of ``path`` (bytes that are not UTF-8 replaced), or why it cannot be read
-    (``read_bytes``: a named pipe is not waited on)."""
+    """The text of ``path`` (``python_text``), or why it cannot be read (``read_bytes``: a
+    named pipe is not waited on)."""
     data = read_bytes(path.parent, path.name, sys.maxsize)
-    return data if isinstance(data, Finding) else data.decode("utf-8", "replace")
+    return data if isinstance(data, Finding) else python_text(data)
 
 
 # --- Every import statement, with its line and when it runs; edges; cycles ---
@@ -282,12 +307,12 @@ def _parsed(statements: list[tuple[int, When, str]]) -> list[ImportSite]:
         row += text.count("\n") + 1
     try:
         body = ast.parse("\n".join(joined)).body
-    except (SyntaxError, ValueError):
+    except UNPARSABLE:
         body = []
         for start, text in zip(starts, joined):  # one odd statement must not hide the others
             try:
                 nodes = ast.parse(text).body
-            except (SyntaxError, ValueError):
+            except UNPARSABLE:
                 continue
             for node in nodes:
                 node.lineno += start - 1
@@ -362,7 +387,7 @@ def exact_sites(text: str) -> list[ImportSite] | None:
     """Every import statement of a module, from its syntax tree (None: it does not parse)."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except UNPARSABLE:
         return None
     # Expressions are walked only when a call could import (``import_module("m")``):
     # statements alone are a small part of a tree.
@@ -399,7 +424,7 @@ def ancestors(module: str) -> set[str]:
     return set(list(_prefixes(module))[:-1])
 
 
-def _base(node: ast.ImportFrom, spec: Module) -> str | None:
+def from_base(node: ast.ImportFrom, spec: Module) -> str | None:
     if node.level:
         return _resolve_relative(spec.name, spec.is_package, node.level, node.module)
     return node.module
@@ -423,7 +448,7 @@ def statement_targets(node: ast.Import | ast.ImportFrom, spec: Module, known: se
                 if prefix in known and (prefix == alias.name or prefix not in containing):
                     found.append(prefix)
     else:
-        base = _base(node, spec)
+        base = from_base(node, spec)
         if not base:
             return []
         submodules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in known]
@@ -449,7 +474,7 @@ def statement_bindings(site: ImportSite, spec: Module, known: set[str]) -> list[
                 top = alias.name.split(".", 1)[0]
                 found.append(Binding(top, top, None, site.line, site.when))
         return found
-    base = _base(node, spec)
+    base = from_base(node, spec)
     if not base:
         return found
     for alias in node.names:

@@ -44,17 +44,26 @@ def bad_file(path: str, message: str, line: int = 1, col: int = 1) -> Finding:
 
 
 def detect_encoding(data: bytes) -> tuple[str, bytes]:
-    """The encoding PEP 263 says the file has, and the data without a UTF-8 BOM."""
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8", data[len(codecs.BOM_UTF8) :]
+    """The encoding PEP 263 says the file has, and the data without a UTF-8 BOM (a BOM with
+    a cookie for another encoding gives that encoding: ``decode`` refuses the pair, as CPython)."""
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
+        data = data[len(codecs.BOM_UTF8) :]
     first, _, rest = data.partition(b"\n")
     match = _COOKIE.match(first)
     if match is None and _BLANK_OR_COMMENT.match(first):
         second = rest.partition(b"\n")[0]
         match = _COOKIE.match(second)
-    if match is None:
+    if match is None or (bom and _is_utf8(match.group(1).decode("ascii", "replace"))):
         return "utf-8", data
-    return match.group(1).decode("ascii", "replace"), data
+    return match.group(1).decode("ascii", "replace"), (codecs.BOM_UTF8 + data if bom else data)
+
+
+def _is_utf8(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+    except LookupError:
+        return False
 
 
 def decode(path: str, data: bytes) -> Source | Finding:
@@ -65,8 +74,13 @@ def decode(path: str, data: bytes) -> Source | Finding:
         codecs.lookup(encoding)
     except LookupError:
         return bad_file(path, f"unknown encoding {encoding!r} in coding cookie; not checked")
+    if body.startswith(codecs.BOM_UTF8):
+        return bad_file(path, f"a UTF-8 byte order mark with a coding cookie for {encoding!r}"
+                        " (CPython refuses the file); not checked — remove one of them")
     try:
         text = body.decode(encoding)
+    except LookupError:  # rot13, hex, base64: codecs CPython does not read source in either
+        return bad_file(path, f"{encoding!r} in coding cookie is not a text encoding; not checked")
     except UnicodeDecodeError as exc:
         line = body[: exc.start].count(b"\n") + 1
         col = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -162,5 +176,7 @@ def compile_error(source: Source) -> Finding | None:
             exc.offset or 1,
         )
     except (ValueError, RecursionError, MemoryError) as exc:
-        return bad_file(source.path, f"cannot parse: {exc}; not checked")
+        # CPython 3.11's parser gives up on deep nesting (``----1``) with a bare MemoryError.
+        reason = str(exc) or f"CPython's parser gave up ({type(exc).__name__}): nested too deeply"
+        return bad_file(source.path, f"cannot parse: {reason}; not checked")
     return None

@@ -20,10 +20,13 @@ class Found:
     rests_on: list[tuple[str, int, int]] = field(default_factory=list)
 
     def touches(self, paths: list[str]) -> bool:
+        directories = [path.rstrip("/") for path in paths]
+        if any(directory in ("", ".") for directory in directories):
+            return True  # the project root: ``testguard hygiene .``
         return any(
-            file == path or file.startswith(path.rstrip("/") + "/")
+            file == path or file.startswith(directory + "/")
             for file, _, _ in self.rests_on
-            for path in paths
+            for path, directory in zip(paths, directories)
         )
 
 

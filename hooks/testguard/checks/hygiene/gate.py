@@ -38,6 +38,25 @@ def _not_read(project: modules.Project, is_test: Callable[[str], bool]) -> list[
     ]
 
 
+def _not_listed(project: modules.Project) -> list[Found]:
+    """Package directories that could not be listed: the modules in them are unknown."""
+    return [
+        Found(
+            Finding(
+                path=directory,
+                line=1,
+                col=1,
+                code="TG001",
+                check=NAME,
+                message=f"cannot read directory: {why}; the modules in it are not checked"
+                " — make it readable, or add it to 'exclude' in [tool.testguard]",
+            ),
+            [(directory, 1, 1)],
+        )
+        for directory, why in sorted(project.unlisted.items())
+    ]
+
+
 def _given_not_read(ctx: Context, is_test: Callable[[str], bool], reported: set[str]) -> list[Found]:
     """Given production files (a hook call) that cannot be read, decoded or compiled: a
     module its imports would fail on, whose imports this check can only guess from the text."""
@@ -76,6 +95,7 @@ def run(ctx: Context) -> CheckResult:
             seconds[code] = round(time.monotonic() - began, 3)
     is_test = modules.test_code_matcher(ctx.root, ctx.config, settings.test_code)
     found += _not_read(project, is_test)
+    found += _not_listed(project)
     found += _given_not_read(ctx, is_test, {f.finding.path for f in found if f.finding.code == "TG001"})
     findings = sorted(_scoped(found, ctx.paths), key=Finding.sort_key)
     return CheckResult(

@@ -11,7 +11,9 @@ import ast
 import re
 from dataclasses import dataclass
 
-_DEFINITION = re.compile(r"^(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.MULTILINE)
+from testguard.core.importgraph import UNPARSABLE
+
+DEFINITION = re.compile(r"^(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.MULTILINE)
 _DECORATOR = re.compile(r"^@", re.MULTILINE)
 _ABSTRACT = frozenset({"abstractmethod", "abstractproperty", "abstractclassmethod", "abstractstaticmethod"})
 
@@ -158,7 +160,7 @@ class Definitions:
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts: dict[str, int] = {}
-        for match in _DEFINITION.finditer(text):
+        for match in DEFINITION.finditer(text):
             self.starts[match[1]] = match.start()  # the last one wins, as when the module runs
         self._tree: ast.Module | None | bool = False
 
@@ -170,7 +172,7 @@ class Definitions:
         if self._tree is False:
             try:
                 self._tree = ast.parse(self.text)
-            except (SyntaxError, ValueError):
+            except UNPARSABLE:
                 self._tree = None
         if not isinstance(self._tree, ast.Module):
             return None
@@ -198,7 +200,7 @@ class Definitions:
         segment = self.text[first:end]
         try:
             body = ast.parse(segment).body
-        except (SyntaxError, ValueError):
+        except UNPARSABLE:
             return self._located(name)
         if len(body) != 1 or not isinstance(body[0], (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             return self._located(name)

@@ -11,7 +11,9 @@ from testguard.checks.hygiene.modules import Project
 from testguard.checks.hygiene.placeholders import Definitions, Placeholder
 from testguard.checks.hygiene.uses import Uses
 from testguard.core.findings import Finding
-from testguard.core.importgraph import IMPORT_TIME
+from testguard.core.importgraph import IMPORT_TIME, UNPARSABLE
+
+_WORD = re.compile(r"\w+")
 
 REEXPORT_DEPTH = 8
 
@@ -34,6 +36,8 @@ class _Definitions:
         self.production = {m.name for m in project.production if m.named}
         self.modules: dict[str, Definitions] = {}
         self.imported: dict[str, dict[str, tuple[str, str]]] = {}
+        self.uses: dict[str, list[tuple[str, int]]] = {}
+        """Where production code uses a stub's name other than by calling it (``find_uses``)."""
 
     def of(self, module: str) -> Definitions:
         if module not in self.modules:
@@ -50,32 +54,36 @@ class _Definitions:
             }
         return self.imported[module]
 
+    def find_uses(self, names: set[str]) -> None:
+        """Reads where production code uses ``names`` other than by calling them, for
+        ``used_in_production``: each module that mentions one is parsed once, however many
+        stubs there are (once per stub and module made a thousand stubs take minutes)."""
+        self.uses = {name: [] for name in names}
+        for module in sorted(self.production):
+            text = self.graph.text(module)
+            if names.isdisjoint(_WORD.findall(text)):
+                continue
+            try:
+                tree = ast.parse(text)
+            except UNPARSABLE:
+                continue
+            nodes = list(ast.walk(tree))
+            called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
+            for node in nodes:
+                if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in called:
+                    name = node.id if isinstance(node, ast.Name) else node.attr
+                    if name in names:
+                        self.uses[name].append((module, node.lineno))
+
     def used_in_production(self, module: str, placeholder: Placeholder) -> bool:
         """Whether production code uses the name other than by calling it, outside its
         definition and imports: a no-op passed as a callback, a marker or a base class
         others derive from are deliberate.  A stub made so that the tests collect is
         used by the tests only, and calling one is no use of it."""
-        word = re.compile(rf"\b{re.escape(placeholder.name)}\b")
-        for other in sorted(self.production):
-            text = self.graph.text(other)
-            if placeholder.name not in text or not word.search(text):
-                continue
-            try:
-                tree = ast.parse(text)
-            except (SyntaxError, ValueError):
-                continue
-            nodes = list(ast.walk(tree))
-            called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
-            for node in nodes:
-                used = (isinstance(node, ast.Name) and node.id == placeholder.name) or (
-                    isinstance(node, ast.Attribute) and node.attr == placeholder.name
-                )
-                if not used or id(node) in called:
-                    continue
-                inside = other == module and placeholder.line <= getattr(node, "lineno", 0) <= placeholder.end_line
-                if not inside:
-                    return True
-        return False
+        return any(
+            other != module or not placeholder.line <= line <= placeholder.end_line
+            for other, line in self.uses[placeholder.name]
+        )
 
     def defining(self, module: str, name: str) -> tuple[str, str] | None:
         """Where ``name`` of ``module`` is defined, through re-exports (``from .core import name``)."""
@@ -112,6 +120,7 @@ def find(project: Project) -> list[Found]:
             candidate.tests.setdefault(file, line)
         candidate.via.add((module, name))
     by_file = {m.file: m.name for m in project.tests}
+    definitions.find_uses({c.placeholder.name for c in candidates.values() if c})
     found = (_confirmed(project, definitions, uses, by_file, c) for c in candidates.values() if c)
     return [f for f in found if f is not None]
 

@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from testguard.core.importgraph import DepGraph, When, ancestors
+from testguard.checks.hygiene.placeholders import DEFINITION
+from testguard.core.importgraph import UNPARSABLE, DepGraph, When, ancestors, from_base
 
 RUNS: tuple[When, ...] = ("import", "function")
 
@@ -31,7 +32,7 @@ def _attribute_chains(text: str) -> Iterator[tuple[str, int]]:
     """Every dotted name the module's code uses (``a.b.C``), from its syntax tree."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except UNPARSABLE:
         return
     for node in ast.walk(tree):
         if not isinstance(node, ast.Attribute) or not isinstance(node.ctx, ast.Load):
@@ -45,6 +46,7 @@ def _attribute_chains(text: str) -> Iterator[tuple[str, int]]:
             yield ".".join([value.id, *reversed(parts)]), node.lineno
 
 
+_NAME = re.compile(r"\b[A-Za-z_]\w*")
 _CHAIN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
@@ -69,6 +71,36 @@ def _text_chains(text: str, roots: Iterable[str]) -> Iterator[tuple[str, int]]:
         yield chain, line
 
 
+def _words_with_lines(text: str) -> Iterator[tuple[str, int]]:
+    line, counted = 1, 0
+    for match in _NAME.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        yield match.group(), line
+
+
+def _public_names(text: str, exact: bool) -> Iterator[tuple[str, int]]:
+    """Each public name the module's code reads, at its first line: what a star import may bind."""
+    seen: set[str] = set()
+    words: Iterator[tuple[str, int]]
+    if exact:
+        try:
+            tree = ast.parse(text)
+        except UNPARSABLE:
+            return
+        found = sorted(
+            (node.lineno, node.id) for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+        )
+        words = ((word, line) for line, word in found)
+    else:
+        words = _words_with_lines(text)
+    for word, line in words:
+        if word not in seen and not word.startswith("_"):
+            seen.add(word)
+            yield word, line
+
+
 class Uses:
     """What the modules of ``graph`` take from each other (built once per run)."""
 
@@ -77,6 +109,7 @@ class Uses:
         # Namespace directories are no module, but a dotted name goes through them.
         self.through = {prefix for known in graph.known for prefix in ancestors(known)} | graph.known
         self._seen: dict[tuple[str, bool], list[Reference]] = {}
+        self._definitions: dict[str, set[str]] = {}
 
     def references(self, name: str, exact: bool = False) -> list[Reference]:
         """The names module ``name`` takes from known modules.  ``exact``: read from its
@@ -86,7 +119,34 @@ class Uses:
             self._seen[key] = list(self._references(name, exact))
         return self._seen[key]
 
+    def _defined(self, module: str) -> set[str]:
+        """The top-level classes and functions of ``module`` (what a star import of it can bind
+        that could be a stub), read once."""
+        if module not in self._definitions:
+            self._definitions[module] = {m[1] for m in DEFINITION.finditer(self.graph.text(module))}
+        return self._definitions[module]
+
+    def _starred(self, name: str) -> list[str]:
+        """The known modules module ``name`` star-imports (``from mypkg.limits import *``)."""
+        spec = self.graph.specs[name]
+        found: list[str] = []
+        for site in self.graph.sites(name):
+            node = site.node
+            if site.when in RUNS and isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+                base = from_base(node, spec)
+                if base is not None and base in self.graph.known:
+                    found.append(base)
+        return found
+
     def _references(self, name: str, exact: bool) -> Iterator[Reference]:
+        starred = self._starred(name)
+        if starred:
+            names = list(_public_names(self.graph.text(name), exact))
+            for starred_module in starred:
+                defined = self._defined(starred_module)
+                for word, line in names:
+                    if word in defined:
+                        yield Reference(starred_module, word, line)
         modules: dict[str, str] = {}
         for binding in self.graph.bindings(name, RUNS):
             if binding.name is not None:

@@ -23,7 +23,8 @@ Each mypy error is a TG501 titled with mypy's code (``TG501 [attr-defined]``);
 mypy's notes are attached to their error.  Errors in files outside the project
 root (installed packages, stubs elsewhere) are not the project's findings: they
 are counted in the report, not reported.  A mypy crash, a broken mypy
-configuration or a missing project interpreter is exit 2, never a pass.
+configuration, a missing project interpreter or a mypy that runs past
+--timeout (default 1800 s: a plugin that hangs) is exit 2, never a pass.
 """
 
 from __future__ import annotations
@@ -32,16 +33,18 @@ import argparse
 from pathlib import Path
 
 from testguard.checks.mypy.rules import RULES
-from testguard.checks.mypy.settings import SECTION
+from testguard.checks.mypy.settings import DEFAULT_TIMEOUT, SECTION
 from testguard.core.check import Check
 from testguard.core.config import Config
 from testguard.core.context import Context
 from testguard.core.findings import CheckResult
-from testguard.core.options import add_python
+from testguard.core.options import add_python, seconds
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("mypy")
+    group.add_argument("--timeout", type=seconds, metavar="SECONDS",
+                       help=f"give up on mypy after this long (default {DEFAULT_TIMEOUT:g})")
     add_python(group)
 
 

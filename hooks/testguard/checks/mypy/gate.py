@@ -8,7 +8,7 @@ from pathlib import Path
 
 from testguard.checks.mypy.locate import build_command, find_mypy
 from testguard.checks.mypy.output import check_outcome, parse_output, to_findings
-from testguard.checks.mypy.settings import SECTION
+from testguard.checks.mypy.settings import DEFAULT_TIMEOUT, SECTION, MypyOptions
 from testguard.core import processes
 from testguard.core.context import Context
 from testguard.core.findings import CheckResult, UsageError
@@ -48,14 +48,20 @@ def run(ctx: Context) -> CheckResult:
     command, targets = build_command(ctx, mypy, python)
     env = {k: v for k, v in os.environ.items() if k not in ("MYPY_FORCE_COLOR", "FORCE_COLOR")}
     env["PYTHONIOENCODING"] = "utf-8"
+    timeout = float(ctx.options.own(MypyOptions).timeout or DEFAULT_TIMEOUT)
     try:
-        finished = processes.run(command, cwd=ctx.root, env=env)
+        finished = processes.run(command, cwd=ctx.root, env=env, timeout=timeout)
     except OSError as exc:
         raise UsageError(f"cannot run mypy ({command[0]}): {exc}") from None
     except ValueError as exc:  # a NUL byte in an argument: TOML can spell one, no process takes it
         raise UsageError(
             f"cannot run mypy: {exc} in its command line; check 'args' and 'targets' in [tool.testguard.mypy]"
         ) from None
+    if finished.timed_out:
+        raise UsageError(
+            f"mypy did not finish within {timeout:g}s and was stopped: a mypy plugin, or the project"
+            " interpreter mypy asks for its paths, may hang; raise --timeout if the project needs longer"
+        )
     proc = subprocess.CompletedProcess(
         command, finished.returncode,
         finished.stdout.decode("utf-8", "replace"), finished.stderr.decode("utf-8", "replace"),

@@ -17,7 +17,8 @@ from testguard.checks.mypy.settings import SECTION
 from testguard.core import processes
 from testguard.core.context import Context
 from testguard.core.findings import UsageError
-from testguard.core.project import detect_packages, source_roots, test_directories
+from testguard.core.project import SKIP_DIRS, detect_packages, source_roots, test_directories
+from testguard.core.source import NotARegularFile, read_regular
 
 JSON_SINCE = (1, 11)  # mypy's -O json
 # Without JSON output: one line per message, with columns, ends and codes, nothing else.
@@ -42,6 +43,22 @@ _PROBE = (
     "    v = ''\n"
     "print(v)\n"
 )
+
+
+# ``python -m mypy``, but with the working directory (the project root) after the installed
+# packages on sys.path: a project's own mypy.py must not run instead of mypy (it passed the
+# gate by printing nothing), and a plugin named as a module of the project still imports.
+_RUN_MYPY = (
+    "import runpy, sys\n"
+    "if sys.path[:1] == ['']:\n"
+    "    sys.path.append(sys.path.pop(0))\n"
+    "runpy.run_module('mypy', run_name='__main__', alter_sys=True)\n"
+)
+
+
+def run_mypy(python: str) -> list[str]:
+    """The command that runs the mypy installed for ``python``."""
+    return [python, "-c", _RUN_MYPY]
 
 
 @dataclass
@@ -118,7 +135,7 @@ def _own_mypy() -> Mypy:
         from mypy.version import __version__
 
         version = __version__
-    return Mypy([sys.executable, "-m", "mypy"], parse_version(version), version)
+    return Mypy(run_mypy(sys.executable), parse_version(version), version)
 
 
 def _same_environment(python: Path) -> bool:
@@ -163,7 +180,7 @@ def find_mypy(ctx: Context, python: Path) -> Mypy:
     if version is None:
         version = _probe([str(python), "-c", _PROBE], "the project interpreter")
     if version:
-        return Mypy([str(python), "-m", "mypy"], parse_version(version), version)
+        return Mypy(run_mypy(str(python)), parse_version(version), version)
     return _own_mypy()
 
 
@@ -176,12 +193,31 @@ def _config_file_arg(args: Sequence[str]) -> str | None:
     return None
 
 
-def _ini_targets(file: Path, shared: bool) -> bool | None:
+def _config_text(file: Path, max_size: int) -> str | None:
+    """The text of a mypy configuration file; None when there is none.  Only a regular file is
+    read (a named pipe would hang testguard and mypy, /dev/zero never end); one that cannot be
+    read is "" (mypy then says why, and that is a usage error)."""
+    if not os.path.exists(file):
+        return None
+    try:
+        return read_regular(str(file), max_size).decode("utf-8", "replace")
+    except NotARegularFile:
+        if os.path.isdir(file):
+            return ""
+        raise UsageError(
+            f"the mypy configuration {file} is not a regular file (a pipe or a device): mypy would"
+            " wait on it forever; use a regular file (or point --config-file at one)"
+        ) from None
+    except OSError:
+        return ""
+
+
+def _ini_targets(text: str, shared: bool) -> bool | None:
     """Whether an ini file names targets; None when mypy would not use it (no [mypy] in setup.cfg)."""
     parser = configparser.RawConfigParser()
     try:
-        parser.read(file, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
+        parser.read_string(text)
+    except configparser.Error:
         return False  # mypy says what is wrong, and that is a usage error
     if not parser.has_section("mypy"):
         return None if shared else False
@@ -198,24 +234,38 @@ def _toml_targets(data: dict[str, Any]) -> bool | None:
 
 def config_sets_targets(ctx: Context, args: Sequence[str]) -> bool:
     """Whether the configuration mypy reads (found as mypy finds it) names files/modules/packages."""
+    limit = ctx.config.max_file_size
     explicit = _config_file_arg(args)
     if explicit:
         file = Path(explicit) if Path(explicit).is_absolute() else ctx.root / explicit
+        text = _config_text(file, limit)
+        if text is None:
+            return False  # mypy: "Cannot find config file"
         if file.suffix != ".toml":
-            return bool(_ini_targets(file, shared=False))
+            return bool(_ini_targets(text, shared=False))
         try:
-            return bool(_toml_targets(tomllib.loads(file.read_text(encoding="utf-8"))))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return bool(_toml_targets(tomllib.loads(text)))
+        except tomllib.TOMLDecodeError:
             return False
     for name in _INI_NAMES:
-        if (ctx.root / name).is_file():
-            return bool(_ini_targets(ctx.root / name, shared=False))
+        text = _config_text(ctx.root / name, limit)
+        if text is not None:
+            return bool(_ini_targets(text, shared=False))
     if (ctx.root / "pyproject.toml").is_file():
         found = _toml_targets(ctx.config.pyproject)
         if found is not None:
             return found
-    if (ctx.root / "setup.cfg").is_file():
-        return bool(_ini_targets(ctx.root / "setup.cfg", shared=True))
+    text = _config_text(ctx.root / "setup.cfg", limit)
+    return text is not None and bool(_ini_targets(text, shared=True))
+
+
+def _holds_python(directory: Path) -> bool:
+    """Whether mypy finds a file to check under ``directory``: given one with none (a
+    ``tests/`` of data files), mypy stops with "There are no .py[i] files"."""
+    for _, dirs, files in os.walk(directory):
+        if any(f.endswith((".py", ".pyi")) for f in files):
+            return True
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")]
     return False
 
 
@@ -233,7 +283,8 @@ def default_targets(ctx: Context) -> list[str]:
                 targets.append(found.relative_to(ctx.root).as_posix())
                 break
     for directory in test_directories(ctx.root, ctx.config):
-        if not any(directory == t or directory.startswith(t + "/") for t in targets):
+        inside = any(directory == t or directory.startswith(t + "/") for t in targets)
+        if not inside and _holds_python(ctx.root / directory):
             targets.append(directory)
     if not targets:
         raise UsageError(

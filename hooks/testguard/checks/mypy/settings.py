@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from testguard.core.config import Section, string, string_list
 
+DEFAULT_TIMEOUT = 1800.0
+"""Far above a cold run on a large project; a plugin or interpreter that hangs must not hang the run."""
+
 
 @dataclass
 class MypyConfig:
@@ -15,3 +18,10 @@ class MypyConfig:
 
 
 SECTION = Section("mypy", {"args": string_list, "targets": string_list, "mypy": string}, MypyConfig)
+
+
+@dataclass(frozen=True)
+class MypyOptions:
+    """The options of ``testguard mypy`` (defaults when another command runs the check)."""
+
+    timeout: float | None = None
