@@ -43,10 +43,15 @@ def to_stdout(text: str) -> None:
 
 
 def quiet_stdout() -> None:
-    """After a broken pipe: what is still buffered for stdout goes nowhere, so that
-    Python's flush at exit does not fail again ("Exception ignored ... BrokenPipeError")."""
+    quiet(sys.stdout)
+
+
+def quiet(stream: TextIO) -> None:
+    """After a broken pipe: what is still buffered for ``stream`` goes nowhere, so that
+    Python's flush at exit does not fail again ("Exception ignored ... BrokenPipeError",
+    and exit status 120)."""
     try:
-        fd = sys.stdout.fileno()
+        fd = stream.fileno()
     except (AttributeError, OSError, ValueError):
         return  # not a real file (a test's capture): nothing is flushed at exit
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -75,7 +80,7 @@ class StderrUntilBroken(io.TextIOBase):
                 self._stream.write(text)
                 self._stream.flush()
             except BrokenPipeError:
-                self._broken = True
+                self._break()
         return len(text)
 
     def flush(self) -> None:
@@ -83,7 +88,11 @@ class StderrUntilBroken(io.TextIOBase):
             try:
                 self._stream.flush()
             except BrokenPipeError:
-                self._broken = True
+                self._break()
+
+    def _break(self) -> None:
+        self._broken = True
+        quiet(self._stream)
 
     def isatty(self) -> bool:
         return self._stream.isatty()
