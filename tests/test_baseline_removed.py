@@ -58,16 +58,22 @@ SHOP = {
 ONE_TEST = "from shop.billing import total\n\n\ndef test_total():\n    assert total(1, 2) == 3\n"
 
 
+def measured_shop(tmp_path: Path, tg: Callable[..., Run], files: dict[str, str] = SHOP) -> Path:
+    """The shop in a git repository, its coverage measured and recorded in a committed baseline."""
+    root = tmp_path / "shop"
+    root.mkdir()
+    git_init(root)
+    write(root, files)
+    measure_coverage(root)
+    assert tg(root, "baseline").code == 0
+    return root
+
+
 def test_a_pull_request_that_deletes_the_baseline_and_lowers_coverage_fails(
     tmp_path: Path, tg: Callable[..., Run]
 ) -> None:
     """The issue's case, as the Action runs it: `run --diff-base <base>`."""
-    root = tmp_path / "shop"
-    root.mkdir()
-    git_init(root)
-    write(root, SHOP)
-    measure_coverage(root)
-    assert tg(root, "baseline").code == 0
+    root = measured_shop(tmp_path, tg)
     assert json.loads((root / BASELINE).read_text())["figures"] == {"coverage:total": 100}
     commit(root, "base")
     git(root, "checkout", "-q", "-b", "feature")
@@ -251,12 +257,7 @@ def tg004(run: Run) -> list[dict[str, object]]:
 def test_a_floor_lowered_in_the_baseline_since_the_diff_base_fails(tmp_path: Path, tg: Callable[..., Run]) -> None:
     """TG004: by hand in the JSON, and by a re-record with --allow-lower; --ignore TG004 is
     the reviewer's way to let a lowering meant on purpose pass."""
-    root = tmp_path / "shop"
-    root.mkdir()
-    git_init(root)
-    write(root, SHOP)
-    measure_coverage(root)
-    assert tg(root, "baseline").code == 0
+    root = measured_shop(tmp_path, tg)
     commit(root, "base")
     git(root, "checkout", "-q", "-b", "by-hand")
     recorded = json.loads((root / BASELINE).read_text())
@@ -334,14 +335,9 @@ def test_pointing_the_config_at_a_copy_with_lower_floors_is_tg004(legacy: Path, 
 
 
 def test_a_floor_that_rises_or_goes_with_its_file_is_no_lowering(tmp_path: Path, tg: Callable[..., Run]) -> None:
-    root = tmp_path / "shop"
-    root.mkdir()
-    git_init(root)
-    write(root, {**SHOP, "pyproject.toml": SHOP["pyproject.toml"].replace(
+    root = measured_shop(tmp_path, tg, {**SHOP, "pyproject.toml": SHOP["pyproject.toml"].replace(
         "[tool.testguard.coverage]\n", '[tool.testguard.coverage]\npaths = { "shop/extra.py" = 50 }\n'),
         "shop/extra.py": "def unused(a):\n    return a\n"})
-    measure_coverage(root)
-    assert tg(root, "baseline").code == 0
     assert "coverage:shop/extra.py" in json.loads((root / BASELINE).read_text())["figures"]
     commit(root, "base")
     git(root, "checkout", "-q", "-b", "feature")

@@ -295,22 +295,29 @@ def test_the_new_copy_is_the_one_git_sees_changed(feature: Path, run: Run) -> No
     assert code == 1 and locations(out) == ["tests/test_legacy.py:7:5"]
 
 
-def test_a_repository_git_refuses_is_said_with_gits_fix(
-    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A checkout owned by another user: git's "dubious ownership" and its safe.directory fix."""
+def repo_of_another_user(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A legacy repository owned by another user, with no global or system git config that
+    would mark it safe: git refuses it as of "dubious ownership"."""
     import os
 
     if os.geteuid() != 0:
         pytest.skip("making a repository owned by another user needs root (chown)")
-    repo = make_repo(tmp_path / "theirs", {"tests/test_legacy.py": LEGACY})
+    repo = make_repo(tmp_path / name, {"tests/test_legacy.py": LEGACY})
     for path in [repo, *repo.rglob("*")]:
         os.lchown(path, 54321, 54321)
     home = tmp_path / "home"
     home.mkdir()
-    monkeypatch.setenv("HOME", str(home))  # no global safe.directory
+    monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    return repo
+
+
+def test_a_repository_git_refuses_is_said_with_gits_fix(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkout owned by another user: git's "dubious ownership" and its safe.directory fix."""
+    repo = repo_of_another_user(tmp_path, "theirs", monkeypatch)
     code, out, err = run(repo, "exits", "--diff-base", "main")
     assert code == 2 and out == ""
     assert "not inside a git work tree" not in err
@@ -340,16 +347,7 @@ def test_a_repository_with_no_commit_says_so_not_to_fetch(tmp_path: Path, run: R
 def test_gits_refusal_quoting_the_path_never_becomes_a_workflow_command(
     tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import os
-
-    if os.geteuid() != 0:
-        pytest.skip("making a repository owned by another user needs root (chown)")
-    repo = make_repo(tmp_path / "theirs ##[error]pwned", {"tests/test_legacy.py": LEGACY})
-    for path in [repo, *repo.rglob("*")]:
-        os.lchown(path, 54321, 54321)
-    monkeypatch.setenv("HOME", str(tmp_path))  # no global safe.directory
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+    repo = repo_of_another_user(tmp_path, "theirs ##[error]pwned", monkeypatch)
     for args in (("exits", "--format", "github"), ("exits", "--diff-base", "main"), ("baseline",)):
         _, _, err = run(repo, *args)
         assert "dubious ownership" in err and "pwned" in err

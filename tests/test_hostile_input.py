@@ -3,11 +3,13 @@ directories that cannot be read.  Each must be a finding or a clear message, nev
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -256,19 +258,21 @@ def test_an_unreadable_directory_that_cannot_hold_tests_or_is_excluded_is_no_fin
     assert (run.code, run.out) == (0, "All checks passed.\n"), run.out + run.err
 
 
-def test_a_malformed_or_deeply_nested_cache_is_ignored(tmp_path: Path, tg: Callable[..., Run]) -> None:
-    import json
-
+def _cached_exits(tmp_path: Path, tg: Callable[..., Run], count: int) -> tuple[list[Any], Path, Any]:
+    """``count`` test files with one exit each, run once: their findings, the cache file
+    that run wrote, and its parsed content."""
     write(tmp_path, {
         "pyproject.toml": "[project]\nname = 'shop'\n",
-        "tests/test_a.py": "import sys\nsys.exit(1)\n",
-        "tests/test_b.py": "import sys\nsys.exit(2)\n",
+        **{f"tests/test_{name}.py": f"import sys\nsys.exit({n})\n" for n, name in enumerate("abc"[:count], 1)},
     })
-    first = tg(tmp_path, "exits", "--format", "json")
-    expected = first.json()["findings"]
-    assert len(expected) == 2
+    expected = tg(tmp_path, "exits", "--format", "json").json()["findings"]
+    assert len(expected) == count
     (cache_file,) = (tmp_path / ".testguard_cache").glob("static-*.json")
-    data = json.loads(cache_file.read_text())
+    return expected, cache_file, json.loads(cache_file.read_text())
+
+
+def test_a_malformed_or_deeply_nested_cache_is_ignored(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    expected, cache_file, data = _cached_exits(tmp_path, tg, 2)
     data["files"]["tests/test_a.py"]["results"] = [{"no": "keys"}]
     data["files"]["tests/test_b.py"]["results"] = [{**expected[1], "severity": "fatal"}]
     cache_file.write_text(json.dumps(data))
@@ -285,19 +289,7 @@ def test_a_cache_entry_with_fields_of_the_wrong_type_is_scanned_again(
 ) -> None:
     # Valid JSON of this machine's cache, damaged inside: a finding whose path is a number,
     # whose line is text, or that belongs to another file is not a result of that file.
-    import json
-
-    write(tmp_path, {
-        "pyproject.toml": "[project]\nname = 'shop'\n",
-        "tests/test_a.py": "import sys\nsys.exit(1)\n",
-        "tests/test_b.py": "import sys\nsys.exit(2)\n",
-        "tests/test_c.py": "import sys\nsys.exit(3)\n",
-    })
-    first = tg(tmp_path, "exits", "--format", "json")
-    expected = first.json()["findings"]
-    assert len(expected) == 3
-    (cache_file,) = (tmp_path / ".testguard_cache").glob("static-*.json")
-    data = json.loads(cache_file.read_text())
+    expected, cache_file, data = _cached_exits(tmp_path, tg, 3)
     files = data["files"]
     files["tests/test_a.py"]["results"][0]["path"] = 1
     files["tests/test_b.py"]["results"][0]["line"] = "2"
