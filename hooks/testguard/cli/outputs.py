@@ -15,11 +15,11 @@ import io
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO, cast
 
+from testguard.core.atomic import replace_file
 from testguard.core.findings import UsageError
 
 STDOUT_CLOSED = "stdout is closed, so the report has nowhere to go; write it to a file with --output FILE"
@@ -39,11 +39,7 @@ def to_stdout(text: str) -> None:
         sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
         sys.stdout.flush()
     except BrokenPipeError:
-        quiet_stdout()
-
-
-def quiet_stdout() -> None:
-    quiet(sys.stdout)
+        quiet(sys.stdout)
 
 
 def quiet(stream: TextIO) -> None:
@@ -161,30 +157,13 @@ def write_report(path: str, text: str, append: bool = False) -> None:
 
 def _replace(target: Path, data: bytes, mode: int | None) -> None:
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        replace_file(target, data, mode)
     except PermissionError:
         if mode is None:
             raise
         # A file that may be written in a directory that takes no new file: in place, then.
         with target.open("wb") as handle:
             handle.write(data)
-        return
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if mode is not None:
-            os.chmod(temp, stat.S_IMODE(mode))
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, target)
-    except BaseException:  # a full disk, an interrupt: no temporary file is left behind
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
 
 
 def _append(target: Path, data: bytes) -> None:

@@ -45,13 +45,13 @@ import math
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from testguard.core import gitobjects
+from testguard.core.atomic import replace_file
 from testguard.core.entries import Entry, LineReader, needs_collapse, new_entries
 from testguard.core.findings import CheckResult, Finding, FixedEntry, Status, UsageError
 from testguard.core.report.escape import has_surrogate
@@ -411,28 +411,9 @@ def write_atomic(path: Path, text: str) -> None:
     path = Path(os.path.realpath(path))
     directory = path.parent
     existing_mode = regular_file_mode(path)
-    temp = ""
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if existing_mode is not None:
-            os.chmod(temp, existing_mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except BaseException as exc:  # an interrupt too: no temporary file is left in the project
-        if temp:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-        if not isinstance(exc, OSError):
-            raise
+        replace_file(path, text.encode("utf-8"), existing_mode)
+    except OSError as exc:
         from testguard.core.container import write_hint
 
         raise UsageError(

@@ -13,11 +13,11 @@ import ast
 import difflib
 import errno
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from testguard.core.atomic import replace_file
 from testguard.core.check import Check, find
 from testguard.core.findings import CheckResult, Finding, Status
 
@@ -49,16 +49,7 @@ def _write_atomic(path: Path, text: str) -> None:
     path = path.resolve()
     if not os.access(path, os.W_OK):  # the rename below would replace it regardless
         raise PermissionError(errno.EACCES, "the file is read-only")
-    mode = path.stat().st_mode
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, path)
-    except BaseException:  # an interrupt too: no temporary file is left beside the test
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    replace_file(path, text.encode("utf-8"), path.stat().st_mode)
 
 
 def _unified(path: str, before: str, after: str) -> str:
