@@ -105,7 +105,8 @@ def _git_files(root: Path, unreadable: dict[str, str]) -> list[str] | None:
         if match and match.group(1).startswith(prefix):
             unreadable[match.group(1)[len(prefix):]] = match.group(2)
     # A tracked file deleted in the work tree (not yet `git rm`-ed) is no file to check.
-    names = {n for n in _names(tracked[0]) if os.path.lexists(root / n)}
+    base = os.fspath(root)  # str joins: a Path per tracked file cost a warm run a quarter of its time
+    names = {n for n in _names(tracked[0]) if os.path.lexists(os.path.join(base, n))}
     untracked = [n for n in _names(others[0]) if not _in_skipped_dir(n)]
     names.update(n for n in untracked if not n.endswith("/"))
     _note_nested_repositories(root, [n for n in untracked if n.endswith("/")])
