@@ -480,9 +480,9 @@ def _rule(args: argparse.Namespace) -> int:
 def _say(message: str) -> None:
     """An error on stderr, line by line made inert: it may quote config values, paths and
     tool output, and the Actions runner reads workflow commands on stderr too."""
-    from testguard.core.report.escape import inert, visible
+    from testguard.core.report.escape import inert_lines
 
-    print("\n".join(inert(visible(line)) for line in message.split("\n")), file=sys.stderr)
+    print(inert_lines(message), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

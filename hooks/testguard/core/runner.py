@@ -110,10 +110,9 @@ def say_what_was_used(ctx: Context, check: Check, result: CheckResult, used_inte
 
 
 def say_could_not_run(name: str, why: str) -> None:
-    from testguard.core.report.escape import inert, visible
+    from testguard.core.report.escape import inert_lines
 
-    lines = f"testguard: error: {name} could not run: {why}".split("\n")
-    print("\n".join(inert(visible(line)) for line in lines), file=sys.stderr)
+    print(inert_lines(f"testguard: error: {name} could not run: {why}"), file=sys.stderr)
 
 
 def say_skipped(skipped: Sequence[tuple[Check, str]]) -> None:

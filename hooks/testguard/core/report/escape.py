@@ -71,6 +71,12 @@ def inert(line: str) -> str:
     return line
 
 
+def inert_lines(text: str) -> str:
+    """Text of several lines, each visible and inert: a message on stderr that may quote
+    config values, paths and tool output (the Actions runner reads stderr too)."""
+    return "\n".join(inert(visible(line)) for line in text.split("\n"))
+
+
 def inert_json(text: str) -> str:
     """Rendered JSON, losslessly inert: outside strings ``##[`` cannot occur, and
     indented JSON never starts a line with ``::``; inside a string ``\\u005b`` is ``[``."""
