@@ -50,11 +50,6 @@ def _finding(ctx: Context, frames: list[tuple[str, int]], fallback: str, message
                    details=dict(details), scope=scope)
 
 
-def _stops_pytest(error: CollectError) -> bool:
-    """``pytest.exit()`` (``_pytest.outcomes.Exit``): the collection ends there."""
-    return error.pytest_exit
-
-
 def _error_finding(ctx: Context, error: CollectError) -> Finding:
     root = ctx.root
     frames = error.frames or locations_in_output(error.longrepr)
@@ -74,7 +69,7 @@ def _error_finding(ctx: Context, error: CollectError) -> Finding:
         message = f"pytest could not load {collecting}: {what}"
     elif error.type == "SystemExit":
         message = f"process exit while collecting {collecting} ({what})"
-    elif _stops_pytest(error):
+    elif error.pytest_exit:
         message = f"pytest.exit() while collecting {collecting} ({error.message or what})"
     else:
         message = f"{collecting} failed to collect: {what}"
@@ -84,7 +79,7 @@ def _error_finding(ctx: Context, error: CollectError) -> Finding:
         message += ": pytest stopped before collecting any test"
     elif error.type == "SystemExit":
         message += ": none of its tests are collected"
-    elif _stops_pytest(error):
+    elif error.pytest_exit:
         message += ": pytest stopped, so the modules after it were not collected"
     finding = _finding(ctx, frames, collecting if collector else "", message,
                        nodeid=error.nodeid, exception=error.type, stage=error.stage)
@@ -180,7 +175,7 @@ def run(ctx: Context) -> CheckResult:
     if crash is not None:
         result.findings.append(crash)
     if outcome.items is None or crash is not None or any(
-        e.stage in ("internal", "conftest") or _stops_pytest(e) for e in outcome.errors
+        e.stage in ("internal", "conftest") or e.pytest_exit for e in outcome.errors
     ):
         return result  # collection did not complete: its count means nothing
     count = outcome.items
