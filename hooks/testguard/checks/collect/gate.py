@@ -101,8 +101,6 @@ def _crash_finding(ctx: Context, outcome: CollectOutcome, timeout: float) -> Fin
                         " (a test module or conftest hangs at import?)", returncode=None)
     if completed.returncode < 0:
         collecting = _rel(ctx.root, Path(outcome.current)) if outcome.current else ""
-        if not frames and collecting:
-            frames = [(outcome.current, 0)]  # killed with nothing said: the file being collected
         if collecting:
             when = f"while collecting {collecting}"
         elif outcome.stage in ("not started", "startup"):
@@ -110,7 +108,8 @@ def _crash_finding(ctx: Context, outcome: CollectOutcome, timeout: float) -> Fin
         else:
             when = "while collecting"
         said = f":\n{tail}" if tail else ""
-        return _finding(ctx, frames, "", f"pytest was killed by {signal_text(completed.returncode)}"
+        # No line of the project in what it said: the file being collected is the place.
+        return _finding(ctx, frames, collecting, f"pytest was killed by {signal_text(completed.returncode)}"
                         f" {when}{said}", returncode=completed.returncode)
     if outcome.errors:
         return None
