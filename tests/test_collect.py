@@ -217,6 +217,26 @@ def test_a_crash_while_collecting_names_the_file_and_the_signal(
     assert not finding["message"].rstrip().endswith(":")
 
 
+def test_a_crash_whose_lines_are_all_outside_the_project_names_the_file_being_collected(
+    tmp_path: Path, tg: Callable[..., Run]
+) -> None:
+    """A crash that printed only lines outside the project (a library's thread, say) was put
+    at the config: the file being collected is the place, as when it prints nothing."""
+    crash = (
+        "import os, sys\n\n"
+        "sys.stderr.write('  File \"/nowhere/lib.py\", line 3 in work\\n')\n"
+        "sys.stderr.flush()\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    files = {"tests/test_a.py": GOOD, "tests/test_crash.py": crash}
+    root = make_project(tmp_path, files, collect='args = ["-s"]')  # -s: what it prints is seen
+    run = tg(root, "collect", "--format", "json")
+    assert run.code == 1, run.err
+    [finding] = findings(run)
+    assert (finding["code"], finding["path"]) == ("TG701", "tests/test_crash.py"), run.out
+    assert "/nowhere/lib.py" in finding["message"]
+
+
 def test_a_thread_that_keeps_pytest_from_exiting_is_not_called_a_hang_at_import(
     tmp_path: Path, tg: Callable[..., Run]
 ) -> None:

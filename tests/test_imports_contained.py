@@ -454,3 +454,20 @@ def test_huge_and_unprintable_exit_values_keep_the_finding_whole(
     assert (code, line) == ("TG103", 3) and len(message) < 3000 and "sys.exit('eee" in message
     code, line, message = found["pkg/norepr.py"]
     assert (code, line) == ("TG103", 9) and "sys.exit(<unprintable Code>)" in message
+
+
+def test_a_long_pytest_exit_message_is_cut_once(tmp_path: Path, tg: Callable[..., Run]) -> None:
+    """The message was cut to its limit, then its repr() cut again: two cut marks, and the
+    call shown lost its closing quote and parenthesis."""
+    write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/stops.py": "import pytest\n\npytest.exit('e' * 5000)\n",
+    })
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n'
+    )
+    run = tg(tmp_path, "imports", "--format", "json")
+    found = {f["path"]: f["message"] for f in run.json()["findings"]}
+    message = found["pkg/stops.py"]
+    assert "pytest.exit('eee" in message and "… (3000 characters left out)')" in message
+    assert message.count("characters left out") == 1

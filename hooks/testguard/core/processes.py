@@ -155,7 +155,6 @@ def run(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
-    merge_stderr: bool = False,
 ) -> Finished:
     """Like ``subprocess.run``, but a timeout or an interruption ends the whole process tree."""
     started = start(
@@ -163,7 +162,7 @@ def run(
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     timed_out = False
     try:

@@ -32,6 +32,10 @@ class Completed:
         text = self.output.strip()
         return text if len(text) <= chars else "…" + text[-chars:]
 
+    def said(self) -> str:
+        """The end of a message about this process: ``:`` and the tail of its output."""
+        return f":\n{self.tail(1500)}" if self.tail() else " and printed nothing"
+
 
 def signal_text(returncode: int) -> str:
     """``signal 11 (SIGSEGV)`` for a process killed by that signal (a negative return code)."""

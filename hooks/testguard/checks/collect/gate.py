@@ -50,11 +50,6 @@ def _finding(ctx: Context, frames: list[tuple[str, int]], fallback: str, message
                    details=dict(details), scope=scope)
 
 
-def _stops_pytest(error: CollectError) -> bool:
-    """``pytest.exit()`` (``_pytest.outcomes.Exit``): the collection ends there."""
-    return error.pytest_exit
-
-
 def _error_finding(ctx: Context, error: CollectError) -> Finding:
     root = ctx.root
     frames = error.frames or locations_in_output(error.longrepr)
@@ -74,7 +69,7 @@ def _error_finding(ctx: Context, error: CollectError) -> Finding:
         message = f"pytest could not load {collecting}: {what}"
     elif error.type == "SystemExit":
         message = f"process exit while collecting {collecting} ({what})"
-    elif _stops_pytest(error):
+    elif error.pytest_exit:
         message = f"pytest.exit() while collecting {collecting} ({error.message or what})"
     else:
         message = f"{collecting} failed to collect: {what}"
@@ -84,7 +79,7 @@ def _error_finding(ctx: Context, error: CollectError) -> Finding:
         message += ": pytest stopped before collecting any test"
     elif error.type == "SystemExit":
         message += ": none of its tests are collected"
-    elif _stops_pytest(error):
+    elif error.pytest_exit:
         message += ": pytest stopped, so the modules after it were not collected"
     finding = _finding(ctx, frames, collecting if collector else "", message,
                        nodeid=error.nodeid, exception=error.type, stage=error.stage)
@@ -106,8 +101,6 @@ def _crash_finding(ctx: Context, outcome: CollectOutcome, timeout: float) -> Fin
                         " (a test module or conftest hangs at import?)", returncode=None)
     if completed.returncode < 0:
         collecting = _rel(ctx.root, Path(outcome.current)) if outcome.current else ""
-        if not frames and collecting:
-            frames = [(outcome.current, 0)]  # killed with nothing said: the file being collected
         if collecting:
             when = f"while collecting {collecting}"
         elif outcome.stage in ("not started", "startup"):
@@ -115,7 +108,8 @@ def _crash_finding(ctx: Context, outcome: CollectOutcome, timeout: float) -> Fin
         else:
             when = "while collecting"
         said = f":\n{tail}" if tail else ""
-        return _finding(ctx, frames, "", f"pytest was killed by {signal_text(completed.returncode)}"
+        # No line of the project in what it said: the file being collected is the place.
+        return _finding(ctx, frames, collecting, f"pytest was killed by {signal_text(completed.returncode)}"
                         f" {when}{said}", returncode=completed.returncode)
     if outcome.errors:
         return None
@@ -180,7 +174,7 @@ def run(ctx: Context) -> CheckResult:
     if crash is not None:
         result.findings.append(crash)
     if outcome.items is None or crash is not None or any(
-        e.stage in ("internal", "conftest") or _stops_pytest(e) for e in outcome.errors
+        e.stage in ("internal", "conftest") or e.pytest_exit for e in outcome.errors
     ):
         return result  # collection did not complete: its count means nothing
     count = outcome.items

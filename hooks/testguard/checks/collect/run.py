@@ -131,7 +131,7 @@ def _raise_usage(outcome: CollectOutcome, python: Path, args: list[str]) -> None
         where = f" (with [tool.testguard.collect] args = {args!r})" if args else ""
         raise UsageError(f"pytest rejected its arguments{where}:\n{completed.tail(1500)}")
     if outcome.stage == "not started" and completed.returncode >= 0:
-        said = f":\n{completed.tail(1500)}" if completed.tail() else " and printed nothing"
+        said = completed.said()
         raise UsageError(
             f"the project's interpreter {python} did not start pytest (exit code"
             f" {completed.returncode}){said}\npoint 'python' in [tool.testguard] (or --python) at"

@@ -79,7 +79,7 @@ def run_tests(root: Path, python: Path, config: CoverageConfig, settings: Settin
     of these tests (a run that crashed, or ended with ``os._exit``, saves nothing)."""
     probe = run_python(python, ["-c", "import coverage"], root)
     if probe.returncode != 0 and not missing_module(probe, "coverage"):
-        said = f":\n{probe.tail(1500)}" if probe.tail() else " and printed nothing"
+        said = probe.said()
         raise UsageError(
             f"the project's interpreter {python} cannot import coverage.py (exit code"
             f" {probe.returncode}){said}\npoint 'python' in [tool.testguard] (or --python) at the"
@@ -116,7 +116,7 @@ def run_tests(root: Path, python: Path, config: CoverageConfig, settings: Settin
         f"; the coverage data already in {settings.data_file.parent} is from an earlier run, not used"
         if before else ""
     )
-    said = f":\n{completed.tail(1500)}" if completed.tail() else " and printed nothing"
+    said = completed.said()
     raise UsageError(
         f"'coverage run {' '.join(module)}' wrote no coverage data"
         f" ({_how_it_ended(completed.returncode)}){earlier}{said}"

@@ -138,7 +138,7 @@ def describe(exc: BaseException) -> Message:
     if isinstance(exc, SystemExit):
         message["how"] = "sys.exit(%s)" % ("" if exc.code is None else safe_repr(exc.code))
     elif message["status"] == "exit":
-        message["how"] = f"pytest.exit({safe_repr(safe_str(exc))})"
+        message["how"] = f"pytest.exit({safe_str(exc)!r})"  # safe_str cut it: cut no more
     if isinstance(exc, SyntaxError):
         message["syntax"] = {
             "filename": exc.filename,
