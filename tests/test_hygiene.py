@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import Run, git, git_init, run_testguard, try_repo, without_root_powers, write
-from conftest import testguard_env as _testguard_env  # not a test, despite its name
+from conftest import Run, git, git_init, run_testguard, run_testguard_locked, try_repo, write
 
 # One project with every pattern, and next to each what must not be reported.
 LYING: dict[str, str | bytes] = {
@@ -517,7 +514,6 @@ def test_a_parenthesis_in_a_comment_of_an_import_list_does_not_hide_the_import(
 
 
 def test_a_package_directory_that_cannot_be_listed_is_tg001_and_the_rest_is_checked(tmp_path: Path) -> None:
-    prefix = without_root_powers()
     write(tmp_path, {
         "pyproject.toml": '[project]\nname = "app"\n',
         "app/__init__.py": "",
@@ -529,18 +525,9 @@ def test_a_package_directory_that_cannot_be_listed_is_tg001_and_the_rest_is_chec
         "pgdata/base.py": "",
     })
     locked = [tmp_path / "app" / "secret", tmp_path / "tests" / "private", tmp_path / "pgdata"]
-    for directory in locked:
-        directory.chmod(0)
-    try:
-        proc = subprocess.run(
-            [*prefix, sys.executable, "-m", "testguard", "hygiene", "--format", "json"],
-            cwd=tmp_path, capture_output=True, text=True, env=_testguard_env(), timeout=120, check=False,
-        )
-    finally:
-        for directory in locked:
-            directory.chmod(0o755)
-    assert proc.returncode == 1, proc.stderr
-    got = [(f["path"], f["code"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
+    run = run_testguard_locked(tmp_path, locked, "hygiene", "--format", "json", timeout=120)
+    assert run.code == 1, run.err
+    got = [(f["path"], f["code"], f["message"]) for f in run.json()["findings"]]
     assert got == [  # app/secret was passed over in silence
         ("app/core.py", "TG801", got[0][2]),
         ("app/secret", "TG001", "cannot read directory: Permission denied; the modules in it are not checked"
