@@ -498,6 +498,19 @@ def test_a_module_of_unclosed_parenthesised_imports_is_read_in_one_pass(tmp_path
     ]
 
 
+def test_an_unclosed_import_list_of_commented_lines_is_read_in_one_pass(tmp_path: Path) -> None:
+    """A comment that could end anywhere made the statement reader backtrack exponentially in
+    an unclosed list: fifty commented lines hung the run (the 60 s guard is far above a pass)."""
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/generated.py": "from app.models import (\n" + "    Order,  # see the schema\n" * 2_000,
+    })
+    run = run_testguard(tmp_path, "hygiene", "--format", "json", "app/generated.py", timeout=60)
+    assert run.code == 1, run.err
+    assert [(f["path"], f["code"]) for f in run.json()["findings"]] == [("app/generated.py", "TG001")]
+
+
 def test_a_parenthesis_in_a_comment_of_an_import_list_does_not_hide_the_import(
     tmp_path: Path, tg: Callable[..., Run]
 ) -> None:
