@@ -179,6 +179,22 @@ def without_root_powers() -> list[str]:
     return prefix
 
 
+def run_testguard_locked(cwd: Path, locked: Sequence[Path], *args: str, timeout: float = 600) -> Run:
+    """The real command, without root's powers, while each of ``locked`` is mode 0 (restored after)."""
+    prefix = without_root_powers()
+    for directory in locked:
+        directory.chmod(0)
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "testguard", *args],
+            cwd=cwd, capture_output=True, text=True, env=testguard_env(), timeout=timeout, check=False,
+        )
+    finally:
+        for directory in locked:
+            directory.chmod(0o755)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
 # --- one run of the suite: shared by every pytest process (xdist workers too) ---
 
 SHARED_DIR_VARIABLE = "TESTGUARD_TESTS_SHARED_DIR"

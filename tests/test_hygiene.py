@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import Run, git, git_init, run_testguard, try_repo, without_root_powers, write
-from conftest import testguard_env as _testguard_env  # not a test, despite its name
+from conftest import Run, git, git_init, run_testguard, run_testguard_locked, try_repo, write
 
 # One project with every pattern, and next to each what must not be reported.
 LYING: dict[str, str | bytes] = {
@@ -501,6 +498,19 @@ def test_a_module_of_unclosed_parenthesised_imports_is_read_in_one_pass(tmp_path
     ]
 
 
+def test_an_unclosed_import_list_of_commented_lines_is_read_in_one_pass(tmp_path: Path) -> None:
+    """A comment that could end anywhere made the statement reader backtrack exponentially in
+    an unclosed list: fifty commented lines hung the run (the 60 s guard is far above a pass)."""
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\n',
+        "app/__init__.py": "",
+        "app/generated.py": "from app.models import (\n" + "    Order,  # see the schema\n" * 2_000,
+    })
+    run = run_testguard(tmp_path, "hygiene", "--format", "json", "app/generated.py", timeout=60)
+    assert run.code == 1, run.err
+    assert [(f["path"], f["code"]) for f in run.json()["findings"]] == [("app/generated.py", "TG001")]
+
+
 def test_a_parenthesis_in_a_comment_of_an_import_list_does_not_hide_the_import(
     tmp_path: Path, tg: Callable[..., Run]
 ) -> None:
@@ -517,7 +527,6 @@ def test_a_parenthesis_in_a_comment_of_an_import_list_does_not_hide_the_import(
 
 
 def test_a_package_directory_that_cannot_be_listed_is_tg001_and_the_rest_is_checked(tmp_path: Path) -> None:
-    prefix = without_root_powers()
     write(tmp_path, {
         "pyproject.toml": '[project]\nname = "app"\n',
         "app/__init__.py": "",
@@ -529,18 +538,9 @@ def test_a_package_directory_that_cannot_be_listed_is_tg001_and_the_rest_is_chec
         "pgdata/base.py": "",
     })
     locked = [tmp_path / "app" / "secret", tmp_path / "tests" / "private", tmp_path / "pgdata"]
-    for directory in locked:
-        directory.chmod(0)
-    try:
-        proc = subprocess.run(
-            [*prefix, sys.executable, "-m", "testguard", "hygiene", "--format", "json"],
-            cwd=tmp_path, capture_output=True, text=True, env=_testguard_env(), timeout=120, check=False,
-        )
-    finally:
-        for directory in locked:
-            directory.chmod(0o755)
-    assert proc.returncode == 1, proc.stderr
-    got = [(f["path"], f["code"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
+    run = run_testguard_locked(tmp_path, locked, "hygiene", "--format", "json", timeout=120)
+    assert run.code == 1, run.err
+    got = [(f["path"], f["code"], f["message"]) for f in run.json()["findings"]]
     assert got == [  # app/secret was passed over in silence
         ("app/core.py", "TG801", got[0][2]),
         ("app/secret", "TG001", "cannot read directory: Permission denied; the modules in it are not checked"

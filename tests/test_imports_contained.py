@@ -212,29 +212,20 @@ def test_symbolic_link_loops_in_a_package_are_passed_over(tmp_path: Path, tg: Ca
 
 
 def test_a_subpackage_that_cannot_be_searched_is_a_finding_and_the_rest_is_checked(tmp_path: Path) -> None:
-    from conftest import testguard_env, without_root_powers
+    from conftest import run_testguard_locked
 
     write(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/bad.py": "raise ImportError('boom')\n",
         "pkg/secret/__init__.py": "",
     })
-    prefix = without_root_powers()
     secret = tmp_path / "pkg" / "secret"
 
     def imports_without_reading(secret_dir: Path, settings: str = "") -> Run:
         (tmp_path / "pyproject.toml").write_text(
             f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n{settings}'
         )
-        secret_dir.chmod(0)
-        try:
-            proc = subprocess.run(
-                [*prefix, sys.executable, "-m", "testguard", "imports", "--format", "json"],
-                cwd=tmp_path, capture_output=True, text=True, env=testguard_env(), timeout=300, check=False,
-            )
-        finally:
-            secret_dir.chmod(0o755)
-        return Run(proc.returncode, proc.stdout, proc.stderr)
+        return run_testguard_locked(tmp_path, [secret_dir], "imports", "--format", "json", timeout=300)
 
     run = imports_without_reading(secret)
     assert "internal error" not in run.err, run.err

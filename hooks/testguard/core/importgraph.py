@@ -55,11 +55,13 @@ _WORD = re.compile(r"\w+")
 # parsing whole files keeps the graph of a 1,500-module package under a second.
 # A parenthesis is not followed past a line that starts another import (no name
 # in the list can be ``from`` or ``import``): a file of unclosed ones must not be
-# read to its end once for each.  A comment in the list may hold a ``)``.
+# read to its end once for each.  A comment in the list may hold a ``)``; it is read
+# to its line's end (``$``): one that may end anywhere backtracks exponentially in an
+# unclosed list of commented lines.
 _STATEMENT = re.compile(
     r"^(?P<indent>[ \t]*)(?P<stmt>"
     r"from[ \t]+[.\w]+[ \t]+import[ \t]*"
-    r"(?:\([^)#\n]*(?:(?:#[^\n]*|\n(?![ \t]*(?:from|import)[ \t]))[^)#\n]*)*\)|[^\\\n]*(?:\\[\s\S][^\\\n]*)*)"
+    r"(?:\([^)#\n]*(?:(?:#[^\n]*$|\n(?![ \t]*(?:from|import)[ \t]))[^)#\n]*)*\)|[^\\\n]*(?:\\[\s\S][^\\\n]*)*)"
     r"|import[ \t]+[^\\\n]*(?:\\[\s\S][^\\\n]*)*)",
     re.MULTILINE,
 )

@@ -68,9 +68,10 @@ def run(ctx: Context) -> CheckResult:
     )
     messages, other = parse_output(proc.stdout, mypy.json_output)
     read = _python_files(ctx.root, targets)
-    if "surrogates not allowed" in proc.stdout + proc.stderr and _not_utf8(read):
+    not_utf8 = _not_utf8(read) if "surrogates not allowed" in proc.stdout + proc.stderr else []
+    if not_utf8:
         # mypy crashes on such a name (its cache encodes paths as UTF-8): say which, and what to do.
-        names = ", ".join(visible(p) for p in _not_utf8(read)[:5])
+        names = ", ".join(visible(p) for p in not_utf8[:5])
         raise UsageError(
             f"mypy crashes on a file name that is not UTF-8 ({names}): rename the file, or"
             " leave it out with 'exclude' in mypy's configuration"
