@@ -374,10 +374,15 @@ def test_worker_runs_in_other_supported_pythons(tmp_path: Path, version: str) ->
     }
 
 
+def pkg_project(root: Path, files: dict[str, str | bytes]) -> None:
+    """``files`` of the package ``pkg``, imported by this interpreter."""
+    write(root, {"pyproject.toml": f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n', **files})
+
+
 def test_an_exception_without_text_shows_the_line_that_raised(
     tmp_path: Path, tg: Callable[..., Run]
 ) -> None:
-    write(
+    pkg_project(
         tmp_path,
         {
             "pkg/__init__.py": "",
@@ -385,9 +390,6 @@ def test_an_exception_without_text_shows_the_line_that_raised(
             "pkg/bare.py": "x = 1\nraise RuntimeError\n",
             "pkg/texted.py": "raise RuntimeError('')\n",
         },
-    )
-    (tmp_path / "pyproject.toml").write_text(
-        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n'
     )
     run = tg(tmp_path, "imports", "--format", "json")
     found = {f["path"]: f["message"] for f in run.json()["findings"]}
@@ -403,10 +405,7 @@ def test_an_exception_without_text_or_line_says_when_it_came(
     tmp_path: Path, tg: Callable[..., Run]
 ) -> None:
     # CPython 3.11's parser gives up on this with a bare MemoryError: no text, no frame.
-    write(tmp_path, {"pkg/__init__.py": "", "pkg/deep.py": "x = " + "-" * 50_000 + "1\n"})
-    (tmp_path / "pyproject.toml").write_text(
-        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n'
-    )
+    pkg_project(tmp_path, {"pkg/__init__.py": "", "pkg/deep.py": "x = " + "-" * 50_000 + "1\n"})
     run = tg(tmp_path, "imports", "--format", "json")
     [finding] = run.json()["findings"]
     assert finding["code"] == "TG102"
@@ -424,7 +423,7 @@ def test_huge_and_unprintable_exit_values_keep_the_finding_whole(
 ) -> None:
     """A 3 MB exception text was copied whole into the finding (every format, every annotation);
     a sys.exit() value whose repr() raises lost the line and the exit it came from."""
-    write(tmp_path, {
+    pkg_project(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/huge.py": "x = 1\nraise ValueError('e' * 3_000_000)\n",
         "pkg/hugeexit.py": "import sys\n\nsys.exit('e' * 3_000_000)\n",
@@ -433,9 +432,6 @@ def test_huge_and_unprintable_exit_values_keep_the_finding_whole(
             "sys.exit(Code())\n"
         ),
     })
-    (tmp_path / "pyproject.toml").write_text(
-        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n'
-    )
     run = tg(tmp_path, "imports", "--format", "json")
     found = {f["path"]: (f["code"], f["line"], f["message"]) for f in run.json()["findings"]}
     code, line, message = found["pkg/huge.py"]
@@ -450,13 +446,10 @@ def test_huge_and_unprintable_exit_values_keep_the_finding_whole(
 def test_a_long_pytest_exit_message_is_cut_once(tmp_path: Path, tg: Callable[..., Run]) -> None:
     """The message was cut to its limit, then its repr() cut again: two cut marks, and the
     call shown lost its closing quote and parenthesis."""
-    write(tmp_path, {
+    pkg_project(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/stops.py": "import pytest\n\npytest.exit('e' * 5000)\n",
     })
-    (tmp_path / "pyproject.toml").write_text(
-        f'[tool.testguard]\npackages = ["pkg"]\npython = {sys.executable!r}\n'
-    )
     run = tg(tmp_path, "imports", "--format", "json")
     found = {f["path"]: f["message"] for f in run.json()["findings"]}
     message = found["pkg/stops.py"]
